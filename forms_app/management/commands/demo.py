@@ -1,0 +1,65 @@
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand, CommandParser
+
+from forms_app.demo import demo_form_create, demo_history_create
+
+DEMO_USERS = [
+    ("admin", "Admin", True, None),
+    ("marketer", "Morgan Marketer", False, "marketer"),
+    ("sales1", "Sam Sales", False, "sales"),
+    ("sales2", "Riley Sales", False, "sales"),
+]
+
+
+class Command(BaseCommand):
+    help = "Set up the demo: users, the 'Request a demo' form and its history. Safe to re-run."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--password", help="Password for every demo user.")
+        parser.add_argument("--leads", type=int, default=3000, help="Historical leads to create.")
+
+    def handle(self, *args, password: str | None, leads: int, **options) -> None:
+        password = password or self._stored_password()
+        for name in ("marketer", "sales"):
+            Group.objects.get_or_create(name=name)
+        for username, full_name, is_admin, group in DEMO_USERS:
+            first, _, last = full_name.partition(" ")
+            user, _ = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "first_name": first,
+                    "last_name": last,
+                    "email": f"{username}@demo.local",
+                },
+            )
+            user.is_staff = user.is_superuser = is_admin
+            user.set_password(password)
+            user.save()
+            if group:
+                user.groups.add(Group.objects.get(name=group))
+
+        form = demo_form_create()
+        added = demo_history_create(form, count=leads)
+        self.stdout.write(
+            f"Demo form '{form.name}': {added} historical demo leads added"
+            if added
+            else f"Demo form '{form.name}' already has its demo history; nothing added."
+        )
+        site = settings.SITE_URL
+        self.stdout.write(self.style.SUCCESS("\nformscore demo is ready"))
+        self.stdout.write(f"  Demo form (prospect view): {site}/f/{form.slug}/")
+        self.stdout.write(f"  Admin:                     {site}/admin/")
+        self.stdout.write("  Logins (username / password):")
+        for username, _, _, group in DEMO_USERS:
+            self.stdout.write(f"    {username:<9} / {password}   ({group or 'admin'})")
+
+    def _stored_password(self) -> str:
+        """One generated password, kept under var/ so re-running prints the same logins."""
+        path = settings.VAR_DIR / "demo_password"
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(9))
+            path.chmod(0o600)
+        return path.read_text().strip()

@@ -1,0 +1,177 @@
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils.text import slugify
+
+_KEY_MAX = 64
+
+
+def stable_key(text: str, taken: set[str], *, fallback: str = "field") -> str:
+    """A snake_case identifier for text, unique among taken (suffixing _2, _3 …)."""
+    base = re.sub(r"[^a-z0-9]+", "_", slugify(text).lower()).strip("_")[: _KEY_MAX - 4]
+    if not base or not base[0].isalpha():
+        base = f"{fallback}_{base}".strip("_")
+    key, n = base, 2
+    while key in taken:
+        key, n = f"{base}_{n}", n + 1
+    return key
+
+
+class Form(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    class Conversion(models.TextChoices):
+        QUALIFIED = "qualified", "Qualified or won"
+        WON = "won", "Won only"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    status = models.CharField(max_length=12, choices=Status, default=Status.DRAFT)
+    # Bumped whenever the questions change, so cached Django Form classes are rebuilt.
+    revision = models.PositiveIntegerField(default=1)
+    description = models.TextField(blank=True)
+    submit_label = models.CharField(max_length=60, default="Submit")
+    accent_color = models.CharField(max_length=7, default="#4338ca")
+    thank_you_message = models.TextField(
+        default="Thanks! We have your answers and will be in touch shortly."
+    )
+    sales_ready_threshold = models.PositiveSmallIntegerField(default=80)
+    marketing_qualified_threshold = models.PositiveSmallIntegerField(default=60)
+    conversion_definition = models.CharField(
+        max_length=12, choices=Conversion, default=Conversion.QUALIFIED
+    )
+    allowed_sites = models.JSONField(
+        default=list, blank=True, help_text="Origins allowed to embed this form."
+    )
+    is_demo = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(marketing_qualified_threshold__gt=0)
+                & Q(sales_ready_threshold__gt=F("marketing_qualified_threshold"))
+                & Q(sales_ready_threshold__lte=100),
+                name="form_thresholds_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    def clean(self) -> None:
+        if not 0 < self.marketing_qualified_threshold < self.sales_ready_threshold <= 100:
+            raise ValidationError(
+                "Thresholds must satisfy 0 < marketing-qualified < sales-ready ≤ 100."
+            )
+        if not re.fullmatch(r"#[0-9a-fA-F]{6}", self.accent_color or ""):
+            raise ValidationError({"accent_color": "Use a colour like #4338ca."})
+
+    def converted_statuses(self) -> set[str]:
+        """Lead statuses that count as a conversion under this form's definition."""
+        if self.conversion_definition == self.Conversion.WON:
+            return {Lead.Status.WON}
+        return {Lead.Status.QUALIFIED, Lead.Status.WON}
+
+    def labelled_statuses(self) -> set[str]:
+        """Statuses whose outcome is known, so the lead can teach the model."""
+        return self.converted_statuses() | {Lead.Status.LOST, Lead.Status.UNQUALIFIED}
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        SHORT_TEXT = "short_text", "Short text"
+        LONG_TEXT = "long_text", "Long text"
+        EMAIL = "email", "E-mail"
+        PHONE = "phone", "Phone"
+        NUMBER = "number", "Number"
+        SINGLE_CHOICE = "single_choice", "Single choice"
+        DROPDOWN = "dropdown", "Dropdown"
+        MULTIPLE_CHOICE = "multiple_choice", "Multiple choice"
+        CONSENT = "consent", "Consent checkbox"
+        HIDDEN = "hidden", "Hidden field"
+
+    CHOICE_KINDS = {Kind.SINGLE_CHOICE, Kind.DROPDOWN, Kind.MULTIPLE_CHOICE}
+
+    form = models.ForeignKey(Form, on_delete=models.CASCADE, related_name="questions")
+    # Fixed when the question is first saved and never recomputed: answers and model features
+    # are keyed by it, so renaming a label must not orphan them.
+    key = models.SlugField(max_length=_KEY_MAX)
+    label = models.CharField(max_length=300)
+    help_text = models.CharField(max_length=500, blank=True)
+    placeholder = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind)
+    # [{"value": "within_1_month", "label": "Within 1 month"}, …]; values are stable like keys.
+    choices = models.JSONField(default=list, blank=True)
+    required = models.BooleanField(default=False)
+    position = models.PositiveIntegerField(default=0)
+    min_value = models.FloatField(null=True, blank=True)
+    max_value = models.FloatField(null=True, blank=True)
+    min_length = models.PositiveIntegerField(null=True, blank=True)
+    max_length = models.PositiveIntegerField(null=True, blank=True)
+    feeds_score = models.BooleanField(
+        default=False, help_text="Use this answer as an input of the lead score."
+    )
+    # For hidden fields: the URL parameter whose value they capture (e.g. utm_campaign).
+    url_parameter = models.CharField(max_length=64, blank=True)
+    archived = models.BooleanField(
+        default=False, help_text="Removed from the form; answers already given are kept."
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["form", "key"], name="question_key_unique_per_form"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.key:
+            taken = set(Question.objects.filter(form_id=self.form_id).values_list("key", flat=True))
+            self.key = stable_key(self.label, taken)
+        self.choices = normalized_choices(self.choices)
+        super().save(*args, **kwargs)
+        Form.objects.filter(pk=self.form_id).update(revision=F("revision") + 1)
+
+    def delete(self, *args, **kwargs):
+        form_id = self.form_id
+        result = super().delete(*args, **kwargs)
+        Form.objects.filter(pk=form_id).update(revision=F("revision") + 1)
+        return result
+
+    def choice_label(self, value: str) -> str:
+        for choice in self.choices:
+            if choice["value"] == value:
+                return choice["label"]
+        return value
+
+
+def normalized_choices(choices: list) -> list[dict]:
+    """Choices as [{"value", "label"}], giving a stable value to any choice that has none yet."""
+    result: list[dict] = []
+    taken: set[str] = set()
+    for choice in choices or []:
+        if isinstance(choice, str):
+            choice = {"label": choice}
+        label = str(choice.get("label", "")).strip()
+        value = str(choice.get("value") or "").strip() or stable_key(label, taken, fallback="c")
+        if value in taken:
+            raise ValidationError(f"Two choices share the value {value!r}.")
+        taken.add(value)
+        result.append({"value": value, "label": label or value})
+    return result
+
+
+from forms_app.models.leads import Lead  # noqa: E402  (Form.converted_statuses needs it)

@@ -1,0 +1,73 @@
+import uuid
+
+from django.db import models
+
+
+class Lead(models.Model):
+    """One submission of a form (or one imported historical lead) with its score and outcome."""
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        CONTACTED = "contacted", "Contacted"
+        QUALIFIED = "qualified", "Qualified"
+        WON = "won", "Won"
+        LOST = "lost", "Lost"
+        UNQUALIFIED = "unqualified", "Unqualified"
+
+    class Tier(models.TextChoices):
+        SALES_READY = "sales_ready", "Sales-ready"
+        MARKETING_QUALIFIED = "marketing_qualified", "Marketing-qualified"
+        NURTURE = "nurture", "Nurture"
+
+    class Source(models.TextChoices):
+        FORM = "form", "Form"
+        API = "api", "API"
+        IMPORT = "import", "Import"
+        DEMO = "demo", "Demo data"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    form = models.ForeignKey("forms_app.Form", on_delete=models.PROTECT, related_name="leads")
+    answers = models.JSONField(default=dict, blank=True)
+    # UTM, referrer, page URL, device, seconds to complete, browsing signals, client address.
+    capture = models.JSONField(default=dict, blank=True)
+    source = models.CharField(max_length=10, choices=Source, default=Source.FORM)
+    # The nonce of the form token it was submitted with: a replayed submit finds this lead.
+    submission_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(db_index=True)
+    status = models.CharField(max_length=12, choices=Status, default=Status.NEW)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    won_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    probability = models.FloatField(null=True, blank=True)
+    tier = models.CharField(max_length=20, choices=Tier, blank=True)
+    points_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    model_version = models.ForeignKey(
+        "scoring.ModelVersion",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="leads",
+    )
+    factors = models.JSONField(default=list, blank=True)
+    needs_rescoring = models.BooleanField(default=False)
+    scored_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["form", "created_at"]),
+            models.Index(fields=["form", "status"]),
+            models.Index(
+                fields=["needs_rescoring"],
+                name="lead_needs_rescoring",
+                condition=models.Q(needs_rescoring=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Lead {self.pk} on {self.form_id}"
+
+    @property
+    def is_demo(self) -> bool:
+        return self.source == self.Source.DEMO

@@ -1,0 +1,50 @@
+"""Use cases that change forms and leads. Views, the API, commands and tests all call these."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from forms_app.models import Form, Lead
+
+
+@dataclass(frozen=True)
+class CaptureResult:
+    lead: Lead
+    created: bool
+
+
+def lead_capture(
+    *,
+    form: Form,
+    answers: dict[str, Any],
+    capture: dict[str, Any],
+    submission_token: str | None = None,
+    source: str = Lead.Source.FORM,
+    created_at: datetime | None = None,
+) -> CaptureResult:
+    """Store a submission. A replayed submission token returns the lead it already created."""
+    if submission_token:
+        existing = Lead.objects.filter(submission_token=submission_token).first()
+        if existing is not None:
+            return CaptureResult(lead=existing, created=False)
+    try:
+        with transaction.atomic():
+            lead = Lead.objects.create(
+                form=form,
+                answers=answers,
+                capture=capture,
+                source=source,
+                submission_token=submission_token,
+                created_at=created_at or timezone.now(),
+            )
+    except IntegrityError:
+        # Race: a double click sent the same token twice and the other request stored it first.
+        if not submission_token:
+            raise
+        return CaptureResult(
+            lead=Lead.objects.get(submission_token=submission_token), created=False
+        )
+    return CaptureResult(lead=lead, created=True)

@@ -1,0 +1,125 @@
+"""The model registry: immutable ONNX bytes with what is needed to serve and compare them.
+
+Which version is live is a status on the row, never a file name. The traditional points system
+(PointsRule) is "version 0" of every form: it scores every lead, always.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class ModelVersion(models.Model):
+    class Status(models.TextChoices):
+        CANDIDATE = "candidate", "Candidate"
+        ACTIVE = "active", "Active"
+        RETIRED = "retired", "Retired"
+
+    form = models.ForeignKey(
+        "forms_app.Form", on_delete=models.CASCADE, related_name="model_versions"
+    )
+    number = models.PositiveIntegerField()
+    algorithm = models.CharField(max_length=60)
+    onnx = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    feature_spec = models.JSONField()
+    metrics = models.JSONField(default=dict)
+    candidates = models.JSONField(default=list)
+    library_versions = models.JSONField(default=dict)
+    # Probabilities of the training leads (as quantiles): a new lead's score is its percentile here.
+    reference = models.JSONField(default=list)
+    # The value each feature is replaced with when measuring its effect on a lead.
+    baseline = models.JSONField(default=dict)
+    window_start = models.DateTimeField(null=True)
+    window_end = models.DateTimeField(null=True)
+    n_leads = models.PositiveIntegerField(default=0)
+    n_converted = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status, default=Status.CANDIDATE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["form", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["form", "number"], name="model_version_number_unique"),
+            models.UniqueConstraint(
+                fields=["form"],
+                condition=Q(status="active"),
+                name="one_active_model_version_per_form",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.form} v{self.number} ({self.algorithm})"
+
+
+class ModelVersionEvent(models.Model):
+    """Audit trail of the registry: who trained, activated or rolled back what, and why."""
+
+    class Action(models.TextChoices):
+        TRAINED = "trained", "Trained"
+        ACTIVATED = "activated", "Activated"
+        KEPT = "kept", "Not activated"
+        ROLLED_BACK = "rolled_back", "Rolled back"
+        RETIRED = "retired", "Retired"
+
+    form = models.ForeignKey("forms_app.Form", on_delete=models.CASCADE, related_name="+")
+    version = models.ForeignKey(
+        ModelVersion, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+    )
+    action = models.CharField(max_length=12, choices=Action)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} v{self.version.number if self.version else 0}"
+
+
+class PointsRule(models.Model):
+    class Source(models.TextChoices):
+        ANSWER = "answer", "Answer"
+        CAPTURE = "capture", "Capture signal"
+
+    class Operator(models.TextChoices):
+        EQUALS = "equals", "equals"
+        NOT_EQUALS = "not_equals", "does not equal"
+        IN = "in", "is one of"
+        GTE = "gte", "is at least"
+        LTE = "lte", "is at most"
+        CONTAINS = "contains", "contains"
+        IS_SET = "is_set", "is answered"
+        EMAIL_DOMAIN_KIND = "email_domain_kind", "e-mail domain is"
+
+    form = models.ForeignKey(
+        "forms_app.Form", on_delete=models.CASCADE, related_name="points_rules"
+    )
+    source = models.CharField(max_length=10, choices=Source, default=Source.ANSWER)
+    key = models.CharField(max_length=64)
+    operator = models.CharField(max_length=20, choices=Operator)
+    value = models.JSONField(null=True, blank=True)
+    points = models.SmallIntegerField()
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.operator} {self.value!r}: {self.points:+d}"
+
+    def as_rule(self) -> dict:
+        return {
+            "source": self.source,
+            "key": self.key,
+            "operator": self.operator,
+            "value": self.value,
+            "points": self.points,
+        }

@@ -1,0 +1,69 @@
+"""Settings come from the environment and fail loudly on values they cannot understand."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PRODUCTION = {
+    "SECRET_KEY": "a-long-production-secret-key-that-is-not-the-default-0123456789abcdef",
+    "DEBUG": "false",
+    "ALLOWED_HOSTS": "forms.example.com",
+    "SITE_URL": "https://forms.example.com",
+    "SESSION_COOKIE_SECURE": "true",
+    "SECURE_SSL_REDIRECT": "true",
+    "SECURE_HSTS_SECONDS": "31536000",
+    "BEHIND_PROXY": "true",
+    "FORMSCORE_STATIC_MANIFEST": "true",
+    "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+    "EMAIL_HOST": "smtp.example.com",
+}
+
+
+# Test-only variables that a deployment would not have.
+IGNORED = {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE"}
+
+
+def manage(*args: str, env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if k not in PRODUCTION and k not in IGNORED}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**base, "FORMSCORE_VAR_DIR": str(tmp_path), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_the_production_profile_passes_the_deploy_check(tmp_path):
+    result = manage(
+        "check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION, tmp_path=tmp_path
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("DEBUG", "maybe", "DEBUG must be true or false, not 'maybe'"),
+        ("EMAIL_PORT", "twenty-five", "EMAIL_PORT must be a whole number"),
+        ("FORMSCORE_TASKS", "carrier-pigeon", "FORMSCORE_TASKS must be one of"),
+    ],
+)
+def test_a_bad_value_stops_start_up_naming_the_variable(tmp_path, name, value, message):
+    result = manage("check", env={name: value}, tmp_path=tmp_path)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_the_embedded_default_generates_and_keeps_a_secret_key(tmp_path):
+    assert manage("check", env={}, tmp_path=tmp_path).returncode == 0
+    key = (tmp_path / "secret_key").read_text()
+    assert len(key) > 40
+    manage("check", env={}, tmp_path=tmp_path)
+    assert (tmp_path / "secret_key").read_text() == key
