@@ -47,6 +47,26 @@ class Form(models.Model):
     allowed_sites = models.JSONField(
         default=list, blank=True, help_text="Origins allowed to embed this form."
     )
+    # The next step a prospect sees after submitting, per tier.
+    sales_ready_message = models.TextField(
+        default="Great fit! Pick a time that suits you and we'll walk you through it.",
+        blank=True,
+    )
+    marketing_qualified_message = models.TextField(
+        default="Thanks! While we prepare, these resources answer the usual first questions.",
+        blank=True,
+    )
+    nurture_message = models.TextField(blank=True)  # empty: the thank-you message
+    booking_url = models.URLField(
+        blank=True, help_text="Default booking link for sales-ready leads, before routing."
+    )
+    # [{"title": "Pricing guide", "url": "https://…"}] shown to marketing-qualified leads.
+    resources = models.JSONField(default=list, blank=True)
+    # First-party browsing signals recorded by the embed script (only with the prospect's consent).
+    collect_browsing_signals = models.BooleanField(default=False)
+    key_pages = models.JSONField(
+        default=list, blank=True, help_text='Paths that signal intent, e.g. "/pricing".'
+    )
     is_demo = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -127,6 +147,10 @@ class Question(models.Model):
     archived = models.BooleanField(
         default=False, help_text="Removed from the form; answers already given are kept."
     )
+    # Multi-step forms: questions with the same step number are shown together.
+    step = models.PositiveSmallIntegerField(default=1)
+    # Show only when an earlier answer is one of these values: {"question": key, "values": [...]}.
+    condition = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["position", "id"]

@@ -34,6 +34,9 @@ class Lead(models.Model):
     # The nonce of the form token it was submitted with: a replayed submit finds this lead.
     submission_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
     created_at = models.DateTimeField(db_index=True)
+    # A multi-step submission abandoned after the e-mail step: scored, not routed.
+    is_partial = models.BooleanField(default=False)
+    completed_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=12, choices=Status, default=Status.NEW)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     won_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)

@@ -1,0 +1,3 @@
+"""Sales URLs under /app/ (inbox, leads, outcomes, reps, routing)."""
+
+urlpatterns: list = []

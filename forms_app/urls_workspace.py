@@ -1,0 +1,3 @@
+"""Workspace URLs under /app/ (forms, builder, preview, models, embed)."""
+
+urlpatterns: list = []
