@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from forms_app.models import Form, Lead
+from forms_app.routing import lead_route
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ def lead_capture(
                 submission_token=submission_token,
                 created_at=created_at or timezone.now(),
             )
+            # After scoring: assign a rep and write the outbox rows in the same transaction.
+            lead_route(lead=lead)
     except IntegrityError:
         # Race: a double click sent the same token twice and the other request stored it first.
         if not submission_token:

@@ -67,6 +67,14 @@ class Form(models.Model):
     key_pages = models.JSONField(
         default=list, blank=True, help_text='Paths that signal intent, e.g. "/pricing".'
     )
+    # Time to first contact per tier, in minutes (empty: no SLA for that tier).
+    sla_sales_ready_minutes = models.PositiveIntegerField(null=True, blank=True, default=60)
+    sla_marketing_qualified_minutes = models.PositiveIntegerField(
+        null=True, blank=True, default=24 * 60
+    )
+    sla_nurture_minutes = models.PositiveIntegerField(null=True, blank=True)
+    # New outcomes since the last training that trigger a retrain (empty: the setting's default).
+    retrain_after_outcomes = models.PositiveIntegerField(null=True, blank=True)
     is_demo = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

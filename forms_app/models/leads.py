@@ -1,5 +1,6 @@
 import uuid
 
+from django.conf import settings
 from django.db import models
 
 
@@ -56,11 +57,31 @@ class Lead(models.Model):
     needs_rescoring = models.BooleanField(default=False)
     scored_at = models.DateTimeField(null=True, blank=True)
 
+    # The sales loop: who works the lead, how fast, and what the rep thinks of its score.
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_leads",
+    )
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    routed_by = models.ForeignKey(
+        "forms_app.RoutingRule", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    first_contacted_at = models.DateTimeField(null=True, blank=True)
+    sla_due_at = models.DateTimeField(null=True, blank=True)
+    outcome_reason = models.CharField(max_length=500, blank=True)
+    won_on = models.DateField(null=True, blank=True)
+    score_feedback = models.CharField(max_length=500, blank=True)
+    score_feedback_at = models.DateTimeField(null=True, blank=True)
+
     class Meta:
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["form", "created_at"]),
             models.Index(fields=["form", "status"]),
+            models.Index(fields=["assigned_to", "status"]),
             models.Index(
                 fields=["needs_rescoring"],
                 name="lead_needs_rescoring",
@@ -74,3 +95,9 @@ class Lead(models.Model):
     @property
     def is_demo(self) -> bool:
         return self.source == self.Source.DEMO
+
+    @property
+    def rep(self):
+        """The assigned rep's profile (display name, booking link), or None."""
+        user = self.assigned_to
+        return getattr(user, "rep_profile", None) if user is not None else None

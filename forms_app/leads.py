@@ -1,0 +1,184 @@
+"""Sales work on a lead: who may see it, outcomes, reassignment and feedback on its score."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from forms_app.models import Form, Lead, LeadEvent
+from forms_app.permissions import is_sales_manager
+from forms_app.routing import OPEN_STATUSES, user_display_name
+
+
+class OutcomeError(ValueError):
+    """A bad outcome request; the message names the field and the problem."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+# ---------------------------------------------------------------------------------------------
+# Selectors
+
+
+def leads_visible_to(user) -> QuerySet[Lead]:
+    """Managers see every lead; a rep sees the leads assigned to them. Partial leads are hidden."""
+    leads = Lead.objects.filter(is_partial=False).exclude(
+        source__in=[Lead.Source.DEMO, Lead.Source.IMPORT]
+    )
+    if not is_sales_manager(user):
+        leads = leads.filter(assigned_to=user)
+    return leads
+
+
+def lead_for_user(*, user, lead_id: int) -> Lead:
+    """The lead if this user may see it. Another rep's lead is a 404: its existence is not shown."""
+    try:
+        return (
+            leads_visible_to(user)
+            .select_related("form", "assigned_to__rep_profile", "model_version", "routed_by")
+            .get(pk=lead_id)
+        )
+    except Lead.DoesNotExist:
+        raise Http404("No such lead in your inbox.") from None
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    tier: str = ""
+    status: str = ""
+    form: str = ""
+    overdue: bool = False
+    mine: bool = False
+
+
+def inbox_leads(*, user, filters: InboxFilters, now: datetime | None = None) -> QuerySet[Lead]:
+    """The inbox: highest score first, then newest."""
+    now = now or timezone.now()
+    leads = leads_visible_to(user).select_related("form", "assigned_to__rep_profile")
+    if filters.tier in Lead.Tier.values:
+        leads = leads.filter(tier=filters.tier)
+    if filters.status == "open":
+        leads = leads.filter(status__in=OPEN_STATUSES)
+    elif filters.status in Lead.Status.values:
+        leads = leads.filter(status=filters.status)
+    if filters.form:
+        leads = leads.filter(form__slug=filters.form)
+    if filters.overdue:
+        leads = leads.filter(first_contacted_at__isnull=True, sla_due_at__lt=now)
+    if filters.mine:
+        leads = leads.filter(assigned_to=user)
+    return leads.order_by("-score", "-created_at", "-id")
+
+
+# ---------------------------------------------------------------------------------------------
+# Writes
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str
+    reason: str = ""
+    amount: Decimal | None = None
+    won_on: date | None = None
+
+
+def _outcome_checked(outcome: Outcome) -> Outcome:
+    if outcome.status not in Lead.Status.values or outcome.status == Lead.Status.NEW:
+        raise OutcomeError("status", f"Unknown outcome {outcome.status!r}.")
+    reason = (outcome.reason or "").strip()
+    if outcome.status == Lead.Status.UNQUALIFIED and not reason:
+        raise OutcomeError("reason", "Say why the lead is unqualified.")
+    if len(reason) > 500:
+        raise OutcomeError("reason", "Keep the reason under 500 characters.")
+    if outcome.status == Lead.Status.WON:
+        if outcome.amount is None:
+            raise OutcomeError("amount", "Enter the amount won.")
+        if outcome.amount < 0 or outcome.amount >= Decimal("1e12"):
+            raise OutcomeError("amount", "The amount must be between 0 and 999,999,999,999.")
+        return Outcome(outcome.status, reason, outcome.amount, outcome.won_on or date.today())
+    return Outcome(outcome.status, reason)
+
+
+def lead_outcome_record(*, lead: Lead, actor, outcome: Outcome) -> Lead:
+    """Record contacted / qualified / won / lost / unqualified; outcomes feed retraining."""
+    outcome = _outcome_checked(outcome)
+    now = timezone.now()
+    with transaction.atomic():
+        # Race: a rep and a manager clicking at once must not interleave their field writes.
+        lead = Lead.objects.select_for_update().get(pk=lead.pk)
+        lead.status = outcome.status
+        lead.status_changed_at = now
+        lead.outcome_reason = outcome.reason
+        lead.won_amount = outcome.amount
+        lead.won_on = outcome.won_on
+        if lead.first_contacted_at is None:
+            lead.first_contacted_at = now
+        lead.save(
+            update_fields=[
+                "status",
+                "status_changed_at",
+                "outcome_reason",
+                "won_amount",
+                "won_on",
+                "first_contacted_at",
+            ]
+        )
+        label = Lead.Status(outcome.status).label
+        detail = ""
+        if outcome.status == Lead.Status.WON:
+            detail = f": {outcome.amount:,.2f} on {outcome.won_on:%Y-%m-%d}"
+        elif outcome.reason:
+            detail = f": {outcome.reason}"
+        LeadEvent.objects.create(
+            lead=lead,
+            kind=LeadEvent.Kind.STATUS,
+            actor=actor,
+            message=f"Marked {label.lower()} by {user_display_name(actor)}{detail}"[:500],
+        )
+    return lead
+
+
+def lead_score_feedback(*, lead: Lead, actor, reason: str) -> Lead:
+    """A rep says the score looks wrong, and why: reviewed beside the model's metrics."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise OutcomeError("reason", "Say what looks wrong about the score.")
+    if len(reason) > 500:
+        raise OutcomeError("reason", "Keep the reason under 500 characters.")
+    with transaction.atomic():
+        Lead.objects.filter(pk=lead.pk).update(
+            score_feedback=reason, score_feedback_at=timezone.now()
+        )
+        LeadEvent.objects.create(
+            lead=lead,
+            kind=LeadEvent.Kind.FEEDBACK,
+            actor=actor,
+            message=f"{user_display_name(actor)} says the score looks wrong: {reason}"[:500],
+        )
+    lead.refresh_from_db()
+    return lead
+
+
+def lead_reassign(*, lead: Lead, actor, assignee) -> Lead:
+    with transaction.atomic():
+        lead = Lead.objects.select_for_update().get(pk=lead.pk)
+        lead.assigned_to = assignee
+        lead.assigned_at = timezone.now()
+        lead.save(update_fields=["assigned_to", "assigned_at"])
+        LeadEvent.objects.create(
+            lead=lead,
+            kind=LeadEvent.Kind.REASSIGNED,
+            actor=actor,
+            message=f"Reassigned to {user_display_name(assignee)} by {user_display_name(actor)}",
+        )
+    return lead
+
+
+def forms_for_inbox() -> QuerySet[Form]:
+    return Form.objects.order_by("name")

@@ -1,0 +1,106 @@
+"""Continuous learning: retrain a form's model once enough new outcomes came back from sales."""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db.models import Max
+
+from forms_app.models import Form, Lead
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RetrainCheck:
+    form_slug: str
+    new_outcomes: int
+    threshold: int
+    trained: bool = False
+    promoted: bool = False
+    detail: str = ""
+
+
+def retrain_threshold(form: Form) -> int:
+    return form.retrain_after_outcomes or getattr(settings, "FORMSCORE_RETRAIN_AFTER_OUTCOMES", 50)
+
+
+def last_trained_at(form: Form) -> datetime | None:
+    from scoring.models import ModelVersion
+
+    return ModelVersion.objects.filter(form=form).aggregate(last=Max("created_at"))["last"]
+
+
+def outcomes_since_training(form: Form) -> int:
+    """Leads whose outcome (converted or not, per the form's definition) was recorded since."""
+    leads = Lead.objects.filter(form=form, status__in=form.labelled_statuses())
+    since = last_trained_at(form)
+    if since is not None:
+        leads = leads.filter(status_changed_at__gt=since)
+    return leads.count()
+
+
+def _active_version_id(form: Form) -> int | None:
+    from scoring.models import ModelVersion
+
+    return (
+        ModelVersion.objects.filter(form=form, status=ModelVersion.Status.ACTIVE)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def _notify_marketers_of_promotion(form: Form) -> None:
+    from scoring.models import ModelVersion
+
+    version = ModelVersion.objects.filter(form=form, status=ModelVersion.Status.ACTIVE).first()
+    recipients = list(
+        get_user_model()
+        .objects.filter(is_active=True, groups__name="marketer")
+        .exclude(email="")
+        .values_list("email", flat=True)
+        .distinct()
+    )
+    if not recipients or version is None:
+        return
+    auc = (version.metrics or {}).get("roc_auc") or (version.metrics or {}).get("auc")
+    send_mail(
+        f"{form.name}: model v{version.number} is now scoring leads",
+        f"Enough new outcomes arrived from sales to retrain the model of {form.name}.\n"
+        f"The challenger v{version.number} ({version.algorithm}) beat the active model on the "
+        f"holdout and was promoted"
+        + (f" (ROC AUC {auc:.3f})" if isinstance(auc, float) else "")
+        + f".\n\nReview or roll back: {settings.SITE_URL}/app/models/\n",
+        None,
+        recipients,
+        fail_silently=True,
+    )
+
+
+def form_retrain_if_due(*, form: Form, force: bool = False) -> RetrainCheck:
+    threshold = retrain_threshold(form)
+    new_outcomes = outcomes_since_training(form)
+    if new_outcomes < threshold and not force:
+        return RetrainCheck(form.slug, new_outcomes, threshold)
+    from scoring.services import model_version_train
+
+    before = _active_version_id(form)
+    try:
+        model_version_train(form=form, activate="auto")
+    except Exception as exc:  # a failed training must not stop the check of other forms
+        logger.exception("Retraining %s failed", form.slug)
+        return RetrainCheck(form.slug, new_outcomes, threshold, detail=f"training failed: {exc}")
+    promoted = _active_version_id(form) != before
+    if promoted:
+        _notify_marketers_of_promotion(form)
+    return RetrainCheck(form.slug, new_outcomes, threshold, trained=True, promoted=promoted)
+
+
+def forms_retrain_due(*, slugs: list[str] | None = None) -> list[RetrainCheck]:
+    forms = Form.objects.all()
+    if slugs:
+        forms = forms.filter(slug__in=slugs)
+    return [form_retrain_if_due(form=form) for form in forms]

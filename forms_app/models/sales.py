@@ -1,0 +1,162 @@
+"""The sales loop: reps and teams, routing rules, the notification outbox and lead timelines."""
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+def webhook_secret_new() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class RepProfile(models.Model):
+    """What the sales side knows about a user: how prospects see them, how many leads they take."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rep_profile"
+    )
+    display_name = models.CharField(max_length=120)
+    booking_url = models.URLField(blank=True, help_text="Shown to sales-ready prospects.")
+    active = models.BooleanField(default=True, help_text="Inactive reps get no new leads.")
+    capacity = models.PositiveIntegerField(
+        default=50, help_text="Open leads (new or contacted) at most before routing skips the rep."
+    )
+
+    class Meta:
+        ordering = ["display_name"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="sales_teams", blank=True
+    )
+    # Round-robin cursor: the member who got the team's last lead.
+    last_assigned = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoutingRule(models.Model):
+    """One ordered rule of a form: when every condition holds, assign and notify.
+
+    conditions: [{"source": "tier"|"score"|"answer"|"capture", "key": str, "operator":
+    "equals"|"in"|"gte"|"lte", "value": …}]; an empty list matches every lead.
+    """
+
+    class Action(models.TextChoices):
+        ASSIGN_REP = "assign_rep", "Assign to a rep"
+        ROUND_ROBIN = "round_robin", "Round-robin within a team"
+        LEAST_LOADED = "least_loaded", "Least-loaded within a team"
+        NOTIFY_ONLY = "notify_only", "Notify only (no assignment)"
+
+    form = models.ForeignKey(
+        "forms_app.Form", on_delete=models.CASCADE, related_name="routing_rules"
+    )
+    name = models.CharField(max_length=120)
+    position = models.PositiveIntegerField(default=0)
+    enabled = models.BooleanField(default=True)
+    conditions = models.JSONField(default=list, blank=True)
+    action = models.CharField(max_length=20, choices=Action, default=Action.ROUND_ROBIN)
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True)
+    notify_slack_url = models.URLField(blank=True, max_length=500)
+    notify_emails = models.CharField(
+        max_length=500, blank=True, help_text="Comma-separated; 'rep' means the assigned rep."
+    )
+    notify_webhook_url = models.URLField(blank=True, max_length=500)
+    webhook_secret = models.CharField(max_length=100, default=webhook_secret_new)
+    stop_after = models.BooleanField(
+        default=True, help_text="Do not evaluate later rules when this one matches."
+    )
+
+    class Meta:
+        ordering = ["form", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Notification(models.Model):
+    """An outbox row: written in the lead's transaction, delivered by a task, never dropped."""
+
+    class Channel(models.TextChoices):
+        SLACK = "slack", "Slack"
+        EMAIL = "email", "E-mail"
+        WEBHOOK = "webhook", "Webhook"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        SENDING = "sending", "Sending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+
+    # Sent with every attempt so a receiver can ignore a repeat (delivery is at least once).
+    delivery_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    lead = models.ForeignKey(
+        "forms_app.Lead", on_delete=models.CASCADE, related_name="notifications"
+    )
+    rule = models.ForeignKey(RoutingRule, on_delete=models.SET_NULL, null=True, blank=True)
+    channel = models.CharField(max_length=10, choices=Channel)
+    destination = models.CharField(max_length=1000)
+    signing_secret = models.CharField(max_length=100, blank=True)
+    payload = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    # While sending: a worker that dies leaves the row here until the sweep takes it back.
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} for lead {self.lead_id}: {self.status}"
+
+
+class LeadEvent(models.Model):
+    """The lead's timeline beyond its own fields (submitted and scored come from the lead)."""
+
+    class Kind(models.TextChoices):
+        ROUTED = "routed", "Routed"
+        UNROUTED = "unrouted", "Not routed"
+        NOTIFIED = "notified", "Notified"
+        NOTIFICATION_FAILED = "notification_failed", "Notification failed"
+        STATUS = "status", "Outcome"
+        REASSIGNED = "reassigned", "Reassigned"
+        FEEDBACK = "feedback", "Score feedback"
+
+    lead = models.ForeignKey("forms_app.Lead", on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=24, choices=Kind)
+    message = models.CharField(max_length=500)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.message

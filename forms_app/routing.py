@@ -1,0 +1,299 @@
+"""Routing: which rule a lead matches, which rep gets it, and which notifications it causes.
+
+`lead_route` runs inside `lead_capture`'s transaction, after scoring: the assignment, the outbox
+rows and the timeline are stored with the lead or not at all. `routing_preview` answers the same
+question for a stored lead without writing anything (the "try it on this lead" button).
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from forms_app.models import Form, Lead, LeadEvent, RoutingRule, Team
+from forms_app.notifications import notifications_for_rule
+
+OPEN_STATUSES = (Lead.Status.NEW, Lead.Status.CONTACTED)
+OPERATORS = {"equals", "in", "gte", "lte"}
+SOURCES = {"tier", "score", "answer", "capture"}
+
+
+@dataclass
+class RoutingDecision:
+    matched: list[RoutingRule] = field(default_factory=list)
+    assignee: Any = None  # a user, or None
+    assigned_by: RoutingRule | None = None
+    explanation: list[str] = field(default_factory=list)
+
+
+def sla_minutes(form: Form, tier: str) -> int | None:
+    return {
+        Lead.Tier.SALES_READY: form.sla_sales_ready_minutes,
+        Lead.Tier.MARKETING_QUALIFIED: form.sla_marketing_qualified_minutes,
+        Lead.Tier.NURTURE: form.sla_nurture_minutes,
+    }.get(tier)
+
+
+def _number(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def _as_list(value: Any) -> list[str]:
+    if isinstance(value, list | tuple):
+        return [str(item) for item in value]
+    return [item.strip() for item in str(value).split(",") if item.strip()]
+
+
+def condition_holds(condition: dict, lead: Lead) -> bool:
+    source, key = condition.get("source"), condition.get("key", "")
+    operator, expected = condition.get("operator"), condition.get("value")
+    if source == "tier":
+        actual: Any = lead.tier
+    elif source == "score":
+        actual = lead.score
+    elif source == "answer":
+        actual = (lead.answers or {}).get(key)
+    elif source == "capture":
+        actual = (lead.capture or {}).get(key)
+    else:
+        return False
+    if actual in (None, "", []):
+        return False
+    if operator in ("gte", "lte"):
+        left, right = _number(actual), _number(expected)
+        if left is None or right is None:
+            return False
+        return left >= right if operator == "gte" else left <= right
+    actual_values = [str(v).lower() for v in (actual if isinstance(actual, list) else [actual])]
+    if operator == "equals":
+        return str(expected).lower() in actual_values
+    if operator == "in":
+        wanted = {item.lower() for item in _as_list(expected)}
+        return any(value in wanted for value in actual_values)
+    return False
+
+
+def rule_matches(rule: RoutingRule, lead: Lead) -> bool:
+    return all(condition_holds(condition, lead) for condition in rule.conditions or [])
+
+
+def _open_counts(user_ids: list[int]) -> dict[int, int]:
+    rows = (
+        Lead.objects.filter(assigned_to_id__in=user_ids, status__in=OPEN_STATUSES)
+        .values("assigned_to_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["assigned_to_id"]: row["n"] for row in rows}
+
+
+def _available_members(team: Team) -> tuple[list, dict[int, int]]:
+    """Active members with a rep profile, in a stable order, and their open lead counts."""
+    members = list(
+        team.members.filter(is_active=True, rep_profile__active=True)
+        .select_related("rep_profile")
+        .order_by("id")
+    )
+    counts = _open_counts([member.pk for member in members])
+    return [m for m in members if counts.get(m.pk, 0) < m.rep_profile.capacity], counts
+
+
+def _round_robin_pick(team: Team, *, lock: bool):
+    if lock:
+        # Race: two leads arriving together must not both read the same cursor and pick the same
+        # rep; the row lock makes the second transaction wait for the first one's cursor.
+        team = Team.objects.select_for_update().get(pk=team.pk)
+    available, _ = _available_members(team)
+    if not available:
+        return None
+    after = team.last_assigned_id or 0
+    chosen = next((m for m in available if m.pk > after), available[0])
+    if lock:
+        Team.objects.filter(pk=team.pk).update(last_assigned=chosen)
+    return chosen
+
+
+def _least_loaded_pick(team: Team, *, lock: bool):
+    if lock:
+        # Race: concurrent leads would all see the same counts and pile onto one rep.
+        team = Team.objects.select_for_update().get(pk=team.pk)
+    available, counts = _available_members(team)
+    if not available:
+        return None
+    chosen = min(available, key=lambda m: (counts.get(m.pk, 0), m.pk))
+    if lock:
+        Team.objects.filter(pk=team.pk).update(last_assigned=chosen)
+    return chosen
+
+
+def _assignee(rule: RoutingRule, *, lock: bool):
+    if rule.action == RoutingRule.Action.ASSIGN_REP:
+        rep = rule.rep
+        profile = getattr(rep, "rep_profile", None) if rep else None
+        return rep if rep and rep.is_active and (profile is None or profile.active) else None
+    if rule.team_id is None:
+        return None
+    if rule.action == RoutingRule.Action.ROUND_ROBIN:
+        return _round_robin_pick(rule.team, lock=lock)
+    if rule.action == RoutingRule.Action.LEAST_LOADED:
+        return _least_loaded_pick(rule.team, lock=lock)
+    return None
+
+
+def _display_name(user) -> str:
+    profile = getattr(user, "rep_profile", None)
+    return profile.display_name if profile else (user.get_full_name() or user.get_username())
+
+
+def _decide(lead: Lead, *, lock: bool) -> RoutingDecision:
+    decision = RoutingDecision()
+    rules = (
+        RoutingRule.objects.filter(form_id=lead.form_id, enabled=True)
+        .select_related("rep__rep_profile", "team")
+        .order_by("position", "id")
+    )
+    for rule in rules:
+        if not rule_matches(rule, lead):
+            decision.explanation.append(f"{rule.name}: conditions not met")
+            continue
+        decision.matched.append(rule)
+        if decision.assignee is None and rule.action != RoutingRule.Action.NOTIFY_ONLY:
+            assignee = _assignee(rule, lock=lock)
+            if assignee is not None:
+                decision.assignee, decision.assigned_by = assignee, rule
+                decision.explanation.append(f"{rule.name}: assigns {_display_name(assignee)}")
+            else:
+                decision.explanation.append(f"{rule.name}: matches, but no rep is available")
+        else:
+            decision.explanation.append(f"{rule.name}: matches (notifications)")
+        if rule.stop_after:
+            decision.explanation.append(f"{rule.name}: stops here")
+            break
+    return decision
+
+
+def routing_preview(*, form: Form, lead: Lead) -> RoutingDecision:
+    """What routing would do with this lead now, without assigning or notifying anyone."""
+    lead.form = form
+    return _decide(lead, lock=False)
+
+
+def lead_route(*, lead: Lead) -> RoutingDecision:
+    """Assign the lead and write its outbox rows; call inside the lead's transaction."""
+    if lead.is_partial or lead.source in (Lead.Source.IMPORT, Lead.Source.DEMO):
+        return RoutingDecision()  # history and abandoned multi-step leads are nobody's to call
+    with transaction.atomic():
+        decision = _decide(lead, lock=True)
+        now = timezone.now()
+        if decision.assignee is not None:
+            lead.assigned_to = decision.assignee
+            lead.assigned_at = now
+            lead.routed_by = decision.assigned_by
+            minutes = sla_minutes(lead.form, lead.tier)
+            lead.sla_due_at = lead.created_at + timedelta(minutes=minutes) if minutes else None
+            lead.save(update_fields=["assigned_to", "assigned_at", "routed_by", "sla_due_at"])
+            LeadEvent.objects.create(
+                lead=lead,
+                kind=LeadEvent.Kind.ROUTED,
+                message=f"Routed by rule “{decision.assigned_by.name}” to "
+                f"{_display_name(decision.assignee)}",
+            )
+        elif not decision.matched:
+            LeadEvent.objects.create(
+                lead=lead, kind=LeadEvent.Kind.UNROUTED, message="No routing rule matched"
+            )
+        else:
+            LeadEvent.objects.create(
+                lead=lead,
+                kind=LeadEvent.Kind.UNROUTED,
+                message=f"Rule “{decision.matched[0].name}” matched, but no rep was available",
+            )
+        for rule in decision.matched:
+            notifications_for_rule(lead=lead, rule=rule, assignee=decision.assignee)
+    return decision
+
+
+def user_display_name(user) -> str:
+    return _display_name(user)
+
+
+def reps_for_assignment() -> list:
+    """Users who can be assigned leads: active users with a rep profile or in the sales group."""
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(rep_profile__isnull=False) | Q(groups__name="sales"))
+        .select_related("rep_profile")
+        .distinct()
+        .order_by("first_name", "username")
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Managing reps, teams and rules (marketers and admins)
+
+
+def rep_profile_save(
+    *, user, display_name: str, booking_url: str, active: bool, capacity: int, teams: list[Team]
+):
+    from forms_app.models import RepProfile
+
+    with transaction.atomic():
+        profile, _ = RepProfile.objects.update_or_create(
+            user=user,
+            defaults={
+                "display_name": display_name,
+                "booking_url": booking_url,
+                "active": active,
+                "capacity": capacity,
+            },
+        )
+        user.sales_teams.set(teams)
+    return profile
+
+
+def team_save(*, team: Team | None, name: str, members: list) -> Team:
+    with transaction.atomic():
+        team = team or Team()
+        team.name = name
+        team.save()
+        team.members.set(members)
+    return team
+
+
+def routing_rule_save(*, rule: RoutingRule, conditions: list[dict]) -> RoutingRule:
+    for condition in conditions:
+        if condition.get("source") not in SOURCES or condition.get("operator") not in OPERATORS:
+            raise ValueError(f"Unsupported condition {condition!r}.")
+    rule.conditions = conditions
+    if rule.position == 0 and rule.pk is None:
+        last = RoutingRule.objects.filter(form=rule.form).order_by("-position").first()
+        rule.position = (last.position + 1) if last else 1
+    rule.save()
+    return rule
+
+
+def routing_rule_delete(*, rule: RoutingRule) -> None:
+    rule.delete()
+
+
+def condition_text(condition: dict) -> str:
+    """A condition as a person would say it: "tier is one of sales_ready"."""
+    words = {"equals": "is", "in": "is one of", "gte": "is at least", "lte": "is at most"}
+    source = condition.get("source")
+    subject = {"tier": "Tier", "score": "Score"}.get(source) or (
+        f"Answer “{condition.get('key')}”" if source == "answer" else f"{condition.get('key')}"
+    )
+    value = condition.get("value")
+    if isinstance(value, list):
+        value = ", ".join(str(v) for v in value)
+    return f"{subject} {words.get(condition.get('operator'), '?')} {value}"

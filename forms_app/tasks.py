@@ -1,0 +1,76 @@
+"""Background work on Django's tasks framework (durable with django-tasks-db: `db_worker`).
+
+The periodic tasks (outbox sweep, retrain check) schedule their own next run when they finish;
+`periodic_tasks_ensure` starts the chain once (`manage.py demo` and `manage.py schedule_periodic`
+call it) and is a no-op while a run is already waiting.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.tasks import task
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+SWEEP_EVERY = timedelta(seconds=60)
+RETRAIN_CHECK_EVERY = timedelta(hours=1)
+
+
+@task
+def deliver_notification(notification_id: int) -> str:
+    from forms_app.notifications import notification_deliver
+
+    return notification_deliver(notification_id=notification_id)
+
+
+@task
+def sweep_outbox() -> int:
+    from forms_app.notifications import outbox_sweep
+
+    try:
+        return outbox_sweep()
+    finally:
+        _schedule_next(sweep_outbox, SWEEP_EVERY)
+
+
+@task
+def check_retrain_due() -> list[str]:
+    from forms_app.learning import forms_retrain_due
+
+    try:
+        return [outcome.form_slug for outcome in forms_retrain_due() if outcome.trained]
+    finally:
+        _schedule_next(check_retrain_due, RETRAIN_CHECK_EVERY)
+
+
+PERIODIC = ((sweep_outbox, SWEEP_EVERY), (check_retrain_due, RETRAIN_CHECK_EVERY))
+
+
+def _waiting(periodic_task) -> bool:
+    """Whether a run of this task is already queued (only the database backend can tell)."""
+    if "django_tasks_db" not in settings.TASKS["default"]["BACKEND"]:
+        return False
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(task_path=periodic_task.module_path, status="READY").exists()
+
+
+def _schedule_next(periodic_task, every: timedelta) -> None:
+    if "django_tasks_db" not in settings.TASKS["default"]["BACKEND"]:
+        return  # the immediate backend would recurse forever; run these from cron instead
+    if not _waiting(periodic_task):
+        periodic_task.using(run_after=timezone.now() + every).enqueue()
+
+
+def periodic_tasks_ensure() -> list[str]:
+    """Queue the first run of each periodic task that has none waiting; names what was queued."""
+    if "django_tasks_db" not in settings.TASKS["default"]["BACKEND"]:
+        return []
+    queued = []
+    for periodic_task, _every in PERIODIC:
+        if not _waiting(periodic_task):
+            periodic_task.enqueue()
+            queued.append(periodic_task.name)
+    return queued

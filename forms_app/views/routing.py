@@ -1,0 +1,208 @@
+"""Routing rules of a form, edited by marketers, with a "try it on this lead" preview."""
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from forms_app.models import Form, Lead, RoutingRule, Team
+from forms_app.permissions import workspace_required
+from forms_app.routing import (
+    condition_text,
+    reps_for_assignment,
+    routing_preview,
+    routing_rule_delete,
+    routing_rule_save,
+)
+
+CAPTURE_KEYS = [
+    ("country", "Country"),
+    ("utm_source", "UTM source"),
+    ("utm_medium", "UTM medium"),
+    ("utm_campaign", "UTM campaign"),
+    ("device", "Device"),
+]
+ANSWER_OPERATORS = [("equals", "equals"), ("in", "is one of"), ("gte", "≥"), ("lte", "≤")]
+
+
+class RuleForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    enabled = forms.BooleanField(required=False, initial=True)
+    tiers = forms.MultipleChoiceField(
+        choices=Lead.Tier.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    min_score = forms.IntegerField(min_value=0, max_value=100, required=False)
+    max_score = forms.IntegerField(min_value=0, max_value=100, required=False)
+    answer_key = forms.ChoiceField(required=False)
+    answer_operator = forms.ChoiceField(choices=ANSWER_OPERATORS, required=False)
+    answer_value = forms.CharField(max_length=200, required=False)
+    capture_key = forms.ChoiceField(choices=[("", "—"), *CAPTURE_KEYS], required=False)
+    capture_operator = forms.ChoiceField(choices=ANSWER_OPERATORS[:2], required=False)
+    capture_value = forms.CharField(max_length=200, required=False)
+    action = forms.ChoiceField(choices=RoutingRule.Action.choices)
+    rep = forms.ChoiceField(required=False)
+    team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False)
+    notify_slack_url = forms.URLField(required=False, max_length=500, assume_scheme="https")
+    notify_emails = forms.CharField(required=False, max_length=500)
+    notify_webhook_url = forms.URLField(required=False, max_length=500, assume_scheme="https")
+    stop_after = forms.BooleanField(required=False, initial=True)
+
+    def __init__(self, *args, form: Form, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["answer_key"].choices = [("", "—")] + [
+            (q.key, q.label) for q in form.questions.filter(archived=False)
+        ]
+        self.reps = {str(user.pk): user for user in reps_for_assignment()}
+        self.fields["rep"].choices = [("", "—")] + [
+            (pk, getattr(getattr(u, "rep_profile", None), "display_name", "") or u.username)
+            for pk, u in self.reps.items()
+        ]
+
+    def clean(self):
+        data = super().clean()
+        action = data.get("action")
+        if action == RoutingRule.Action.ASSIGN_REP and not data.get("rep"):
+            self.add_error("rep", "Choose the rep this rule assigns leads to.")
+        if action in (RoutingRule.Action.ROUND_ROBIN, RoutingRule.Action.LEAST_LOADED) and not (
+            data.get("team")
+        ):
+            self.add_error("team", "Choose the team whose reps share these leads.")
+        low, high = data.get("min_score"), data.get("max_score")
+        if low is not None and high is not None and low > high:
+            self.add_error("max_score", "The highest score must be at least the lowest.")
+        if data.get("answer_key") and not data.get("answer_value"):
+            self.add_error("answer_value", "Give the value the answer is compared with.")
+        if data.get("capture_key") and not data.get("capture_value"):
+            self.add_error("capture_value", "Give the value the signal is compared with.")
+        for item in (data.get("notify_emails") or "").split(","):
+            item = item.strip()
+            if item and item != "rep" and "@" not in item:
+                self.add_error("notify_emails", f"“{item}” is not an e-mail address (or 'rep').")
+        return data
+
+    def conditions(self) -> list[dict]:
+        data = self.cleaned_data
+        conditions: list[dict] = []
+        if data["tiers"]:
+            conditions.append(
+                {"source": "tier", "key": "", "operator": "in", "value": data["tiers"]}
+            )
+        if data["min_score"] is not None:
+            conditions.append(
+                {"source": "score", "key": "", "operator": "gte", "value": data["min_score"]}
+            )
+        if data["max_score"] is not None:
+            conditions.append(
+                {"source": "score", "key": "", "operator": "lte", "value": data["max_score"]}
+            )
+        for source in ("answer", "capture"):
+            if data[f"{source}_key"]:
+                conditions.append(
+                    {
+                        "source": source,
+                        "key": data[f"{source}_key"],
+                        "operator": data[f"{source}_operator"] or "equals",
+                        "value": data[f"{source}_value"].strip(),
+                    }
+                )
+        return conditions
+
+
+def _initial(rule: RoutingRule) -> dict:
+    initial = {
+        "name": rule.name,
+        "enabled": rule.enabled,
+        "action": rule.action,
+        "rep": str(rule.rep_id or ""),
+        "team": rule.team_id,
+        "notify_slack_url": rule.notify_slack_url,
+        "notify_emails": rule.notify_emails,
+        "notify_webhook_url": rule.notify_webhook_url,
+        "stop_after": rule.stop_after,
+    }
+    for condition in rule.conditions or []:
+        source, operator, value = condition["source"], condition["operator"], condition["value"]
+        if source == "tier":
+            initial["tiers"] = value if isinstance(value, list) else [value]
+        elif source == "score":
+            initial["min_score" if operator == "gte" else "max_score"] = value
+        else:
+            initial.update(
+                {
+                    f"{source}_key": condition["key"],
+                    f"{source}_operator": operator,
+                    f"{source}_value": value,
+                }
+            )
+    return initial
+
+
+def _form(slug: str) -> Form:
+    return get_object_or_404(Form, slug=slug)
+
+
+@workspace_required
+def routing_page(request: HttpRequest, slug: str) -> HttpResponse:
+    form = _form(slug)
+    rules = form.routing_rules.select_related("rep__rep_profile", "team")
+    return render(
+        request,
+        "forms_app/sales/routing.html",
+        {
+            "nav": "forms",
+            "form": form,
+            "rules": [(rule, [condition_text(c) for c in rule.conditions]) for rule in rules],
+            "leads": form.leads.filter(is_partial=False).order_by("-created_at")[:25],
+        },
+    )
+
+
+@workspace_required
+def rule_edit(request: HttpRequest, slug: str, rule_id: int | None = None) -> HttpResponse:
+    form = _form(slug)
+    rule = get_object_or_404(RoutingRule, pk=rule_id, form=form) if rule_id else None
+    initial = _initial(rule) if rule else {"enabled": True, "stop_after": True}
+    rule_form = RuleForm(request.POST or None, initial=initial, form=form)
+    if request.method == "POST" and rule_form.is_valid():
+        data = rule_form.cleaned_data
+        rule = rule or RoutingRule(form=form)
+        rule.name = data["name"]
+        rule.enabled = data["enabled"]
+        rule.action = data["action"]
+        rule.rep = rule_form.reps.get(data["rep"] or "")
+        rule.team = data["team"]
+        rule.notify_slack_url = data["notify_slack_url"]
+        rule.notify_emails = data["notify_emails"]
+        rule.notify_webhook_url = data["notify_webhook_url"]
+        rule.stop_after = data["stop_after"]
+        routing_rule_save(rule=rule, conditions=rule_form.conditions())
+        messages.success(request, f"Saved rule “{rule.name}”.")
+        return redirect("forms_app:routing", slug=form.slug)
+    return render(
+        request,
+        "forms_app/sales/rule_edit.html",
+        {"nav": "forms", "form": form, "rule": rule, "rule_form": rule_form},
+        status=422 if rule_form.errors else 200,
+    )
+
+
+@require_POST
+@workspace_required
+def rule_delete(request: HttpRequest, slug: str, rule_id: int) -> HttpResponse:
+    rule = get_object_or_404(RoutingRule, pk=rule_id, form__slug=slug)
+    routing_rule_delete(rule=rule)
+    messages.success(request, f"Deleted rule “{rule.name}”.")
+    return redirect("forms_app:routing", slug=slug)
+
+
+@workspace_required
+def rule_preview(request: HttpRequest, slug: str) -> HttpResponse:
+    form = _form(slug)
+    lead_id = request.GET.get("lead", "")
+    if not lead_id.isdigit():
+        return HttpResponseBadRequest("lead: choose a lead of this form to try the rules on.")
+    lead = get_object_or_404(Lead, pk=int(lead_id), form=form)
+    decision = routing_preview(form=form, lead=lead)
+    template = "forms_app/sales/_preview.html"
+    return render(request, template, {"form": form, "lead": lead, "decision": decision})
