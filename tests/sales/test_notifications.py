@@ -1,0 +1,274 @@
+"""Delivery that loses nothing: a real local HTTP server receives Slack and webhook posts."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.db import connection
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from forms_app.models import Lead, LeadEvent, Notification, RoutingRule
+from forms_app.notifications import SIGNATURE_HEADER, outbox_sweep, signature_verify
+from forms_app.services import lead_capture
+from tests.forms_app.test_public_form import submit
+from tests.sales.conftest import run_worker
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ANSWERS = {
+    "full_name": "Ada Lovelace",
+    "company": "Analytical Engines",
+    "work_email": "ada@engines.example",
+    "team_size": 40,
+    "timeline": "within_1_month",
+}
+
+
+def notify_rule(form, team, **destinations) -> RoutingRule:
+    return RoutingRule.objects.create(
+        form=form,
+        name="Hot leads",
+        position=1,
+        team=team,
+        action=RoutingRule.Action.ROUND_ROBIN,
+        **destinations,
+    )
+
+
+def capture(form, answers=ANSWERS) -> Lead:
+    return lead_capture(form=form, answers=answers, capture={"utm_source": "linkedin"}).lead
+
+
+def test_a_submitted_lead_reaches_slack_and_a_signed_webhook(client, contact_form, team, receiver):
+    rule = notify_rule(
+        contact_form,
+        team,
+        notify_slack_url=f"{receiver.url}/slack",
+        notify_webhook_url=f"{receiver.url}/crm",
+    )
+    response = submit(client, "contact", {**ANSWERS, "team_size": "40"})
+    assert response.status_code == 302
+
+    lead = Lead.objects.get()
+    assert Notification.objects.filter(lead=lead, status="pending").count() == 2
+    run_worker()
+
+    assert sorted(r.path for r in receiver.acknowledged) == ["/crm", "/slack"]
+    crm = next(r for r in receiver.received if r.path == "/crm")
+    assert signature_verify(
+        secret=rule.webhook_secret, body=crm.body, header=crm.headers[SIGNATURE_HEADER]
+    )
+    assert not signature_verify(
+        secret="someone-else", body=crm.body, header=crm.headers[SIGNATURE_HEADER]
+    )
+    assert not signature_verify(
+        secret=rule.webhook_secret,
+        body=crm.body + b" ",
+        header=crm.headers[SIGNATURE_HEADER],
+    )
+    payload = crm.json()
+    assert payload["event"] == "lead.created"
+    assert payload["lead"]["id"] == str(lead.public_id)
+    assert payload["lead"]["name"] == "Ada Lovelace"
+    assert payload["assigned_to"]["display_name"] == "Sam Seller"
+
+    slack = next(r for r in receiver.received if r.path == "/slack").json()
+    assert "Ada Lovelace" in slack["text"] and "Analytical Engines" in slack["text"]
+    assert "Assigned to Sam Seller" in slack["text"]
+    assert f"/app/inbox/{lead.pk}/|Open the lead" in slack["text"]
+    assert set(Notification.objects.values_list("status", flat=True)) == {"delivered"}
+    assert list(
+        LeadEvent.objects.filter(kind="notified").values_list("message", flat=True).order_by("id")
+    ) in (
+        ["Notified via Slack", "Notified via Webhook"],
+        ["Notified via Webhook", "Notified via Slack"],
+    )
+
+
+def test_a_signature_older_than_five_minutes_is_refused(contact_form, team):
+    from forms_app.notifications import signature_header
+
+    body = b'{"event":"lead.created"}'
+    old = int(time.time()) - 600
+    header = signature_header(secret="s3cret", body=body, timestamp=old)
+    assert not signature_verify(secret="s3cret", body=body, header=header)
+    assert signature_verify(secret="s3cret", body=body, header=header, now=old + 10)
+
+
+def test_answers_are_escaped_in_the_slack_message(contact_form, team, receiver):
+    notify_rule(contact_form, team, notify_slack_url=f"{receiver.url}/slack")
+    capture(contact_form, {**ANSWERS, "full_name": "<!channel> & <http://evil|click>"})
+    run_worker()
+
+    text = receiver.received[0].json()["text"]
+    assert "&lt;!channel&gt; &amp; &lt;http://evil|click&gt;" in text
+    assert "<!channel>" not in text
+
+
+def test_an_email_notification_goes_to_the_assigned_rep(contact_form, sam):
+    RoutingRule.objects.create(
+        form=contact_form,
+        name="Sam takes everything",
+        action=RoutingRule.Action.ASSIGN_REP,
+        rep=sam,
+        notify_emails="rep, lead-desk@example.com",
+    )
+    capture(contact_form)
+    run_worker()
+
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["sam@example.com", "lead-desk@example.com"]
+    assert "Ada Lovelace" in mail.outbox[0].subject
+    assert "/app/inbox/" in mail.outbox[0].body
+
+
+@pytest.mark.parametrize("endpoint", ["/fail", "/slow", "refused"])
+def test_a_failing_endpoint_is_retried_then_marked_failed_and_the_lead_is_intact(
+    contact_form, team, receiver, fast_retries, endpoint
+):
+    if endpoint == "refused":
+        with socket.socket() as probe:  # a port nobody listens on
+            probe.bind(("127.0.0.1", 0))
+            url = f"http://127.0.0.1:{probe.getsockname()[1]}/"
+    else:
+        url = f"{receiver.url}{endpoint}"
+    notify_rule(contact_form, team, notify_webhook_url=url)
+    lead = capture(contact_form)
+    run_worker()
+
+    row = Notification.objects.get()
+    assert row.status == "failed"
+    assert row.attempts == 3
+    assert row.last_error
+    if endpoint != "refused":
+        assert len(receiver.received) == 3
+    lead.refresh_from_db()
+    assert lead.answers == ANSWERS
+    assert lead.assigned_to.username == "sam"
+    assert LeadEvent.objects.filter(lead=lead, kind="notification_failed").exists()
+
+
+def test_backoff_doubles_after_each_failure_up_to_the_limit(settings):
+    from forms_app.notifications import backoff_seconds
+
+    settings.FORMSCORE_OUTBOX_BACKOFF_SECONDS = 30
+    assert [backoff_seconds(n) for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
+    assert backoff_seconds(20) == 3600
+
+
+def test_a_failed_retry_waits_for_its_backoff_before_the_next_attempt(
+    contact_form, team, receiver, settings
+):
+    settings.FORMSCORE_OUTBOX_BACKOFF_SECONDS = 30
+    notify_rule(contact_form, team, notify_webhook_url=f"{receiver.url}/fail")
+    capture(contact_form)
+    run_worker()  # one attempt; the retry is queued 30 s ahead, so the batch worker stops
+
+    row = Notification.objects.get()
+    assert (row.status, row.attempts) == ("pending", 1)
+    assert 25 < (row.next_attempt_at - timezone.now()).total_seconds() <= 30
+    assert DBTaskResult.objects.filter(status="READY", run_after__gt=timezone.now()).exists()
+
+
+def test_send_again_delivers_a_failed_notification(
+    client, contact_form, team, receiver, fast_retries, marketer
+):
+    notify_rule(contact_form, team, notify_webhook_url=f"{receiver.url}/flaky")
+    lead = capture(contact_form)
+    run_worker()
+    row = Notification.objects.get()
+    assert row.status == "failed"
+
+    client.force_login(marketer)
+    page = client.get(f"/app/inbox/{lead.pk}/").content.decode()
+    assert "Failed" in page and "Send again" in page
+    assert "Send again" in client.get("/app/reps/").content.decode()
+
+    receiver.flaky_failing = False
+    response = client.post(
+        f"/app/inbox/{lead.pk}/notifications/{row.pk}/resend/", HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    assert "Waiting" in response.content.decode()
+    run_worker()
+
+    row.refresh_from_db()
+    assert row.status == "delivered"
+    assert len(receiver.acknowledged) == 1
+
+
+def test_with_no_worker_running_the_rows_wait(contact_form, team, receiver):
+    notify_rule(contact_form, team, notify_webhook_url=f"{receiver.url}/ok")
+    capture(contact_form)
+    time.sleep(0.3)
+
+    assert Notification.objects.get().status == "pending"
+    assert receiver.received == []
+    assert DBTaskResult.objects.filter(status="READY").count() == 1
+
+
+def test_the_sweep_re_enqueues_a_row_whose_task_was_lost(contact_form, team, receiver):
+    notify_rule(contact_form, team, notify_webhook_url=f"{receiver.url}/ok")
+    capture(contact_form)
+    DBTaskResult.objects.all().delete()  # the task backend lost it
+
+    assert outbox_sweep(now=timezone.now() + timedelta(minutes=5)) == 1
+    run_worker()
+    assert Notification.objects.get().status == "delivered"
+    assert len(receiver.acknowledged) == 1
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def test_a_worker_killed_mid_delivery_delivers_exactly_once_after_the_sweep(
+    contact_form, team, receiver
+):
+    notify_rule(contact_form, team, notify_webhook_url=f"{receiver.url}/hang-first")
+    capture(contact_form)
+    root = Path(settings.BASE_DIR)
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "db_worker", "--no-startup-delay", "--interval", "0.1"],
+        cwd=root,
+        env={**os.environ, "DATABASE_URL": _database_url(), "FORMSCORE_TASKS": "database"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert receiver.first_arrived.wait(30), "the worker never started delivering"
+        worker.send_signal(signal.SIGKILL)  # killed mid-delivery: no cleanup runs
+        worker.wait(10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    receiver.release.set()
+
+    row = Notification.objects.get()
+    assert (row.status, row.attempts) == ("sending", 1)
+    assert outbox_sweep() == 0  # its lease has not expired yet: a live worker may still be on it
+    Notification.objects.update(lease_expires_at=timezone.now() - timedelta(seconds=1))  # later…
+    assert outbox_sweep() == 1
+    run_worker()
+
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("delivered", 2)
+    assert len(receiver.acknowledged) == 1
+    delivery_ids = {r.headers["X-Formscore-Delivery"] for r in receiver.received}
+    assert delivery_ids == {str(row.delivery_id)}  # a receiver can de-duplicate on it
+    run_worker()
+    assert len(receiver.acknowledged) == 1
+    json.dumps(receiver.acknowledged[0].json())
