@@ -70,6 +70,6 @@ def percent(value) -> str:
 @register.filter
 def signed(value) -> str:
     try:
-        return f"{float(value):+.0f}"
+        return f"{float(value):+.0f}".replace("-", "−")  # a real minus sign lines up with +
     except (TypeError, ValueError):
         return ""

@@ -15,6 +15,12 @@ from forms_app.models import RepProfile, RoutingRule, Team
 PASSWORD = "pw-for-tests-123"
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """PBKDF2 takes about a second per persona; the tests are not about hashing."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def _user(username: str, full_name: str, group: str, *, booking: str = "") -> User:
     first, _, last = full_name.partition(" ")
     user = User.objects.create_user(
