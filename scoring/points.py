@@ -91,9 +91,10 @@ def validate_rule(rule: dict) -> dict:
     elif operator == "is_set":
         if value is not None and not isinstance(value, bool):
             raise ValueError(f"operator 'is_set' takes true, false or no value; got {value!r}")
-    elif operator in ("equals", "not_equals", "contains"):
-        if value is None or isinstance(value, (list, tuple, dict)):
-            raise ValueError(f"operator {operator!r} needs a single value; got {value!r}")
+    elif operator in ("equals", "not_equals", "contains") and (
+        value is None or isinstance(value, (list, tuple, dict))
+    ):
+        raise ValueError(f"operator {operator!r} needs a single value; got {value!r}")
     return rule
 
 

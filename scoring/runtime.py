@@ -263,7 +263,7 @@ def explain(
     top: int = 5,
     min_impact: float = MIN_IMPACT,
 ) -> list[dict]:
-    """Top factors of one lead: ``[{"feature", "label", "impact", "value"}]`` (see score_explain)."""
+    """Top factors of one lead, ``[{"feature", "label", "impact", "value"}]``; see score_explain."""
     return score_explain(session, spec, reference, baseline, lead, top, min_impact)[1]
 
 
