@@ -8,6 +8,8 @@ load in onnxruntime, and a single string tensor does not convert), and ``zipmap`
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from skl2onnx import to_onnx
@@ -60,7 +62,11 @@ def export(model, spec: FeatureSpec, sample_feed: dict[str, np.ndarray]) -> byte
     missing = [name for name in spec.names if name not in sample_feed]
     if missing:
         raise ValueError(f"sample feed lacks features: {', '.join(missing)}")
-    onnx_model = to_onnx(model, initial_types=initial_types(spec), options={"zipmap": False})
+    with warnings.catch_warnings():
+        # skl2onnx writes HistGradientBoosting's boolean flags as ints; protobuf 6 warns (and
+        # protobuf 7 fails, hence the pin protobuf<7).
+        warnings.filterwarnings("ignore", message=".*Expected an int, got a boolean.*")
+        onnx_model = to_onnx(model, initial_types=initial_types(spec), options={"zipmap": False})
     outputs = [output.name for output in onnx_model.graph.output]
     if PROBABILITY_OUTPUT not in outputs:
         raise ValueError(f"converted model has outputs {outputs}, not {PROBABILITY_OUTPUT!r}")

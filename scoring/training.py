@@ -39,6 +39,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+from threadpoolctl import threadpool_limits
 
 from scoring import metrics
 from scoring.features import (
@@ -66,6 +67,7 @@ from scoring.runtime import (
 
 ALGORITHMS = ("logistic_regression", "random_forest", "hist_gradient_boosting")
 REFERENCE_SIZE = 1001
+CALIBRATION_FOLDS = 3  # out-of-fold predictions for the sigmoid; each fold is one more fit
 MIN_LEADS = 40
 MIN_POSITIVES = 10
 # Small enough to load in a web process in tens of milliseconds (a forest's file grows with it).
@@ -306,7 +308,50 @@ def train(
     sales_ready: int = 80,
     marketing_qualified: int = 60,
 ) -> TrainingResult:
-    """Train, evaluate, calibrate and export a model from labelled leads (see module doc)."""
+    """Train, evaluate, calibrate and export a model from labelled leads (see module doc).
+
+    Runs OpenMP/BLAS single-threaded: on a small, shared machine (web workers on the same cores)
+    HistGradientBoosting's OpenMP threads spin against each other, measured 4-20x slower on a
+    few hundred leads than one thread. The random forest still builds trees on 2 threads.
+    """
+    with threadpool_limits(limits=1):
+        return _train(
+            spec_questions=spec_questions,
+            key_pages=key_pages,
+            leads=leads,
+            outcomes=outcomes,
+            times=times,
+            points_rules=points_rules,
+            seed=seed,
+            progress=progress,
+            min_leads=min_leads,
+            min_positives=min_positives,
+            holdout_fraction=holdout_fraction,
+            algorithms=algorithms,
+            min_category_count=min_category_count,
+            sales_ready=sales_ready,
+            marketing_qualified=marketing_qualified,
+        )
+
+
+def _train(
+    *,
+    spec_questions,
+    key_pages,
+    leads,
+    outcomes,
+    times,
+    points_rules,
+    seed,
+    progress,
+    min_leads,
+    min_positives,
+    holdout_fraction,
+    algorithms,
+    min_category_count,
+    sales_ready,
+    marketing_qualified,
+) -> TrainingResult:
 
     def report(stage: str, fraction: float) -> None:
         if progress is not None:
@@ -338,7 +383,7 @@ def train(
             f"the newest {n_holdout} leads (the holdout) contain no {kind}, so the model"
             " cannot be evaluated; wait for more outcomes"
         )
-    folds = int(min(5, y_train.sum(), n_train - y_train.sum()))
+    folds = int(min(CALIBRATION_FOLDS, y_train.sum(), n_train - y_train.sum()))
     if folds < 2:
         raise TrainingError(
             "the older 80 % of leads need at least 2 conversions and 2 non-conversions"
@@ -397,7 +442,7 @@ def train(
     )
 
     report(f"refitting {algorithm} on all leads", 0.7)
-    all_folds = int(min(5, y.sum(), n - y.sum()))
+    all_folds = int(min(CALIBRATION_FOLDS, y.sum(), n - y.sum()))
     parity_feed = _concat(_rows(feed, holdout_index), _stressed(spec, _rows(feed, holdout_index)))
     sample_feed = _rows(feed, slice(0, min(n, 20)))
     final = calibrated_build(algorithm, spec, seed, all_folds).fit(frame, y)

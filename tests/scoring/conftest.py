@@ -5,9 +5,27 @@ import pytest
 from scoring.training import demo_dataset, train
 
 DEMO_RULES = [
-    {"source": "answer", "key": "timeline", "operator": "equals", "value": "within_1_month", "points": 40},
-    {"source": "answer", "key": "email", "operator": "email_domain_kind", "value": "business", "points": 30},
-    {"source": "capture", "key": "key_pages", "operator": "contains", "value": "/pricing", "points": 20},
+    {
+        "source": "answer",
+        "key": "timeline",
+        "operator": "equals",
+        "value": "within_1_month",
+        "points": 40,
+    },
+    {
+        "source": "answer",
+        "key": "email",
+        "operator": "email_domain_kind",
+        "value": "business",
+        "points": 30,
+    },
+    {
+        "source": "capture",
+        "key": "key_pages",
+        "operator": "contains",
+        "value": "/pricing",
+        "points": 20,
+    },
 ]
 
 

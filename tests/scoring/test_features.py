@@ -127,11 +127,9 @@ def test_the_feed_maps_values_into_the_vocabulary_with_other_and_missing():
 
 def test_rows_teach_vocabularies_and_drop_constant_features():
     rows = [
-        lead({"timeline": "soon", "campaign": "spring"}, utm_source="google")
-        for _ in range(6)
+        lead({"timeline": "soon", "campaign": "spring"}, utm_source="google") for _ in range(6)
     ] + [
-        lead({"timeline": "later", "campaign": f"rare{i}"}, utm_source="LinkedIn")
-        for i in range(6)
+        lead({"timeline": "later", "campaign": f"rare{i}"}, utm_source="LinkedIn") for i in range(6)
     ]
     spec = feature_spec_build(questions=QUESTIONS, rows=rows, min_category_count=5)
 

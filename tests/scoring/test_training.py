@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import onnx
 import pytest
+from threadpoolctl import threadpool_limits
 
 from scoring.features import feature_matrix, feature_spec_build
 from scoring.onnx_export import ParityError, check_parity, export, feed_frame
@@ -42,7 +43,8 @@ def test_onnx_agrees_with_sklearn(prepared, algorithm, calibrated):
     build = calibrated_build if calibrated else candidate_build
     args = (algorithm, spec, 0, 3) if calibrated else (algorithm, spec, 0)
     train_rows = {name: column[:600] for name, column in feed.items()}
-    model = build(*args).fit(feed_frame(train_rows), y[:600])
+    with threadpool_limits(limits=1):
+        model = build(*args).fit(feed_frame(train_rows), y[:600])
 
     onnx_bytes = export(model, spec, train_rows)
 
@@ -51,7 +53,9 @@ def test_onnx_agrees_with_sklearn(prepared, algorithm, calibrated):
     inputs = {i.name: i.type.tensor_type.elem_type for i in graph.input}
     assert list(inputs) == spec.names
     for feature in spec.features:
-        expected = onnx.TensorProto.STRING if feature.kind == "categorical" else onnx.TensorProto.FLOAT
+        expected = (
+            onnx.TensorProto.STRING if feature.kind == "categorical" else onnx.TensorProto.FLOAT
+        )
         assert inputs[feature.name] == expected
 
 
@@ -101,7 +105,7 @@ def test_training_picks_the_best_holdout_auc_and_reports_everything(demo, demo_r
 
 
 def test_training_is_deterministic_for_a_seed():
-    data = demo_dataset(n=300, seed=4)
+    data = demo_dataset(n=200, seed=4)
     kwargs = {
         "spec_questions": data["questions"],
         "key_pages": data["key_pages"],
