@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db.models import Max
+from django.utils import timezone
 
 from forms_app.models import Form, Lead
 
@@ -29,9 +30,14 @@ def retrain_threshold(form: Form) -> int:
 
 
 def last_trained_at(form: Form) -> datetime | None:
-    from scoring.models import ModelVersion
+    """When the form's model was last trained (or a training was last tried), if ever."""
+    from scoring.models import ModelVersion, TrainingRun
 
-    return ModelVersion.objects.filter(form=form).aggregate(last=Max("created_at"))["last"]
+    moments = [
+        ModelVersion.objects.filter(form=form).aggregate(last=Max("created_at"))["last"],
+        TrainingRun.objects.filter(form=form).aggregate(last=Max("created_at"))["last"],
+    ]
+    return max((moment for moment in moments if moment is not None), default=None)
 
 
 def outcomes_since_training(form: Form) -> int:
@@ -41,16 +47,6 @@ def outcomes_since_training(form: Form) -> int:
     if since is not None:
         leads = leads.filter(status_changed_at__gt=since)
     return leads.count()
-
-
-def _active_version_id(form: Form) -> int | None:
-    from scoring.models import ModelVersion
-
-    return (
-        ModelVersion.objects.filter(form=form, status=ModelVersion.Status.ACTIVE)
-        .values_list("pk", flat=True)
-        .first()
-    )
 
 
 def _notify_marketers_of_promotion(form: Form) -> None:
@@ -85,18 +81,42 @@ def form_retrain_if_due(*, form: Form, force: bool = False) -> RetrainCheck:
     new_outcomes = outcomes_since_training(form)
     if new_outcomes < threshold and not force:
         return RetrainCheck(form.slug, new_outcomes, threshold)
+    from scoring.models import TrainingRun
     from scoring.services import model_version_train
 
-    before = _active_version_id(form)
+    # Recorded like a training started from the workspace, so the Models page shows it and the
+    # next check counts outcomes from here even when this training fails.
+    run = TrainingRun.objects.create(
+        form=form, status=TrainingRun.Status.RUNNING, message="Retraining on new outcomes"
+    )
     try:
-        model_version_train(form=form, activate="auto")
+        outcome = model_version_train(form=form, activate="auto")
     except Exception as exc:  # a failed training must not stop the check of other forms
         logger.exception("Retraining %s failed", form.slug)
+        TrainingRun.objects.filter(pk=run.pk).update(
+            status=TrainingRun.Status.FAILED,
+            message=f"Not trained: {exc}",
+            progress=1.0,
+            finished_at=timezone.now(),
+        )
         return RetrainCheck(form.slug, new_outcomes, threshold, detail=f"training failed: {exc}")
-    promoted = _active_version_id(form) != before
-    if promoted:
+    TrainingRun.objects.filter(pk=run.pk).update(
+        status=TrainingRun.Status.SUCCEEDED,
+        message=outcome.reason,
+        version=outcome.version,
+        progress=1.0,
+        finished_at=timezone.now(),
+    )
+    if outcome.activated:
         _notify_marketers_of_promotion(form)
-    return RetrainCheck(form.slug, new_outcomes, threshold, trained=True, promoted=promoted)
+    return RetrainCheck(
+        form.slug,
+        new_outcomes,
+        threshold,
+        trained=True,
+        promoted=outcome.activated,
+        detail=outcome.reason,
+    )
 
 
 def forms_retrain_due(*, slugs: list[str] | None = None) -> list[RetrainCheck]:

@@ -1,0 +1,557 @@
+"""The feature spec of a form and the vectorisation of leads into model inputs.
+
+Pure: this module imports numpy and the standard library only, because it runs in the web
+process on every submit (see ``scoring.runtime``) as well as in training. The same
+``feature_matrix`` feeds training (through a DataFrame built from it) and serving (straight into
+onnxruntime), so training and serving cannot disagree about what a lead looks like.
+
+A lead is a plain dict ``{"answers": {question_key: value}, "capture": {...}}``.
+
+How each question kind becomes features (only questions with ``feeds_score``):
+
+- ``single_choice``, ``dropdown``: one categorical feature holding the choice *value* (the stable
+  key, not the label). Its vocabulary is the values seen at least ``min_category_count`` times in
+  the training rows (all declared choices when no rows are given); anything else maps to
+  ``__other__`` and an empty answer to ``__missing__``.
+- ``hidden``: a categorical feature like a choice, but its vocabulary can only come from rows (a
+  hidden field has no declared choices), e.g. a campaign id filled in by the embed.
+- ``number``: one float feature; missing or unparsable answers are NaN.
+- ``multiple_choice``: one 0/1 indicator per declared option (multi-hot).
+- ``consent``: one 0/1 feature (missing counts as not given).
+- ``short_text``, ``long_text``, ``phone``: one 0/1 "answered" indicator. Free text is not a
+  category: its values never repeat, and reading its content is out of scope for the model.
+- ``email``: no feature of its own. The first e-mail question of the form (whether or not it feeds
+  the score) gives the ``email_domain_kind`` capture signal: ``business``, ``free`` (a consumer
+  mailbox, list in ``scoring/data/free_email_domains.txt``) or ``none`` (absent or malformed).
+
+Capture signals (all optional in a lead): ``utm_source``, ``utm_medium``, the referrer host and
+``device`` are categorical (lower-cased); ``seconds_to_complete``, ``page_views``, ``sessions`` and
+``days_since_first_visit`` are numeric (NaN when absent); each configured key page gives a 0/1
+"visited" indicator (a visited path counts for a key page when it is that page or below it).
+
+When training rows are given, vocabularies are learned from them and every feature that is constant
+(or absent) across all rows is dropped, so a history without capture data gives no dead inputs.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import numpy as np
+
+SPEC_FORMAT = 1
+
+QUESTION_KINDS = (
+    "short_text",
+    "long_text",
+    "email",
+    "phone",
+    "number",
+    "single_choice",
+    "dropdown",
+    "multiple_choice",
+    "consent",
+    "hidden",
+)
+CATEGORICAL = "categorical"
+NUMERIC = "numeric"
+OTHER = "__other__"
+MISSING = "__missing__"
+DEFAULT_MIN_CATEGORY_COUNT = 5
+
+EMAIL_DOMAIN_KINDS = ("business", "free", "none")
+DEVICES = ("desktop", "mobile", "tablet")
+
+# (signal, label) in the order they appear in a spec.
+CAPTURE_CATEGORICAL_SIGNALS = (
+    ("utm_source", "UTM source"),
+    ("utm_medium", "UTM medium"),
+    ("referrer", "Referrer"),
+    ("device", "Device"),
+)
+CAPTURE_NUMERIC_SIGNALS = (
+    ("seconds_to_complete", "Time to complete the form (s)"),
+    ("page_views", "Page views"),
+    ("sessions", "Visits"),
+    ("days_since_first_visit", "Days since first visit"),
+)
+
+# How a feature's value is derived from a lead; stored in the spec, so never rename one.
+T_CHOICE = "choice"  # answer value as a category (choice, dropdown, hidden)
+T_NUMBER = "number"  # answer as float
+T_OPTION = "option"  # multiple_choice: is `option` among the selected values
+T_CONSENT = "consent"  # bool answer as 0/1
+T_ANSWERED = "answered"  # free text: non-empty as 0/1
+T_EMAIL_DOMAIN = "email_domain_kind"  # answer `key` (an e-mail) -> business/free/none
+T_SIGNAL = "signal"  # capture value as category (lower-cased) or float
+T_REFERRER_HOST = "referrer_host"  # capture referrer URL -> host
+T_KEY_PAGE = "key_page"  # capture key_pages contains `option` (a path)
+
+_FEATURE_KINDS = (CATEGORICAL, NUMERIC)
+_SOURCES = ("answer", "capture")
+_TRANSFORMS = (
+    T_CHOICE,
+    T_NUMBER,
+    T_OPTION,
+    T_CONSENT,
+    T_ANSWERED,
+    T_EMAIL_DOMAIN,
+    T_SIGNAL,
+    T_REFERRER_HOST,
+    T_KEY_PAGE,
+)
+
+
+@dataclass(frozen=True)
+class QuestionInput:
+    """What the scoring core needs to know about one question of a form."""
+
+    key: str
+    label: str
+    kind: str
+    choices: tuple[tuple[str, str], ...] = ()  # (value, label)
+    feeds_score: bool = True
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One model input: a stable ONNX input name and how to compute it from a lead."""
+
+    name: str
+    kind: str  # CATEGORICAL or NUMERIC
+    source: str  # "answer" or "capture"
+    key: str  # the answer key, or the capture signal
+    transform: str  # one of the T_* constants
+    label: str  # in the question's own wording
+    option: str | None = None  # the option value (T_OPTION) or the page path (T_KEY_PAGE)
+    vocabulary: tuple[str, ...] = ()  # categorical only: values kept at training time
+    value_labels: tuple[tuple[str, str], ...] = ()  # value -> human label
+    _vocabulary_set: frozenset[str] = field(
+        init=False, repr=False, compare=False, default=frozenset()
+    )
+    _value_label_map: dict[str, str] = field(init=False, repr=False, compare=False, default=None)
+
+    def __post_init__(self) -> None:
+        if self.kind not in _FEATURE_KINDS:
+            raise ValueError(f"feature {self.name!r}: unknown kind {self.kind!r}")
+        if self.source not in _SOURCES:
+            raise ValueError(f"feature {self.name!r}: unknown source {self.source!r}")
+        if self.transform not in _TRANSFORMS:
+            raise ValueError(f"feature {self.name!r}: unknown transform {self.transform!r}")
+        object.__setattr__(self, "_vocabulary_set", frozenset(self.vocabulary))
+        object.__setattr__(self, "_value_label_map", dict(self.value_labels))
+
+    def category(self, raw: str | None) -> str:
+        """Map a raw categorical value into the vocabulary, ``__other__`` or ``__missing__``."""
+        if raw is None or raw == "":
+            return MISSING
+        return raw if raw in self._vocabulary_set else OTHER
+
+    def value_label(self, value: Any) -> str:
+        """A human description of this feature taking ``value``, e.g. "Timeline: within 1 month"."""
+        labels = self._value_label_map
+        if self.kind == CATEGORICAL:
+            if value == MISSING:
+                shown = "not answered" if self.source == "answer" else "unknown"
+            elif value == OTHER:
+                shown = "other"
+            else:
+                shown = labels.get(value, value)
+            return f"{self.label}: {shown}"
+        number = float(value) if value is not None else math.nan
+        if math.isnan(number):
+            return f"{self.label}: {'not answered' if self.source == 'answer' else 'unknown'}"
+        if self.transform == T_OPTION:
+            option_label = labels.get(self.option, self.option)
+            return f"{self.label}: {option_label if number else 'not ' + option_label}"
+        if self.transform == T_CONSENT:
+            return f"{self.label}: {'yes' if number else 'no'}"
+        if self.transform == T_ANSWERED:
+            return f"{self.label}: {'answered' if number else 'not answered'}"
+        if self.transform == T_KEY_PAGE:
+            return f"{self.label}: {'visited' if number else 'not visited'}"
+        return f"{self.label}: {_format_number(number)}"
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "source": self.source,
+            "key": self.key,
+            "transform": self.transform,
+            "label": self.label,
+            "option": self.option,
+            "vocabulary": list(self.vocabulary),
+            "value_labels": dict(self.value_labels),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Feature:
+        return cls(
+            name=d["name"],
+            kind=d["kind"],
+            source=d["source"],
+            key=d["key"],
+            transform=d["transform"],
+            label=d["label"],
+            option=d.get("option"),
+            vocabulary=tuple(d.get("vocabulary", ())),
+            value_labels=tuple(d.get("value_labels", {}).items()),
+        )
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """The ordered model inputs of one model version; stored with it as JSON."""
+
+    features: tuple[Feature, ...]
+    format: int = SPEC_FORMAT
+
+    @property
+    def names(self) -> list[str]:
+        return [f.name for f in self.features]
+
+    @property
+    def categorical_names(self) -> list[str]:
+        return [f.name for f in self.features if f.kind == CATEGORICAL]
+
+    @property
+    def numeric_names(self) -> list[str]:
+        return [f.name for f in self.features if f.kind == NUMERIC]
+
+    def feature(self, name: str) -> Feature:
+        for f in self.features:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    def to_dict(self) -> dict:
+        return {"format": self.format, "features": [f.to_dict() for f in self.features]}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> FeatureSpec:
+        if d.get("format") != SPEC_FORMAT:
+            raise ValueError(f"unsupported feature spec format {d.get('format')!r}")
+        return cls(features=tuple(Feature.from_dict(f) for f in d["features"]))
+
+
+# --- raw signals ---------------------------------------------------------------------------
+
+
+@cache
+def free_email_domains() -> frozenset[str]:
+    path = Path(__file__).with_name("data") / "free_email_domains.txt"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(s.strip().lower() for s in lines if s.strip() and not s.startswith("#"))
+
+
+def email_domain_kind(address: Any) -> str:
+    """``business``, ``free`` or ``none`` (absent or not an e-mail address)."""
+    if not isinstance(address, str):
+        return "none"
+    local, at, domain = address.strip().lower().rpartition("@")
+    domain = domain.strip(". ")
+    if not at or not local or "." not in domain or " " in domain:
+        return "none"
+    free = free_email_domains()
+    parts = domain.split(".")
+    # A subdomain of a free provider (e.g. "mail.yahoo.co.uk" styles) is free too.
+    if any(".".join(parts[i:]) in free for i in range(len(parts) - 1)):
+        return "free"
+    return "business"
+
+
+def referrer_host(url: Any) -> str:
+    """The host of a referrer URL, lower-cased, without ``www.``; "" when there is none."""
+    if not isinstance(url, str) or not url.strip():
+        return ""
+    url = url.strip()
+    try:
+        host = urlsplit(url if "//" in url else "//" + url).hostname or ""
+    except ValueError:
+        return ""
+    return host.removeprefix("www.")
+
+
+def _to_float(value: Any) -> float:
+    if value is None:
+        return math.nan
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, (int, float)):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip().replace(",", ""))
+        except ValueError:
+            return math.nan
+    else:
+        return math.nan
+    return number if math.isfinite(number) else math.nan
+
+
+def _as_text(value: Any) -> str:
+    if value is None or isinstance(value, (list, tuple, dict)):
+        return ""
+    return str(value).strip()
+
+
+def _visited(paths: Any, page: str) -> bool:
+    if not isinstance(paths, (list, tuple)):
+        return False
+    page = page.rstrip("/") or "/"
+    for path in paths:
+        if not isinstance(path, str):
+            continue
+        path = path.split("?", 1)[0].split("#", 1)[0].rstrip("/") or "/"
+        if path == page or (page != "/" and path.startswith(page + "/")):
+            return True
+    return False
+
+
+def _raw_value(feature: Feature, answers: dict, capture: dict) -> Any:
+    """The feature's value for one lead before vocabulary mapping (str or float)."""
+    t = feature.transform
+    if t == T_CHOICE:
+        return _as_text(answers.get(feature.key))
+    if t == T_NUMBER:
+        return _to_float(answers.get(feature.key))
+    if t == T_OPTION:
+        selected = answers.get(feature.key)
+        if isinstance(selected, str):
+            selected = [selected]
+        return 1.0 if isinstance(selected, (list, tuple)) and feature.option in selected else 0.0
+    if t == T_CONSENT:
+        value = answers.get(feature.key)
+        if isinstance(value, str):
+            return 1.0 if value.strip().lower() in ("1", "true", "yes", "on") else 0.0
+        return 1.0 if value is True or value == 1 else 0.0
+    if t == T_ANSWERED:
+        return 1.0 if _as_text(answers.get(feature.key)) else 0.0
+    if t == T_EMAIL_DOMAIN:
+        return email_domain_kind(answers.get(feature.key))
+    if t == T_SIGNAL:
+        value = capture.get(feature.key)
+        if feature.kind == NUMERIC:
+            return _to_float(value)
+        return _as_text(value).lower()
+    if t == T_REFERRER_HOST:
+        return referrer_host(capture.get(feature.key))
+    if t == T_KEY_PAGE:
+        return 1.0 if _visited(capture.get("key_pages"), feature.option or "") else 0.0
+    raise ValueError(f"unknown transform {t!r}")
+
+
+def _value(feature: Feature, lead: dict) -> Any:
+    raw = _raw_value(feature, lead.get("answers") or {}, lead.get("capture") or {})
+    return feature.category(raw) if feature.kind == CATEGORICAL else raw
+
+
+# --- the spec ------------------------------------------------------------------------------
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^0-9a-zA-Z]+", "_", text).strip("_").lower()[:48] or "x"
+
+
+class _Names:
+    """Valid, unique ONNX input names, derived only from keys so they survive label edits."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+
+    def make(self, base: str) -> str:
+        name, n = base, 2
+        while name in self.used:
+            name, n = f"{base}_{n}", n + 1
+        self.used.add(name)
+        return name
+
+
+def _candidate_features(questions: list[QuestionInput], key_pages) -> list[Feature]:
+    names = _Names()
+    features: list[Feature] = []
+    for q in questions:
+        if q.kind not in QUESTION_KINDS:
+            raise ValueError(f"question {q.key!r}: unknown kind {q.kind!r}")
+        if not q.feeds_score or q.kind == "email":
+            continue
+        base = "q_" + _slug(q.key)
+        common = {"source": "answer", "key": q.key, "label": q.label}
+        if q.kind in ("single_choice", "dropdown", "hidden"):
+            features.append(
+                Feature(
+                    name=names.make(base),
+                    kind=CATEGORICAL,
+                    transform=T_CHOICE,
+                    vocabulary=tuple(v for v, _ in q.choices),
+                    value_labels=tuple(q.choices),
+                    **common,
+                )
+            )
+        elif q.kind == "number":
+            features.append(
+                Feature(name=names.make(base), kind=NUMERIC, transform=T_NUMBER, **common)
+            )
+        elif q.kind == "multiple_choice":
+            for value, label in q.choices:
+                features.append(
+                    Feature(
+                        name=names.make(f"{base}__{_slug(value)}"),
+                        kind=NUMERIC,
+                        transform=T_OPTION,
+                        option=value,
+                        value_labels=((value, label),),
+                        **common,
+                    )
+                )
+        elif q.kind == "consent":
+            features.append(
+                Feature(name=names.make(base), kind=NUMERIC, transform=T_CONSENT, **common)
+            )
+        else:  # short_text, long_text, phone
+            features.append(
+                Feature(name=names.make(base), kind=NUMERIC, transform=T_ANSWERED, **common)
+            )
+
+    email_question = next((q for q in questions if q.kind == "email"), None)
+    if email_question is not None:
+        features.append(
+            Feature(
+                name=names.make("email_domain_kind"),
+                kind=CATEGORICAL,
+                source="answer",
+                key=email_question.key,
+                transform=T_EMAIL_DOMAIN,
+                label="E-mail domain",
+                vocabulary=EMAIL_DOMAIN_KINDS,
+                value_labels=(("business", "business"), ("free", "free mailbox"), ("none", "none")),
+            )
+        )
+    for signal, label in CAPTURE_CATEGORICAL_SIGNALS:
+        is_referrer = signal == "referrer"
+        features.append(
+            Feature(
+                name=names.make("c_referrer_host" if is_referrer else "c_" + signal),
+                kind=CATEGORICAL,
+                source="capture",
+                key=signal,
+                transform=T_REFERRER_HOST if is_referrer else T_SIGNAL,
+                label=label,
+                vocabulary=DEVICES if signal == "device" else (),
+            )
+        )
+    for signal, label in CAPTURE_NUMERIC_SIGNALS:
+        features.append(
+            Feature(
+                name=names.make("c_" + signal),
+                kind=NUMERIC,
+                source="capture",
+                key=signal,
+                transform=T_SIGNAL,
+                label=label,
+            )
+        )
+    for page in dict.fromkeys(key_pages):  # de-duplicated, order kept
+        features.append(
+            Feature(
+                name=names.make("page_" + (_slug(page) if page.strip("/") else "home")),
+                kind=NUMERIC,
+                source="capture",
+                key="key_pages",
+                transform=T_KEY_PAGE,
+                option=page,
+                label=f"Visited {page}",
+            )
+        )
+    return features
+
+
+def _learn_vocabulary(feature: Feature, rows: list[dict], min_count: int) -> Feature:
+    answers_capture = [(r.get("answers") or {}, r.get("capture") or {}) for r in rows]
+    counts = Counter(_raw_value(feature, a, c) for a, c in answers_capture)
+    counts.pop("", None)
+    vocabulary = tuple(sorted(v for v, n in counts.items() if n >= min_count))
+    labels = dict(feature.value_labels)
+    return Feature(
+        name=feature.name,
+        kind=feature.kind,
+        source=feature.source,
+        key=feature.key,
+        transform=feature.transform,
+        label=feature.label,
+        option=feature.option,
+        vocabulary=vocabulary,
+        value_labels=tuple((v, labels[v]) for v in vocabulary if v in labels),
+    )
+
+
+def _is_constant(feature: Feature, rows: list[dict]) -> bool:
+    values = [_value(feature, r) for r in rows]
+    if feature.kind == CATEGORICAL:
+        return len(set(values)) <= 1
+    array = np.asarray(values, dtype=np.float64)
+    missing = np.isnan(array)
+    if missing.all():
+        return True
+    present = array[~missing]
+    return bool(present.min() == present.max()) and not missing.any()
+
+
+def feature_spec_build(
+    *,
+    questions: list[QuestionInput],
+    key_pages: list[str] | tuple[str, ...] = (),
+    rows: list[dict] | None = None,
+    min_category_count: int = DEFAULT_MIN_CATEGORY_COUNT,
+) -> FeatureSpec:
+    """The feature spec of a form: its scoring questions plus the capture signals.
+
+    Without ``rows`` the spec holds every candidate feature, with declared choices as vocabulary.
+    With ``rows`` (the leads a model is trained on), categorical vocabularies are the values seen
+    at least ``min_category_count`` times, and features constant across all rows are dropped.
+    """
+    features = _candidate_features(list(questions), key_pages)
+    if rows is not None:
+        learned = []
+        for feature in features:
+            if feature.kind == CATEGORICAL:
+                feature = _learn_vocabulary(feature, rows, min_category_count)
+            if not _is_constant(feature, rows):
+                learned.append(feature)
+        features = learned
+    return FeatureSpec(features=tuple(features))
+
+
+def feature_matrix(spec: FeatureSpec, leads: list[dict]) -> dict[str, np.ndarray]:
+    """The ONNX feed for ``leads``: one (n, 1) array per feature, in spec order.
+
+    Categoricals are object arrays of str already mapped into the vocabulary, ``__other__`` or
+    ``__missing__``; numerics are float32 with NaN for missing.
+    """
+    n = len(leads)
+    parts = [(lead.get("answers") or {}, lead.get("capture") or {}) for lead in leads]
+    feed: dict[str, np.ndarray] = {}
+    for feature in spec.features:
+        if feature.kind == CATEGORICAL:
+            column = np.empty((n, 1), dtype=object)
+            column[:, 0] = [feature.category(_raw_value(feature, a, c)) for a, c in parts]
+        else:
+            column = np.array(
+                [_raw_value(feature, a, c) for a, c in parts], dtype=np.float32
+            ).reshape(n, 1)
+        feed[feature.name] = column
+    return feed
+
+
+def _format_number(number: float) -> str:
+    if number == int(number) and abs(number) < 1e15:
+        return str(int(number))
+    return f"{number:.3g}"

@@ -1,0 +1,226 @@
+import json
+import math
+from datetime import datetime, timedelta
+
+import numpy as np
+import onnx
+import pytest
+from threadpoolctl import threadpool_limits
+
+from scoring.features import feature_matrix, feature_spec_build
+from scoring.onnx_export import ParityError, check_parity, export, feed_frame
+from scoring.training import (
+    ALGORITHMS,
+    TrainingError,
+    _stressed,
+    calibrated_build,
+    candidate_build,
+    demo_dataset,
+    train,
+)
+
+
+@pytest.fixture(scope="module")
+def prepared(demo):
+    spec = feature_spec_build(
+        questions=demo["questions"], key_pages=demo["key_pages"], rows=demo["leads"]
+    )
+    feed = feature_matrix(spec, demo["leads"])
+    y = np.array(demo["outcomes"], dtype=int)
+    # Rows the model never saw, with unseen categories, missing answers and NaN numbers planted,
+    # plus raw strings the vocabulary never held (the ONNX graph must cope with them too).
+    unseen = _stressed(spec, {name: column[600:] for name, column in feed.items()})
+    for name in spec.categorical_names:
+        unseen[name][::7, 0] = "never-seen-before"
+    check = {name: np.concatenate([feed[name][600:], unseen[name]]) for name in spec.names}
+    return spec, feed, y, check
+
+
+@pytest.mark.parametrize("calibrated", [False, True], ids=["plain", "calibrated"])
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_onnx_agrees_with_sklearn(prepared, algorithm, calibrated):
+    spec, feed, y, check = prepared
+    build = calibrated_build if calibrated else candidate_build
+    args = (algorithm, spec, 0, 3) if calibrated else (algorithm, spec, 0)
+    train_rows = {name: column[:600] for name, column in feed.items()}
+    with threadpool_limits(limits=1):
+        model = build(*args).fit(feed_frame(train_rows), y[:600])
+
+    onnx_bytes = export(model, spec, train_rows)
+
+    assert check_parity(onnx_bytes, model, check) <= 1e-4
+    graph = onnx.load_model_from_string(onnx_bytes).graph
+    inputs = {i.name: i.type.tensor_type.elem_type for i in graph.input}
+    assert list(inputs) == spec.names
+    for feature in spec.features:
+        expected = (
+            onnx.TensorProto.STRING if feature.kind == "categorical" else onnx.TensorProto.FLOAT
+        )
+        assert inputs[feature.name] == expected
+
+
+def test_a_parity_failure_is_reported(prepared, demo_result):
+    spec, feed, y, check = prepared
+    other = candidate_build("logistic_regression", spec, 0).fit(feed_frame(feed), 1 - y)
+
+    with pytest.raises(ParityError, match="differ by up to"):
+        check_parity(demo_result.onnx_bytes, other, check)
+
+
+def test_training_picks_the_best_holdout_auc_and_reports_everything(demo, demo_result):
+    result = demo_result
+
+    assert [c["name"] for c in result.candidates] == list(ALGORITHMS)
+    best = max(c["roc_auc"] for c in result.candidates)
+    assert result.algorithm == next(c["name"] for c in result.candidates if c["roc_auc"] == best)
+    assert result.calibrated is True
+    assert result.parity <= 1e-4
+    assert result.counts == {
+        "n": 800,
+        "positives": sum(demo["outcomes"]),
+        "train_n": 640,
+        "holdout_n": 160,
+        "holdout_positives": sum(demo["outcomes"][640:]),
+    }
+    assert result.window == {"start": demo["times"][0], "end": demo["times"][-1]}
+    assert result.holdout_indices == list(range(640, 800))
+    m = result.metrics
+    assert json.loads(json.dumps(m)) == m
+    assert m["roc_auc"] > 0.75
+    assert 0 < m["points_roc_auc"] < m["roc_auc"]
+    assert m["lift_top_20"] > 1.3
+    assert sum(t["n"] for t in m["tiers"].values()) == 160
+    assert {"precision_at_80", "recall_at_80", "precision_at_60", "recall_at_60"} <= set(m)
+    assert 0 < m["brier"] < 0.25
+    assert len(result.reference) <= 1001 and result.reference == sorted(result.reference)
+    assert set(result.library_versions) == {
+        "scikit-learn",
+        "onnx",
+        "onnxruntime",
+        "skl2onnx",
+        "numpy",
+    }
+    assert set(result.baseline) == set(result.spec.names)
+    assert json.loads(json.dumps(result.baseline)) == result.baseline
+
+
+def test_training_is_deterministic_for_a_seed():
+    data = demo_dataset(n=200, seed=4)
+    kwargs = {
+        "spec_questions": data["questions"],
+        "key_pages": data["key_pages"],
+        "leads": data["leads"],
+        "outcomes": data["outcomes"],
+        "times": data["times"],
+        "algorithms": ("random_forest", "hist_gradient_boosting"),
+        "seed": 3,
+    }
+    first, second = train(**kwargs), train(**kwargs)
+
+    assert first.onnx_bytes == second.onnx_bytes
+    assert first.reference == second.reference
+    assert first.metrics == second.metrics
+    drop_time = [{k: v for k, v in c.items() if k != "fit_seconds"} for c in first.candidates]
+    assert drop_time == [
+        {k: v for k, v in c.items() if k != "fit_seconds"} for c in second.candidates
+    ]
+
+
+def test_the_holdout_is_the_newest_leads_whatever_the_input_order():
+    data = demo_dataset(n=200, seed=1)
+    order = list(range(200))[::-1]
+    result = train(
+        spec_questions=data["questions"],
+        leads=[data["leads"][i] for i in order],
+        outcomes=[data["outcomes"][i] for i in order],
+        times=[data["times"][i] for i in order],
+        algorithms=("logistic_regression",),
+    )
+
+    assert result.holdout_indices == list(range(40))  # reversed input: the newest come first
+
+
+def test_progress_is_reported_until_done():
+    data = demo_dataset(n=120, seed=2)
+    stages = []
+    train(
+        spec_questions=data["questions"],
+        leads=data["leads"],
+        outcomes=data["outcomes"],
+        times=data["times"],
+        algorithms=("logistic_regression",),
+        progress=lambda stage, fraction: stages.append((stage, fraction)),
+    )
+
+    fractions = [f for _, f in stages]
+    assert fractions == sorted(fractions) and stages[-1] == ("done", 1.0)
+
+
+def tiny(n, positives, *, newest_positive=True):
+    data = demo_dataset(n=n, seed=0)
+    outcomes = [False] * n
+    chosen = range(n - positives, n) if newest_positive else range(positives)
+    for i in chosen:
+        outcomes[i] = True
+    return {
+        "spec_questions": data["questions"],
+        "leads": data["leads"],
+        "outcomes": outcomes,
+        "times": data["times"],
+    }
+
+
+def test_too_few_leads_is_a_clear_training_error():
+    with pytest.raises(TrainingError) as error:
+        train(**tiny(12, 2))
+    assert str(error.value) == (
+        "needs at least 40 leads with an outcome and 10 conversions; has 12 and 2"
+    )
+
+
+def test_one_class_data_is_a_clear_training_error():
+    with pytest.raises(TrainingError, match="has 60 and 0"):
+        train(**tiny(60, 0))
+    with pytest.raises(TrainingError, match="did not convert to learn from; has 0 of 60"):
+        train(**tiny(60, 60))
+
+
+def test_a_holdout_without_conversions_is_a_clear_training_error():
+    with pytest.raises(TrainingError, match="holdout\\) contain no conversions"):
+        train(**tiny(60, 15, newest_positive=False))
+
+
+def test_mismatched_inputs_are_a_training_error():
+    data = tiny(60, 20)
+    data["times"] = data["times"][:-1]
+    with pytest.raises(TrainingError, match="differ in length: 60, 60, 59"):
+        train(**data)
+
+
+def test_leads_without_any_signal_are_a_training_error():
+    start = datetime(2026, 1, 1)
+    with pytest.raises(TrainingError, match="no question or capture signal varies"):
+        train(
+            spec_questions=[],
+            leads=[{"answers": {}, "capture": {}}] * 60,
+            outcomes=[i % 3 == 0 for i in range(60)],
+            times=[start + timedelta(days=i) for i in range(60)],
+        )
+
+
+def test_a_history_without_capture_data_has_no_capture_inputs():
+    data = demo_dataset(n=200, seed=5)
+    for lead in data["leads"]:
+        lead["capture"] = {}
+    result = train(
+        spec_questions=data["questions"],
+        key_pages=data["key_pages"],
+        leads=data["leads"],
+        outcomes=data["outcomes"],
+        times=data["times"],
+        algorithms=("hist_gradient_boosting",),
+    )
+
+    assert all(f.source == "answer" for f in result.spec.features)
+    assert result.algorithm == "hist_gradient_boosting" and result.parity <= 1e-4
+    assert not math.isnan(result.metrics["roc_auc"])
