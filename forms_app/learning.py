@@ -63,17 +63,19 @@ def _notify_marketers_of_promotion(form: Form) -> None:
     if not recipients or version is None:
         return
     auc = (version.metrics or {}).get("roc_auc") or (version.metrics or {}).get("auc")
-    send_mail(
-        f"{form.name}: model v{version.number} is now scoring leads",
-        f"Enough new outcomes arrived from sales to retrain the model of {form.name}.\n"
-        f"The challenger v{version.number} ({version.algorithm}) beat the active model on the "
-        f"holdout and was promoted"
-        + (f" (ROC AUC {auc:.3f})" if isinstance(auc, float) else "")
-        + f".\n\nReview or roll back: {settings.SITE_URL}/app/models/\n",
-        None,
-        recipients,
-        fail_silently=True,
-    )
+    try:
+        send_mail(
+            f"{form.name}: model v{version.number} is now scoring leads",
+            f"Enough new outcomes arrived from sales to retrain the model of {form.name}.\n"
+            f"The challenger v{version.number} ({version.algorithm}) beat the active model on the "
+            f"holdout and was promoted"
+            + (f" (ROC AUC {auc:.3f})" if isinstance(auc, float) else "")
+            + f".\n\nReview or roll back: {settings.SITE_URL}/app/models/\n",
+            None,
+            recipients,
+        )
+    except Exception:  # the promotion stands; a mail server hiccup must not undo it
+        logger.exception("Could not tell marketers about the promotion of %s", version)
 
 
 def form_retrain_if_due(*, form: Form, force: bool = False) -> RetrainCheck:
