@@ -24,7 +24,10 @@ demo: venv
 	$(PY) manage.py collectstatic --no-input --verbosity 0
 	$(PY) manage.py demo $(DEMO_ARGS)
 	@echo "Serving formscore at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
-	$(VENV)/bin/gunicorn formscore.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile - --log-level warning
+	@# The task worker (notifications, retraining) runs beside the server and stops with it.
+	$(PY) manage.py db_worker --interval 1 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(VENV)/bin/gunicorn formscore.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile - --log-level warning
 
 test: venv
 	$(VENV)/bin/ruff check .

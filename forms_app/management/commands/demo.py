@@ -5,6 +5,8 @@ from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandParser
 
 from forms_app.demo import demo_form_create, demo_history_create
+from forms_app.demo_sales import demo_sales_setup
+from forms_app.tasks import periodic_tasks_ensure
 from scoring.services import leads_rescore, model_version_train
 from scoring.training import TrainingError
 
@@ -22,8 +24,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--password", help="Password for every demo user.")
         parser.add_argument("--leads", type=int, default=3000, help="Historical leads to create.")
+        parser.add_argument(
+            "--webhook-url",
+            default="",
+            help="Also post sales-ready leads to this local URL (127.0.0.1 only), e.g. the one "
+            "`manage.py webhook_receiver` listens on.",
+        )
 
-    def handle(self, *args, password: str | None, leads: int, **options) -> None:
+    def handle(
+        self, *args, password: str | None, leads: int, webhook_url: str = "", **options
+    ) -> None:
         password = password or self._stored_password()
         for name in ("marketer", "sales"):
             Group.objects.get_or_create(name=name)
@@ -63,6 +73,11 @@ class Command(BaseCommand):
         scored = leads_rescore(form=form, scope="unscored")
         if scored:
             self.stdout.write(f"Scored {scored} demo leads with the active model.")
+        rules = demo_sales_setup(form=form, webhook_url=webhook_url)
+        self.stdout.write(f"Routing: {'; '.join(rule.name for rule in rules)}.")
+        if webhook_url:
+            self.stdout.write(f"  Webhook {webhook_url}, signing secret: {rules[0].webhook_secret}")
+        periodic_tasks_ensure()
         site = settings.SITE_URL
         self.stdout.write(self.style.SUCCESS("\nformscore demo is ready"))
         self.stdout.write(f"  Demo form (prospect view): {site}/f/{form.slug}/")
