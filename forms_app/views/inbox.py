@@ -77,7 +77,8 @@ def _answers(lead: Lead) -> list[tuple[str, str]]:
 
 
 def _timeline(lead: Lead) -> list[dict]:
-    entries = [{"at": lead.created_at, "kind": "submitted", "text": f"Submitted {lead.form.name}"}]
+    submitted = f"Submitted “{lead.form.name}”"
+    entries = [{"at": lead.created_at, "kind": "submitted", "text": submitted}]
     if lead.scored_at:
         version = (
             f"model v{lead.model_version.number}" if lead.model_version else "the points system"
@@ -89,6 +90,37 @@ def _timeline(lead: Lead) -> list[dict]:
     for event in lead.events.all():
         entries.append({"at": event.created_at, "kind": event.kind, "text": event.message})
     return sorted(entries, key=lambda entry: entry["at"])
+
+
+CAPTURE_LABELS = {
+    "utm_source": "UTM source",
+    "utm_medium": "UTM medium",
+    "utm_campaign": "UTM campaign",
+    "utm_term": "UTM term",
+    "utm_content": "UTM content",
+    "referrer": "Referrer",
+    "page_url": "Page",
+    "device": "Device",
+    "country": "Country",
+    "seconds_to_complete": "Time to complete",
+    "page_views": "Page views before the submit",
+    "key_pages": "Key pages visited",
+}
+
+
+def _capture_rows(lead: Lead) -> list[tuple[str, str]]:
+    """Capture signals in words; the client address and user agent stay out of the way."""
+    rows = []
+    for key, value in (lead.capture or {}).items():
+        if key in ("ip", "user_agent") or value in ("", None, [], {}):
+            continue
+        if key == "seconds_to_complete":
+            value = f"{float(value):.0f} s"
+        elif isinstance(value, list):
+            value = ", ".join(str(item) for item in value)
+        rows.append((CAPTURE_LABELS.get(key, key.replace("_", " ").capitalize()), str(value)))
+    order = list(CAPTURE_LABELS.values())
+    return sorted(rows, key=lambda row: order.index(row[0]) if row[0] in order else len(order))
 
 
 def _factors(lead: Lead) -> tuple[list[dict], list[dict]]:
@@ -105,7 +137,7 @@ def _detail_context(request: HttpRequest, lead: Lead) -> dict:
         "lead": lead,
         "contact": lead_contact(lead),
         "answers": _answers(lead),
-        "capture": sorted((lead.capture or {}).items()),
+        "capture": _capture_rows(lead),
         "positive_factors": positive,
         "negative_factors": negative,
         "timeline": _timeline(lead),

@@ -136,7 +136,7 @@ def test_the_lead_page_shows_answers_in_the_questions_wording(client, sam, leads
     assert "Role: Student" in html and "−9" in html
     assert "46 %" in html  # probability
     assert "Routed by rule “Hot” to Sam" in html
-    assert "utm_source" in html and "linkedin" in html
+    assert "UTM source" in html and "linkedin" in html
     assert "left" in html  # the SLA countdown
 
 
