@@ -294,6 +294,8 @@ def condition_text(condition: dict) -> str:
         f"Answer “{condition.get('key')}”" if source == "answer" else f"{condition.get('key')}"
     )
     value = condition.get("value")
-    if isinstance(value, list):
-        value = ", ".join(str(v) for v in value)
-    return f"{subject} {words.get(condition.get('operator'), '?')} {value}"
+    values = value if isinstance(value, list) else [value]
+    if source == "tier":
+        labels = dict(Lead.Tier.choices)
+        values = [labels.get(str(v), v) for v in values]
+    return f"{subject} {words.get(condition.get('operator'), '?')} {', '.join(map(str, values))}"
