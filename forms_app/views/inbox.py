@@ -85,7 +85,12 @@ def _timeline(lead: Lead) -> list[dict]:
         )
         score = f" {lead.score}" if lead.score is not None else ""
         entries.append(
-            {"at": lead.scored_at, "kind": "scored", "text": f"Scored{score} by {version}"}
+            # Scoring runs just before the insert; on the timeline it follows the submit.
+            {
+                "at": max(lead.scored_at, lead.created_at),
+                "kind": "scored",
+                "text": f"Scored{score} by {version}",
+            }
         )
     for event in lead.events.all():
         entries.append({"at": event.created_at, "kind": event.kind, "text": event.message})
