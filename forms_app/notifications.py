@@ -21,12 +21,11 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.utils import timezone
 
 from forms_app.models import Lead, LeadEvent, Notification, RoutingRule
@@ -58,7 +57,7 @@ def request_timeout() -> float:
 
 def lease_seconds() -> float:
     # Longer than any request can take, so a live worker never loses its row to the sweep.
-    return _setting("FORMSCORE_OUTBOX_LEASE_SECONDS", 120)
+    return max(_setting("FORMSCORE_OUTBOX_LEASE_SECONDS", 120), 2 * request_timeout() + 10)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -410,8 +409,9 @@ def notification_resend(*, notification: Notification, actor) -> Notification:
     return notification
 
 
-def outbox_summary() -> dict[str, Any]:
-    counts = {status: 0 for status in Notification.Status.values}
-    for status in Notification.objects.values_list("status", flat=True):
-        counts[status] += 1
+def outbox_summary() -> dict[str, int]:
+    """How many rows are in each state, e.g. for a health check."""
+    counts = dict.fromkeys(Notification.Status.values, 0)
+    for row in Notification.objects.values("status").annotate(n=Count("id")):
+        counts[row["status"]] = row["n"]
     return counts

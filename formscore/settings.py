@@ -219,3 +219,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
+
+# The sales loop: notification outbox delivery and retraining on new outcomes (docs/sales-loop.md).
+FORMSCORE_OUTBOX_MAX_ATTEMPTS = env_int("FORMSCORE_OUTBOX_MAX_ATTEMPTS", 6)
+FORMSCORE_OUTBOX_BACKOFF_SECONDS = env_float("FORMSCORE_OUTBOX_BACKOFF_SECONDS", 30.0)
+FORMSCORE_OUTBOX_TIMEOUT_SECONDS = env_float("FORMSCORE_OUTBOX_TIMEOUT_SECONDS", 10.0)
+FORMSCORE_OUTBOX_LEASE_SECONDS = env_float("FORMSCORE_OUTBOX_LEASE_SECONDS", 120.0)
+FORMSCORE_RETRAIN_AFTER_OUTCOMES = env_int("FORMSCORE_RETRAIN_AFTER_OUTCOMES", 50)
