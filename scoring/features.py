@@ -184,6 +184,10 @@ class Feature:
             return f"{self.label}: {'visited' if number else 'not visited'}"
         return f"{self.label}: {_format_number(number)}"
 
+    def __reduce__(self):
+        # The cached extractor is a closure; rebuild from the plain fields instead of pickling it.
+        return (Feature.from_dict, (self.to_dict(),))
+
     def to_dict(self) -> dict:
         return {
             "name": self.name,

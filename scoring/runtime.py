@@ -186,11 +186,17 @@ def predict_probability(session: ort.InferenceSession, feed: dict[str, np.ndarra
     return probabilities[:, 1].astype(np.float64)
 
 
+def percentile_of(reference: list[float], probability: float) -> int:
+    """``percentile_score`` for one probability against a sorted list (no numpy overhead)."""
+    if not reference:
+        raise ValueError("the reference distribution is empty")
+    return bisect_right(reference, probability) * 100 // len(reference)
+
+
 def _scored(reference, probabilities: np.ndarray) -> list[Scored]:
     if len(probabilities) == 1 and isinstance(reference, list):
-        # One lead against a sorted list: bisect beats numpy's per-call overhead.
         p = float(probabilities[0])
-        return [Scored(p, bisect_right(reference, p) * 100 // len(reference))]
+        return [Scored(p, percentile_of(reference, p))]
     scores = percentile_score(reference, probabilities)
     return [Scored(float(p), int(s)) for p, s in zip(probabilities, scores, strict=True)]
 

@@ -52,7 +52,7 @@ from scoring.features import (
     feature_matrix,
     feature_spec_build,
 )
-from scoring.onnx_export import ParityError, check_parity, export, feed_frame
+from scoring.onnx_export import PARITY_TOLERANCE, ParityError, check_parity, export, feed_frame
 from scoring.points import points_score, validate_rule
 from scoring.runtime import (
     MARKETING_QUALIFIED,
@@ -307,6 +307,7 @@ def train(
     min_category_count: int = DEFAULT_MIN_CATEGORY_COUNT,
     sales_ready: int = 80,
     marketing_qualified: int = 60,
+    parity_tolerance: float = PARITY_TOLERANCE,
 ) -> TrainingResult:
     """Train, evaluate, calibrate and export a model from labelled leads (see module doc).
 
@@ -331,6 +332,7 @@ def train(
             min_category_count=min_category_count,
             sales_ready=sales_ready,
             marketing_qualified=marketing_qualified,
+            parity_tolerance=parity_tolerance,
         )
 
 
@@ -351,6 +353,7 @@ def _train(
     min_category_count,
     sales_ready,
     marketing_qualified,
+    parity_tolerance,
 ) -> TrainingResult:
 
     def report(stage: str, fraction: float) -> None:
@@ -450,13 +453,13 @@ def _train(
     report("exporting to ONNX", 0.85)
     try:
         onnx_bytes = export(final, spec, sample_feed)
-        parity = check_parity(onnx_bytes, final, parity_feed)
+        parity = check_parity(onnx_bytes, final, parity_feed, parity_tolerance)
     except ParityError:
         calibrated = False
         final = candidate_build(algorithm, spec, seed).fit(frame, y)
         onnx_bytes = export(final, spec, sample_feed)
         try:
-            parity = check_parity(onnx_bytes, final, parity_feed)
+            parity = check_parity(onnx_bytes, final, parity_feed, parity_tolerance)
         except ParityError as error:
             raise TrainingError(f"{algorithm} cannot be served faithfully: {error}") from error
 

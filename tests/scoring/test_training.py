@@ -224,3 +224,16 @@ def test_a_history_without_capture_data_has_no_capture_inputs():
     assert all(f.source == "answer" for f in result.spec.features)
     assert result.algorithm == "hist_gradient_boosting" and result.parity <= 1e-4
     assert not math.isnan(result.metrics["roc_auc"])
+
+
+def test_a_model_that_cannot_keep_parity_is_refused():
+    data = demo_dataset(n=120, seed=2)
+    with pytest.raises(TrainingError, match="cannot be served faithfully: ONNX and scikit-learn"):
+        train(
+            spec_questions=data["questions"],
+            leads=data["leads"],
+            outcomes=data["outcomes"],
+            times=data["times"],
+            algorithms=("logistic_regression",),
+            parity_tolerance=0.0,  # float32 serving never matches float64 to the last bit
+        )
