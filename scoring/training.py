@@ -71,7 +71,7 @@ CALIBRATION_FOLDS = 3  # out-of-fold predictions for the sigmoid; each fold is o
 MIN_LEADS = 40
 MIN_POSITIVES = 10
 # Small enough to load in a web process in tens of milliseconds (a forest's file grows with it).
-RF_TREES = 150
+RF_TREES = 100
 
 
 class TrainingError(Exception):
