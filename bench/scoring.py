@@ -110,10 +110,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{algorithm:<24}{name:<24}{medians[name]:>12.1f}{p95:>12.1f}")
         speedup = medians["sklearn predict_proba"] / medians["onnx score"]
         explain_ratio = medians["onnx score+explain"] / medians["onnx score"]
+        # The 5th percentiles approximate the cost without preemption: on a busy machine the
+        # medians of short calls suffer more than those of long ones. Shown, not gated.
+        fast = {name: float(np.percentile(figures[name], 5)) for name in medians}
+        fast_speedup = fast["sklearn predict_proba"] / fast["onnx score"]
         print(
             f"{algorithm:<24}{figures['features']} features, model {figures['onnx_kib']:.0f} KiB;"
             f" onnx is {speedup:.0f}x faster than sklearn (target >= {MIN_SPEEDUP:.0f}x);"
-            f" explain costs {explain_ratio:.1f}x a score (target <= {MAX_EXPLAIN_RATIO:.0f}x)"
+            f" explain costs {explain_ratio:.1f}x a score (target <= {MAX_EXPLAIN_RATIO:.0f}x);"
+            f" at the 5th percentiles onnx is {fast_speedup:.0f}x faster"
         )
         if speedup < MIN_SPEEDUP:
             failures.append(f"{algorithm}: onnx only {speedup:.0f}x faster than sklearn")
