@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from forms_app.models import Form, Lead, Question
+from forms_app.models import (
+    Form,
+    Lead,
+    LeadEvent,
+    Notification,
+    Question,
+    RepProfile,
+    RoutingRule,
+    Team,
+)
 
 
 class QuestionInline(admin.TabularInline):
@@ -32,3 +41,35 @@ class LeadAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["form"]
     readonly_fields = ["public_id", "submission_token", "model_version"]
+
+
+@admin.register(RepProfile)
+class RepProfileAdmin(admin.ModelAdmin):
+    list_display = ["display_name", "user", "active", "capacity", "booking_url"]
+    list_filter = ["active"]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name"]
+    filter_horizontal = ["members"]
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "form", "position", "action", "enabled", "stop_after"]
+    list_filter = ["form", "action", "enabled"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["id", "lead", "channel", "status", "attempts", "next_attempt_at", "created_at"]
+    list_filter = ["status", "channel"]
+    readonly_fields = ["delivery_id", "lead", "rule", "payload", "signing_secret"]
+
+
+@admin.register(LeadEvent)
+class LeadEventAdmin(admin.ModelAdmin):
+    list_display = ["lead", "kind", "message", "actor", "created_at"]
+    list_filter = ["kind"]
+    raw_id_fields = ["lead"]
