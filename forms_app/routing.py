@@ -5,6 +5,7 @@ rows and the timeline are stored with the lead or not at all. `routing_preview` 
 question for a stored lead without writing anything (the "try it on this lead" button).
 """
 
+import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
@@ -17,6 +18,8 @@ from django.utils import timezone
 
 from forms_app.models import Form, Lead, LeadEvent, RoutingRule, Team
 from forms_app.notifications import notifications_for_rule
+
+logger = logging.getLogger(__name__)
 
 OPEN_STATUSES = (Lead.Status.NEW, Lead.Status.CONTACTED)
 OPERATORS = {"equals", "in", "gte", "lte"}
@@ -188,37 +191,55 @@ def routing_preview(*, form: Form, lead: Lead) -> RoutingDecision:
 
 
 def lead_route(*, lead: Lead) -> RoutingDecision:
-    """Assign the lead and write its outbox rows; call inside the lead's transaction."""
+    """Assign the lead and write its outbox rows; call inside the lead's transaction.
+
+    Routing never costs the lead: if it fails (a malformed rule, a lock timeout), its savepoint
+    is rolled back, the lead stays unassigned for a manager, and the timeline says why.
+    """
     if lead.is_partial or lead.source in (Lead.Source.IMPORT, Lead.Source.DEMO):
         return RoutingDecision()  # history and abandoned multi-step leads are nobody's to call
-    with transaction.atomic():
-        decision = _decide(lead, lock=True)
-        now = timezone.now()
-        if decision.assignee is not None:
-            lead.assigned_to = decision.assignee
-            lead.assigned_at = now
-            lead.routed_by = decision.assigned_by
-            minutes = sla_minutes(lead.form, lead.tier)
-            lead.sla_due_at = lead.created_at + timedelta(minutes=minutes) if minutes else None
-            lead.save(update_fields=["assigned_to", "assigned_at", "routed_by", "sla_due_at"])
-            LeadEvent.objects.create(
-                lead=lead,
-                kind=LeadEvent.Kind.ROUTED,
-                message=f"Routed by rule “{decision.assigned_by.name}” to "
-                f"{_display_name(decision.assignee)}",
-            )
-        elif not decision.matched:
-            LeadEvent.objects.create(
-                lead=lead, kind=LeadEvent.Kind.UNROUTED, message="No routing rule matched"
-            )
-        else:
-            LeadEvent.objects.create(
-                lead=lead,
-                kind=LeadEvent.Kind.UNROUTED,
-                message=f"Rule “{decision.matched[0].name}” matched, but no rep was available",
-            )
-        for rule in decision.matched:
-            notifications_for_rule(lead=lead, rule=rule, assignee=decision.assignee)
+    try:
+        with transaction.atomic():
+            return _route(lead)
+    except Exception as exc:
+        logger.exception("Routing lead %s failed; it stays unassigned", lead.pk)
+        lead.assigned_to = lead.assigned_at = lead.routed_by = lead.sla_due_at = None
+        LeadEvent.objects.create(
+            lead=lead,
+            kind=LeadEvent.Kind.UNROUTED,
+            message=f"Routing failed ({type(exc).__name__}); assign this lead by hand"[:500],
+        )
+        return RoutingDecision()
+
+
+def _route(lead: Lead) -> RoutingDecision:
+    decision = _decide(lead, lock=True)
+    now = timezone.now()
+    if decision.assignee is not None:
+        lead.assigned_to = decision.assignee
+        lead.assigned_at = now
+        lead.routed_by = decision.assigned_by
+        minutes = sla_minutes(lead.form, lead.tier)
+        lead.sla_due_at = lead.created_at + timedelta(minutes=minutes) if minutes else None
+        lead.save(update_fields=["assigned_to", "assigned_at", "routed_by", "sla_due_at"])
+        LeadEvent.objects.create(
+            lead=lead,
+            kind=LeadEvent.Kind.ROUTED,
+            message=f"Routed by rule “{decision.assigned_by.name}” to "
+            f"{_display_name(decision.assignee)}",
+        )
+    elif not decision.matched:
+        LeadEvent.objects.create(
+            lead=lead, kind=LeadEvent.Kind.UNROUTED, message="No routing rule matched"
+        )
+    else:
+        LeadEvent.objects.create(
+            lead=lead,
+            kind=LeadEvent.Kind.UNROUTED,
+            message=f"Rule “{decision.matched[0].name}” matched, but no rep was available",
+        )
+    for rule in decision.matched:
+        notifications_for_rule(lead=lead, rule=rule, assignee=decision.assignee)
     return decision
 
 

@@ -28,6 +28,9 @@ ANSWER_OPERATORS = [("equals", "equals"), ("in", "is one of"), ("gte", "≥"), (
 
 class RuleForm(forms.Form):
     name = forms.CharField(max_length=120)
+    position = forms.IntegerField(
+        min_value=1, max_value=9999, required=False, help_text="Lower numbers run first."
+    )
     enabled = forms.BooleanField(required=False, initial=True)
     tiers = forms.MultipleChoiceField(
         choices=Lead.Tier.choices, required=False, widget=forms.CheckboxSelectMultiple
@@ -112,6 +115,7 @@ class RuleForm(forms.Form):
 def _initial(rule: RoutingRule) -> dict:
     initial = {
         "name": rule.name,
+        "position": rule.position,
         "enabled": rule.enabled,
         "action": rule.action,
         "rep": str(rule.rep_id or ""),
@@ -168,6 +172,7 @@ def rule_edit(request: HttpRequest, slug: str, rule_id: int | None = None) -> Ht
         data = rule_form.cleaned_data
         rule = rule or RoutingRule(form=form)
         rule.name = data["name"]
+        rule.position = data["position"] or rule.position
         rule.enabled = data["enabled"]
         rule.action = data["action"]
         rule.rep = rule_form.reps.get(data["rep"] or "")

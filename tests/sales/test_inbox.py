@@ -316,6 +316,17 @@ def test_a_marketer_sets_up_a_rep_a_team_and_a_rule_and_tries_it(
     assert "would go to <strong>Sam S.</strong>" in preview
     assert client.get("/app/forms/contact/routing/preview/?lead=x").status_code == 400
     assert client.get(f"/app/forms/contact/routing/{rule.pk}/").status_code == 200
+    assert rule.position == 1
+
+    response = client.post(
+        f"/app/forms/contact/routing/{rule.pk}/",
+        {"name": "Hot to EMEA", "position": "5", "action": "assign_rep", "rep": riley.pk},
+    )
+    assert response.status_code == 302
+    rule.refresh_from_db()
+    assert (rule.position, rule.rep, rule.conditions, rule.enabled) == (5, riley, [], False)
+    client.post(f"/app/forms/contact/routing/{rule.pk}/delete/")
+    assert not RoutingRule.objects.exists()
 
 
 def test_a_rule_without_its_team_is_refused_naming_the_field(client, marketer, contact_form):

@@ -205,3 +205,21 @@ def test_forty_concurrent_submissions_share_a_round_robin_team_fairly(
     assert Notification.objects.filter(status="delivered").count() == 40
     delivery_ids = [r.headers["X-Formscore-Delivery"] for r in receiver.acknowledged]
     assert len(delivery_ids) == len(set(delivery_ids)) == 40
+
+
+def test_a_broken_rule_never_costs_the_lead(contact_form, sam, receiver):
+    RoutingRule.objects.create(
+        form=contact_form,
+        name="Edited by hand in the admin",
+        action=RoutingRule.Action.ASSIGN_REP,
+        rep=sam,
+        conditions=[["not", "a", "condition"]],
+        notify_webhook_url=f"{receiver.url}/ok",
+    )
+    lead = capture(contact_form)
+
+    lead.refresh_from_db()
+    assert lead.answers == ANSWERS
+    assert lead.assigned_to is None
+    assert lead.events.get().message == "Routing failed (AttributeError); assign this lead by hand"
+    assert not Notification.objects.exists()
