@@ -35,20 +35,43 @@ class RuleForm(forms.Form):
     tiers = forms.MultipleChoiceField(
         choices=Lead.Tier.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
-    min_score = forms.IntegerField(min_value=0, max_value=100, required=False)
-    max_score = forms.IntegerField(min_value=0, max_value=100, required=False)
-    answer_key = forms.ChoiceField(required=False)
-    answer_operator = forms.ChoiceField(choices=ANSWER_OPERATORS, required=False)
-    answer_value = forms.CharField(max_length=200, required=False)
-    capture_key = forms.ChoiceField(choices=[("", "—"), *CAPTURE_KEYS], required=False)
-    capture_operator = forms.ChoiceField(choices=ANSWER_OPERATORS[:2], required=False)
-    capture_value = forms.CharField(max_length=200, required=False)
+    min_score = forms.IntegerField(
+        min_value=0, max_value=100, required=False, label="Score at least"
+    )
+    max_score = forms.IntegerField(
+        min_value=0, max_value=100, required=False, label="Score at most"
+    )
+    answer_key = forms.ChoiceField(required=False, label="Answer to")
+    answer_operator = forms.ChoiceField(choices=ANSWER_OPERATORS, required=False, label="Is")
+    answer_value = forms.CharField(max_length=200, required=False, label="Value")
+    capture_key = forms.ChoiceField(
+        choices=[("", "—"), *CAPTURE_KEYS], required=False, label="Capture signal"
+    )
+    capture_operator = forms.ChoiceField(choices=ANSWER_OPERATORS[:2], required=False, label="Is")
+    capture_value = forms.CharField(max_length=200, required=False, label="Value")
     action = forms.ChoiceField(choices=RoutingRule.Action.choices)
     rep = forms.ChoiceField(required=False)
     team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False)
-    notify_slack_url = forms.URLField(required=False, max_length=500, assume_scheme="https")
-    notify_emails = forms.CharField(required=False, max_length=500)
-    notify_webhook_url = forms.URLField(required=False, max_length=500, assume_scheme="https")
+    notify_slack_url = forms.URLField(
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        label="Slack incoming-webhook URL",
+        help_text="Posts name, company, score, tier, top factors and a link to the lead.",
+    )
+    notify_emails = forms.CharField(
+        required=False,
+        max_length=500,
+        label="E-mail to",
+        help_text="Comma-separated addresses; “rep” means the assigned rep.",
+    )
+    notify_webhook_url = forms.URLField(
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        label="Webhook URL (e.g. your CRM)",
+        help_text="JSON, signed with HMAC-SHA256: see docs/sales-loop.md.",
+    )
     stop_after = forms.BooleanField(required=False, initial=True)
 
     def __init__(self, *args, form: Form, **kwargs):
