@@ -5,6 +5,7 @@ import re
 from urllib.parse import urlsplit
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from forms_app.models import Form, Question
 from scoring.features import EMAIL_DOMAIN_KINDS
@@ -224,8 +225,8 @@ CAPTURE_RULE_SIGNALS = (
 )
 
 
-def rule_field_choices(form: Form) -> list:
-    questions = [(f"answer:{q.key}", q.label) for q in form.questions.all()]
+def rule_field_choices(questions: list[Question]) -> list:
+    questions = [(f"answer:{q.key}", q.label) for q in questions]
     signals = [(f"capture:{key}", label) for key, label in CAPTURE_RULE_SIGNALS]
     return [("Answers", questions), ("Visitor signals", signals)]
 
@@ -236,9 +237,9 @@ class PointsRuleForm(forms.Form):
     value = forms.CharField(max_length=500, required=False, label="Value")
     points = forms.IntegerField(min_value=-1000, max_value=1000, label="Points")
 
-    def __init__(self, *args, form: Form, **kwargs):
+    def __init__(self, *args, questions: list[Question], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["field"].choices = rule_field_choices(form)
+        self.fields["field"].choices = rule_field_choices(questions)
 
     def clean(self):
         data = super().clean()
@@ -284,3 +285,12 @@ def points_rule_describe(rule: PointsRule, questions: dict[str, Question]) -> tu
     shown = [question.choice_label(str(v)) if question else v for v in values]
     field = question.label if question else dict(CAPTURE_RULE_SIGNALS).get(rule.key, rule.key)
     return field, ", ".join(str(v) for v in shown if v is not None)
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the input form: by field where it has one."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)

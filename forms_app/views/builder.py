@@ -15,6 +15,7 @@ from forms_app.workspace_forms import (
     FormSettingsForm,
     QuestionAddForm,
     QuestionForm,
+    add_service_errors,
     choices_from_post,
     condition_from_post,
 )
@@ -115,7 +116,7 @@ def question_add(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             question = authoring.question_add(form=form, **add_form.cleaned_data)
         except ValidationError as exc:
-            add_form.add_error(None, exc)
+            add_service_errors(add_form, exc)
         else:
             messages.success(request, f"Added “{question.label}”.")
             return redirect(_builder_url(form, question))
@@ -135,7 +136,7 @@ def question_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         try:
             authoring.question_update(question=question, **fields)
         except ValidationError as exc:
-            question_form.add_error(None, exc)
+            add_service_errors(question_form, exc)
         else:
             messages.success(request, f"Saved “{question.label}”.")
             return redirect(_builder_url(question.form, question))
@@ -224,7 +225,7 @@ def form_settings(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             authoring.form_update(form=form, **fields)
         except ValidationError as exc:
-            settings_form.add_error(None, exc)
+            add_service_errors(settings_form, exc)
         else:
             messages.success(request, "Settings saved.")
             return redirect("forms_app:form_settings", slug=form.slug)

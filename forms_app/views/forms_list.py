@@ -10,7 +10,7 @@ from forms_app import authoring
 from forms_app.form_stats import WINDOW_DAYS, forms_with_stats, stats_of
 from forms_app.models import Form
 from forms_app.permissions import workspace_required
-from forms_app.workspace_forms import FormCreateForm
+from forms_app.workspace_forms import FormCreateForm, add_service_errors
 
 
 @require_GET
@@ -33,7 +33,7 @@ def form_new(request: HttpRequest) -> HttpResponse:
         try:
             form = authoring.form_create(**create_form.cleaned_data)
         except ValidationError as exc:
-            create_form.add_error(None, exc)
+            add_service_errors(create_form, exc)
         else:
             messages.success(request, f"“{form.name}” created. Add its first question.")
             return redirect("forms_app:builder", slug=form.slug)

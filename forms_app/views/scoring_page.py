@@ -7,22 +7,23 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from forms_app import authoring
-from forms_app.models import Form
+from forms_app.models import Form, Question
 from forms_app.permissions import workspace_required
 from forms_app.workspace_forms import (
     PointsRuleForm,
     ThresholdsForm,
+    add_service_errors,
     points_rule_describe,
     rule_value_text,
 )
 from scoring.models import PointsRule
 
 
-def _rule_rows(form: Form, rules: list[PointsRule]) -> list[dict]:
-    questions = {q.key: q for q in form.questions.all()}
+def _rule_rows(questions: list[Question], rules: list[PointsRule]) -> list[dict]:
+    by_key = {q.key: q for q in questions}
     rows = []
     for rule in rules:
-        field_label, value_label = points_rule_describe(rule, questions)
+        field_label, value_label = points_rule_describe(rule, by_key)
         editable_value = (
             value_label if rule.source == PointsRule.Source.ANSWER else rule_value_text(rule.value)
         )
@@ -31,9 +32,9 @@ def _rule_rows(form: Form, rules: list[PointsRule]) -> list[dict]:
                 "rule": rule,
                 "field_label": field_label,
                 "value_label": value_label,
-                "archived": bool(rule.key in questions and questions[rule.key].archived),
+                "archived": bool(rule.key in by_key and by_key[rule.key].archived),
                 "edit_form": PointsRuleForm(
-                    form=form,
+                    questions=questions,
                     prefix=f"rule{rule.pk}",
                     initial={
                         "field": f"{rule.source}:{rule.key}",
@@ -48,8 +49,8 @@ def _rule_rows(form: Form, rules: list[PointsRule]) -> list[dict]:
 
 
 def _page(request, form, *, thresholds_form=None, rule_form=None, failed_rule=None, status=200):
-    rules = list(form.points_rules.all())
-    rows = _rule_rows(form, rules)
+    questions = list(form.questions.all())
+    rows = _rule_rows(questions, list(form.points_rules.all()))
     if failed_rule is not None:
         for row in rows:
             if row["rule"].pk == failed_rule[0]:
@@ -75,7 +76,7 @@ def _page(request, form, *, thresholds_form=None, rule_form=None, failed_rule=No
                 - form.marketing_qualified_threshold,
                 "sales_ready": 101 - form.sales_ready_threshold,
             },
-            "rule_form": rule_form or PointsRuleForm(form=form, initial={"points": 10}),
+            "rule_form": rule_form or PointsRuleForm(questions=questions, initial={"points": 10}),
         },
         status=status,
     )
@@ -96,7 +97,7 @@ def thresholds_update(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             authoring.thresholds_update(form=form, **thresholds_form.cleaned_data)
         except ValidationError as exc:
-            thresholds_form.add_error(None, exc)
+            add_service_errors(thresholds_form, exc)
         else:
             messages.success(
                 request,
@@ -112,12 +113,12 @@ def thresholds_update(request: HttpRequest, slug: str) -> HttpResponse:
 @workspace_required
 def points_rule_add(request: HttpRequest, slug: str) -> HttpResponse:
     form = get_object_or_404(Form, slug=slug)
-    rule_form = PointsRuleForm(request.POST, form=form)
+    rule_form = PointsRuleForm(request.POST, questions=list(form.questions.all()))
     if rule_form.is_valid():
         try:
             authoring.points_rule_add(form=form, **rule_form.cleaned_data)
         except ValidationError as exc:
-            rule_form.add_error(None, exc)
+            add_service_errors(rule_form, exc)
         else:
             messages.success(request, "Rule added. Open the preview to see its effect.")
             return redirect("forms_app:scoring", slug=form.slug)
@@ -128,12 +129,14 @@ def points_rule_add(request: HttpRequest, slug: str) -> HttpResponse:
 @workspace_required
 def points_rule_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     rule = get_object_or_404(PointsRule.objects.select_related("form"), pk=pk, form__slug=slug)
-    rule_form = PointsRuleForm(request.POST, form=rule.form, prefix=f"rule{rule.pk}")
+    rule_form = PointsRuleForm(
+        request.POST, questions=list(rule.form.questions.all()), prefix=f"rule{rule.pk}"
+    )
     if rule_form.is_valid():
         try:
             authoring.points_rule_update(rule=rule, **rule_form.cleaned_data)
         except ValidationError as exc:
-            rule_form.add_error(None, exc)
+            add_service_errors(rule_form, exc)
         else:
             messages.success(request, "Rule saved.")
             return redirect("forms_app:scoring", slug=slug)

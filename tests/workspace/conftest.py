@@ -4,6 +4,12 @@ from django.contrib.auth.models import Group, User
 from forms_app.models import Form, Question
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The production hasher takes about a second per password on CI's cores; these are test users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def _user(username: str, group: str | None = None, **extra) -> User:
     user = User.objects.create_user(username, password="pw-for-tests-123", **extra)
     if group:
