@@ -10,7 +10,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from formscore.env import env_bool, env_choice, env_int, env_list, env_str
+from formscore.env import env_bool, env_choice, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("FORMSCORE_VAR_DIR", str(BASE_DIR / "var")))
@@ -204,6 +204,12 @@ SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 
 # How long a form token issued with the form stays valid for submitting it.
 FORMSCORE_FORM_TOKEN_MAX_AGE = env_int("FORMSCORE_FORM_TOKEN_MAX_AGE", 6 * 3600)
+
+# The gate: a newly trained version replaces the active scorer (points or ML) only when it had
+# enough labelled leads and conversions and beats it on the same holdout by this ROC AUC margin.
+FORMSCORE_GATE_MIN_LEADS = env_int("FORMSCORE_GATE_MIN_LEADS", 200)
+FORMSCORE_GATE_MIN_CONVERSIONS = env_int("FORMSCORE_GATE_MIN_CONVERSIONS", 30)
+FORMSCORE_GATE_MARGIN = env_float("FORMSCORE_GATE_MARGIN", 0.005)
 
 LOGGING = {
     "version": 1,
