@@ -63,3 +63,21 @@ urlpatterns: list = [
     path("models/", models_page.models_overview, name="models_overview"),
     path("settings/", settings_page.account_settings, name="account_settings"),
 ]
+
+urlpatterns += [
+    path("forms/<slug:slug>/models/", models_page.form_models, name="models"),
+    path("forms/<slug:slug>/models/train/", models_page.training_start, name="training_start"),
+    path(
+        "forms/<slug:slug>/models/runs/<int:pk>/",
+        models_page.training_status,
+        name="training_status",
+    ),
+    path(
+        "forms/<slug:slug>/models/v<int:number>/activate/",
+        models_page.version_activate,
+        name="version_activate",
+    ),
+    path("forms/<slug:slug>/models/rollback/", models_page.version_rollback, name="rollback"),
+    path("forms/<slug:slug>/models/import/", models_page.import_upload, name="import_upload"),
+    path("forms/<slug:slug>/models/import/map/", models_page.import_map, name="import_map"),
+]
