@@ -135,6 +135,8 @@ WORKSPACE_GETS = [
     "/app/forms/pricing/embed/",
     "/app/forms/pricing/embed/test/",
     "/app/models/",
+    "/app/forms/pricing/models/",
+    "/app/forms/pricing/models/import/map/",
 ]
 WORKSPACE_POSTS = [
     "/app/forms/new/",
@@ -154,6 +156,11 @@ WORKSPACE_POSTS = [
     "/app/forms/pricing/scoring/rules/1/",
     "/app/forms/pricing/scoring/rules/1/remove/",
     "/app/forms/pricing/preview/score/",
+    "/app/forms/pricing/models/train/",
+    "/app/forms/pricing/models/v1/activate/",
+    "/app/forms/pricing/models/rollback/",
+    "/app/forms/pricing/models/import/",
+    "/app/forms/pricing/models/import/map/",
 ]
 
 

@@ -17,6 +17,7 @@ from forms_app.demo import demo_form_create
         ("/app/forms/demo/embed/", 6),
         ("/app/forms/demo/embed/test/", 6),
         ("/app/models/", 8),
+        ("/app/forms/demo/models/", 10),
         ("/app/settings/", 6),
     ],
 )
