@@ -181,6 +181,35 @@ def _clean_choices(kind: str, choices: list[dict] | None, existing: list[dict]) 
         raise ValidationError({"choices": exc.messages}) from exc
 
 
+def _values_in_use(question: Question) -> set[str]:
+    """Choice values something depends on: answers, other questions' conditions, points rules."""
+    if question_answer_count(question):
+        return {c["value"] for c in question.choices}
+    used: set[str] = set()
+    for condition in Question.objects.filter(form_id=question.form_id).values_list(
+        "condition", flat=True
+    ):
+        if condition and condition.get("question") == question.key:
+            used.update(condition.get("values") or [])
+    for value in PointsRule.objects.filter(
+        form_id=question.form_id, source=PointsRule.Source.ANSWER, key=question.key
+    ).values_list("value", flat=True):
+        used.update(value if isinstance(value, list) else [str(value)])
+    return used
+
+
+def _relabelled_choices(question: Question, choices: list[dict]) -> list[dict]:
+    """A renamed choice nothing uses yet takes a value from its new label; used values stay."""
+    used = _values_in_use(question)
+    labels = {c["value"]: c["label"] for c in question.choices}
+    return [
+        {**c, "value": ""}
+        if c.get("value") and c["value"] not in used and labels.get(c["value"]) != c["label"]
+        else c
+        for c in choices
+    ]
+
+
 def _normalized(choices: list[dict]) -> list[dict]:
     seen: set[str] = set()
     for choice in choices:
@@ -275,7 +304,9 @@ def question_update(*, question: Question, **fields: Any) -> Question:
     merged = {field: getattr(question, field) for field in QUESTION_FIELDS} | fields
     _check_limits(question.kind, merged)
     if "choices" in fields:
-        fields["choices"] = _clean_choices(question.kind, fields["choices"], question.choices)
+        fields["choices"] = _clean_choices(
+            question.kind, _relabelled_choices(question, fields["choices"]), question.choices
+        )
     if "condition" in fields:
         fields["condition"] = _check_condition(question, fields["condition"])
     for field, value in fields.items():

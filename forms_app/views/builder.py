@@ -45,7 +45,7 @@ def _builder_page(
     if editing is None and (edit_id := request.GET.get("edit", "")).isdigit():
         editing = next((q for q in active if q.pk == int(edit_id)), None)
     if editing is not None and question_form is None:
-        question_form = QuestionForm(instance=editing)
+        question_form = QuestionForm(instance=editing, auto_id="edit_%s")
     by_key = {q.key: q for q in active}
     for question in active:
         question.condition_text, question.condition_problem = _condition_text(question, by_key)
@@ -127,7 +127,9 @@ def question_add(request: HttpRequest, slug: str) -> HttpResponse:
 @workspace_required
 def question_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     question = _question_of(slug, pk)
-    question_form = QuestionForm(request.POST, instance=Question.objects.get(pk=question.pk))
+    question_form = QuestionForm(
+        request.POST, instance=Question.objects.get(pk=question.pk), auto_id="edit_%s"
+    )
     if question_form.is_valid():
         fields = {name: question_form.cleaned_data[name] for name in question_form.fields}
         fields["condition"] = condition_from_post(request.POST)

@@ -41,9 +41,8 @@ def test_an_unknown_kind_or_an_empty_label_is_refused(marketer_client, draft_for
     assert draft_form.questions.count() == 3
 
 
-def test_relabelling_keeps_the_key_and_choice_values(marketer_client, draft_form):
-    timeline = draft_form.questions.get(key="timeline")
-    response = marketer_client.post(
+def _edit_timeline(client, timeline, labels):
+    return client.post(
         f"/app/forms/pricing/questions/{timeline.pk}/",
         {
             "label": "When would you start?",
@@ -52,8 +51,16 @@ def test_relabelling_keeps_the_key_and_choice_values(marketer_client, draft_form
             "feeds_score": "on",
             "step": 1,
             "choice_value": ["now", "later", ""],
-            "choice_label": ["This month", "Later this year", "Next year"],
+            "choice_label": labels,
         },
+    )
+
+
+def test_relabelling_keeps_the_key_and_the_values_answers_use(marketer_client, draft_form):
+    Lead.objects.create(form=draft_form, answers={"timeline": "later"}, created_at=timezone.now())
+    timeline = draft_form.questions.get(key="timeline")
+    response = _edit_timeline(
+        marketer_client, timeline, ["This month", "After summer", "Next year"]
     )
     assert response.status_code == 302
     timeline.refresh_from_db()
@@ -62,8 +69,19 @@ def test_relabelling_keeps_the_key_and_choice_values(marketer_client, draft_form
     assert timeline.required and timeline.feeds_score
     assert timeline.choices == [
         {"value": "now", "label": "This month"},
-        {"value": "later", "label": "Later this year"},
+        {"value": "later", "label": "After summer"},
         {"value": "next_year", "label": "Next year"},
+    ]
+
+
+def test_a_renamed_choice_nothing_uses_yet_takes_its_new_labels_value(marketer_client, draft_form):
+    timeline = draft_form.questions.get(key="timeline")
+    _edit_timeline(marketer_client, timeline, ["This month", "After summer", ""])
+    timeline.refresh_from_db()
+    # "now" is kept: the budget question's condition uses it.
+    assert timeline.choices == [
+        {"value": "now", "label": "This month"},
+        {"value": "after_summer", "label": "After summer"},
     ]
 
 
