@@ -3,7 +3,9 @@
 import pytest
 from playwright.sync_api import expect
 
+from forms_app.demo import demo_form_create, demo_history_create
 from forms_app.models import Form, Lead
+from scoring.services import leads_rescore
 from tests.browser.workspace_pages import log_in, whole_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -97,8 +99,13 @@ def test_a_marketer_builds_a_form_from_scratch_and_a_prospect_fills_it(
         "team_size": "just_me",
     }
 
+    # Beside a form with a history, the list shows each form's numbers.
+    demo = demo_form_create()
+    demo_history_create(demo, count=300)
+    leads_rescore(form=demo, scope="all")
     page.goto(f"{live_server.url}/app/forms/")
-    expect(page.locator(".forms-table tbody tr")).to_have_count(1)
+    expect(page.locator(".forms-table tbody tr")).to_have_count(2)
+    expect(page.locator(".forms-table")).to_contain_text("Request a demo")
     whole_page(page, screenshot, "workspace-forms-list")
 
 
