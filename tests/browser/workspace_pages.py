@@ -17,8 +17,9 @@ def log_in(page, live_server, username: str, group: str) -> User:
 
 def whole_page(page, screenshot, name: str):
     """A screenshot as tall as the page, so the sticky navigation reaches the bottom."""
-    height = page.evaluate("document.documentElement.scrollHeight")
-    page.set_viewport_size({"width": 1360, "height": max(800, height)})
+    for _ in range(2):  # sticky panels grow with the viewport: measure again once
+        height = page.evaluate("document.documentElement.scrollHeight")
+        page.set_viewport_size({"width": 1360, "height": max(800, height)})
     page.evaluate("window.scrollTo(0, 0)")
     path = screenshot(name)
     page.set_viewport_size({"width": 1360, "height": 900})
