@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from forms_app import authoring
@@ -55,6 +56,16 @@ def form_duplicate(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("forms_app:builder", slug=copy.slug)
 
 
+def _back_to(request: HttpRequest, form: Form) -> HttpResponse:
+    """Back to the page the button was on (a path of this site), else to the builder."""
+    target = request.POST.get("next", "")
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect("forms_app:builder", slug=form.slug)
+
+
 @require_POST
 @workspace_required
 def form_publish(request: HttpRequest, slug: str) -> HttpResponse:
@@ -65,7 +76,7 @@ def form_publish(request: HttpRequest, slug: str) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, f"Published: prospects can fill it at /f/{form.slug}/.")
-    return redirect(request.POST.get("next") or "forms_app:builder", slug=form.slug)
+    return _back_to(request, form)
 
 
 @require_POST
@@ -74,4 +85,4 @@ def form_unpublish(request: HttpRequest, slug: str) -> HttpResponse:
     form = get_object_or_404(Form, slug=slug)
     authoring.form_unpublish(form=form)
     messages.success(request, "Unpublished: the form no longer accepts submissions.")
-    return redirect("forms_app:builder", slug=form.slug)
+    return _back_to(request, form)

@@ -212,3 +212,18 @@ def test_a_sales_rep_sees_their_own_account_settings(client, rep):
     client.force_login(rep)
     page = client.get("/app/settings/").content.decode()
     assert "sam" in page and "Sales" in page
+
+
+def test_publishing_returns_to_the_page_it_was_asked_from_on_this_site_only(
+    marketer_client, draft_form
+):
+    response = marketer_client.post(
+        "/app/forms/pricing/publish/", {"next": "/app/forms/pricing/preview/"}
+    )
+    assert response["Location"] == "/app/forms/pricing/preview/"
+    response = marketer_client.post(
+        "/app/forms/pricing/unpublish/", {"next": "https://evil.example/"}
+    )
+    assert response["Location"] == "/app/forms/pricing/"
+    response = marketer_client.post("/app/forms/pricing/publish/", {"next": "//evil.example/"})
+    assert response["Location"] == "/app/forms/pricing/"
