@@ -28,6 +28,39 @@ class AnswerForm(django_forms.Form):
 
     questions: list[Question] = []
 
+    def hidden_by_condition(self) -> set[str]:
+        """Keys of the questions whose condition the submitted answers do not meet.
+
+        Evaluated in question order, so a question that depends on a hidden one is hidden too.
+        """
+        hidden: set[str] = set()
+        for question in self.questions:
+            condition = question.condition
+            if not condition:
+                continue
+            source = condition.get("question")
+            if source in hidden or source not in self.fields:
+                hidden.add(question.key)
+                continue
+            given = set(self.data.getlist(source)) if hasattr(self.data, "getlist") else set()
+            if not given and self.data.get(source) not in (None, ""):
+                given = {str(v) for v in _as_list(self.data.get(source))}
+            if not given & set(condition.get("values") or []):
+                hidden.add(question.key)
+        return hidden
+
+    def full_clean(self) -> None:
+        # A question hidden by its condition is never required, and its stale answer is dropped.
+        hidden = self.hidden_by_condition() if self.is_bound else set()
+        for key in hidden:
+            self.fields[key].required = False
+        super().full_clean()
+        for key in hidden:
+            if self._errors is not None:
+                self._errors.pop(key, None)
+            if hasattr(self, "cleaned_data"):
+                self.cleaned_data.pop(key, None)
+
     def answers(self) -> dict[str, Any]:
         """Cleaned answers keyed by question key; unanswered questions are left out."""
         result: dict[str, Any] = {}
@@ -41,12 +74,23 @@ class AnswerForm(django_forms.Form):
         return result
 
 
+def _as_list(value: Any) -> list:
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
 class FormBuilder:
     def __init__(self, questions: list[Question]):
         self.questions = questions
 
     def fields(self) -> dict[str, django_forms.Field]:
-        return {q.key: getattr(self, f"create_{q.kind}_field")(q) for q in self.questions}
+        fields = {}
+        for question in self.questions:
+            field = getattr(self, f"create_{question.kind}_field")(question)
+            # Templates read field.condition ({"question": key, "values": [...]} or None) to show
+            # and hide the question on the client; AnswerForm enforces it on the server.
+            field.condition = question.condition or None
+            fields[question.key] = field
+        return fields
 
     def _options(self, question: Question) -> dict[str, Any]:
         return {

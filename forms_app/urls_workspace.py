@@ -1,3 +1,83 @@
 """Workspace URLs under /app/ (forms, builder, preview, models, embed)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from forms_app.views import (
+    builder,
+    embed_page,
+    forms_list,
+    models_page,
+    preview,
+    scoring_page,
+    settings_page,
+)
+
+urlpatterns: list = [
+    path("forms/", forms_list.forms_list, name="forms_list"),
+    path("forms/new/", forms_list.form_new, name="form_new"),
+    path("forms/<slug:slug>/", builder.builder, name="builder"),
+    path("forms/<slug:slug>/duplicate/", forms_list.form_duplicate, name="form_duplicate"),
+    path("forms/<slug:slug>/publish/", forms_list.form_publish, name="form_publish"),
+    path("forms/<slug:slug>/unpublish/", forms_list.form_unpublish, name="form_unpublish"),
+    path("forms/<slug:slug>/settings/", builder.form_settings, name="form_settings"),
+    path("forms/<slug:slug>/questions/add/", builder.question_add, name="question_add"),
+    path("forms/<slug:slug>/questions/utm/", builder.utm_fields_add, name="utm_fields_add"),
+    path(
+        "forms/<slug:slug>/questions/reorder/",
+        builder.questions_reorder,
+        name="questions_reorder",
+    ),
+    path("forms/<slug:slug>/questions/<int:pk>/", builder.question_edit, name="question_edit"),
+    path("forms/<slug:slug>/questions/<int:pk>/move/", builder.question_move, name="question_move"),
+    path(
+        "forms/<slug:slug>/questions/<int:pk>/remove/",
+        builder.question_remove,
+        name="question_remove",
+    ),
+    path(
+        "forms/<slug:slug>/questions/<int:pk>/restore/",
+        builder.question_restore,
+        name="question_restore",
+    ),
+    path("forms/<slug:slug>/scoring/", scoring_page.scoring_page, name="scoring"),
+    path(
+        "forms/<slug:slug>/scoring/thresholds/",
+        scoring_page.thresholds_update,
+        name="thresholds_update",
+    ),
+    path("forms/<slug:slug>/scoring/rules/", scoring_page.points_rule_add, name="points_rule_add"),
+    path(
+        "forms/<slug:slug>/scoring/rules/<int:pk>/",
+        scoring_page.points_rule_edit,
+        name="points_rule_edit",
+    ),
+    path(
+        "forms/<slug:slug>/scoring/rules/<int:pk>/remove/",
+        scoring_page.points_rule_remove,
+        name="points_rule_remove",
+    ),
+    path("forms/<slug:slug>/preview/", preview.preview, name="preview"),
+    path("forms/<slug:slug>/preview/score/", preview.preview_score, name="preview_score"),
+    path("forms/<slug:slug>/embed/", embed_page.embed_page, name="embed"),
+    path("forms/<slug:slug>/embed/test/", embed_page.embed_test_page, name="embed_test"),
+    path("models/", models_page.models_overview, name="models_overview"),
+    path("settings/", settings_page.account_settings, name="account_settings"),
+]
+
+urlpatterns += [
+    path("forms/<slug:slug>/models/", models_page.form_models, name="models"),
+    path("forms/<slug:slug>/models/train/", models_page.training_start, name="training_start"),
+    path(
+        "forms/<slug:slug>/models/runs/<int:pk>/",
+        models_page.training_status,
+        name="training_status",
+    ),
+    path(
+        "forms/<slug:slug>/models/v<int:number>/activate/",
+        models_page.version_activate,
+        name="version_activate",
+    ),
+    path("forms/<slug:slug>/models/rollback/", models_page.version_rollback, name="rollback"),
+    path("forms/<slug:slug>/models/import/", models_page.import_upload, name="import_upload"),
+    path("forms/<slug:slug>/models/import/map/", models_page.import_map, name="import_map"),
+]

@@ -1,0 +1,456 @@
+"""Use cases of the marketer workspace: build a form, its questions, thresholds and points rules.
+
+Every write goes through one of these functions (views, tests and commands call them). They raise
+django.core.exceptions.ValidationError naming the field and the problem; views show the message.
+"""
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Max
+
+from forms_app.capture import UTM_PARAMETERS
+from forms_app.models import Form, Lead, Question
+from forms_app.models.forms import normalized_choices, stable_key
+from scoring.models import PointsRule
+from scoring.points import validate_rule
+
+QUESTION_FIELDS = (
+    "label",
+    "help_text",
+    "placeholder",
+    "required",
+    "feeds_score",
+    "min_value",
+    "max_value",
+    "min_length",
+    "max_length",
+    "url_parameter",
+    "step",
+)
+FORM_SETTINGS_FIELDS = (
+    "name",
+    "slug",
+    "description",
+    "submit_label",
+    "accent_color",
+    "thank_you_message",
+    "sales_ready_message",
+    "marketing_qualified_message",
+    "nurture_message",
+    "booking_url",
+    "allowed_sites",
+    "conversion_definition",
+    "collect_browsing_signals",
+    "key_pages",
+)
+_COPIED_FORM_FIELDS = (
+    *FORM_SETTINGS_FIELDS,
+    "sales_ready_threshold",
+    "marketing_qualified_threshold",
+)
+_COPIED_QUESTION_FIELDS = (*QUESTION_FIELDS, "key", "kind", "choices", "position", "condition")
+_URL_PARAMETER = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]{0,63}$")
+
+
+def _bump_revision(form: Form) -> None:
+    Form.objects.filter(pk=form.pk).update(revision=F("revision") + 1)
+
+
+def _unique_slug(text: str) -> str:
+    base = stable_key(text, set(), fallback="form").replace("_", "-")[:70]
+    taken = set(Form.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+# Forms
+
+
+def form_create(*, name: str, slug: str = "") -> Form:
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Give the form a name."})
+    slug = slug.strip() or _unique_slug(name)
+    if Form.objects.filter(slug=slug).exists():
+        raise ValidationError({"slug": f"The address /f/{slug}/ is already taken."})
+    return Form.objects.create(name=name, slug=slug)
+
+
+def form_duplicate(*, form: Form, name: str = "") -> Form:
+    """A draft copy with the same settings, questions (same keys) and points rules; no leads."""
+    name = name.strip() or f"{form.name} (copy)"
+    with transaction.atomic():
+        copy = Form(**{field: getattr(form, field) for field in _COPIED_FORM_FIELDS})
+        copy.name, copy.slug, copy.status = name, _unique_slug(name), Form.Status.DRAFT
+        copy.save()
+        Question.objects.bulk_create(
+            Question(form=copy, **{field: getattr(q, field) for field in _COPIED_QUESTION_FIELDS})
+            for q in form.questions.filter(archived=False)
+        )
+        PointsRule.objects.bulk_create(
+            PointsRule(
+                form=copy,
+                source=rule.source,
+                key=rule.key,
+                operator=rule.operator,
+                value=rule.value,
+                points=rule.points,
+                position=rule.position,
+            )
+            for rule in form.points_rules.all()
+        )
+    return copy
+
+
+def form_update(*, form: Form, **fields: Any) -> Form:
+    unknown = set(fields) - set(FORM_SETTINGS_FIELDS)
+    if unknown:
+        raise ValueError(f"not a form setting: {', '.join(sorted(unknown))}")
+    new_slug = fields.get("slug", form.slug)
+    if new_slug != form.slug:
+        if form.leads.exists():
+            raise ValidationError(
+                {
+                    "slug": "This form already has leads, so its address stays "
+                    f"/f/{form.slug}/ (links and embeds in the wild point to it)."
+                }
+            )
+        if Form.objects.filter(slug=new_slug).exclude(pk=form.pk).exists():
+            raise ValidationError({"slug": f"The address /f/{new_slug}/ is already taken."})
+    for field, value in fields.items():
+        setattr(form, field, value)
+    form.full_clean(exclude=["questions"])
+    form.save()
+    return form
+
+
+def form_publish(*, form: Form) -> Form:
+    if not form.questions.filter(archived=False).exclude(kind=Question.Kind.HIDDEN).exists():
+        raise ValidationError("Add at least one question a prospect can answer before publishing.")
+    form.status = Form.Status.PUBLISHED
+    form.save(update_fields=["status", "updated_at"])
+    return form
+
+
+def form_unpublish(*, form: Form) -> Form:
+    form.status = Form.Status.DRAFT
+    form.save(update_fields=["status", "updated_at"])
+    return form
+
+
+def thresholds_update(*, form: Form, marketing_qualified: int, sales_ready: int) -> Form:
+    if not 0 < marketing_qualified < sales_ready <= 100:
+        raise ValidationError(
+            {
+                "sales_ready": "Thresholds must satisfy 0 < marketing-qualified < sales-ready ≤ "
+                f"100; got marketing-qualified {marketing_qualified} and sales-ready "
+                f"{sales_ready}."
+            }
+        )
+    form.marketing_qualified_threshold = marketing_qualified
+    form.sales_ready_threshold = sales_ready
+    form.save(
+        update_fields=["marketing_qualified_threshold", "sales_ready_threshold", "updated_at"]
+    )
+    return form
+
+
+# Questions
+
+
+def _clean_choices(kind: str, choices: list[dict] | None, existing: list[dict]) -> list[dict]:
+    if kind not in Question.CHOICE_KINDS:
+        return []
+    labels = [c for c in choices or [] if str(c.get("label", "")).strip()]
+    if not labels:
+        raise ValidationError({"choices": "A choice question needs at least one choice."})
+    known_values = {c["value"] for c in existing}
+    for choice in labels:
+        # Values are stable like keys: only values that already exist may be sent back.
+        if choice.get("value") and choice["value"] not in known_values:
+            raise ValidationError({"choices": f"Unknown choice value {choice['value']!r}."})
+    try:
+        return _normalized(labels)
+    except ValidationError as exc:
+        raise ValidationError({"choices": exc.messages}) from exc
+
+
+def _values_in_use(question: Question) -> set[str]:
+    """Choice values something depends on: answers, other questions' conditions, points rules."""
+    if question_answer_count(question):
+        return {c["value"] for c in question.choices}
+    used: set[str] = set()
+    for condition in Question.objects.filter(form_id=question.form_id).values_list(
+        "condition", flat=True
+    ):
+        if condition and condition.get("question") == question.key:
+            used.update(condition.get("values") or [])
+    for value in PointsRule.objects.filter(
+        form_id=question.form_id, source=PointsRule.Source.ANSWER, key=question.key
+    ).values_list("value", flat=True):
+        used.update(value if isinstance(value, list) else [str(value)])
+    return used
+
+
+def _relabelled_choices(question: Question, choices: list[dict]) -> list[dict]:
+    """A renamed choice nothing uses yet takes a value from its new label; used values stay."""
+    used = _values_in_use(question)
+    labels = {c["value"]: c["label"] for c in question.choices}
+    return [
+        {**c, "value": ""}
+        if c.get("value") and c["value"] not in used and labels.get(c["value"]) != c["label"]
+        else c
+        for c in choices
+    ]
+
+
+def _normalized(choices: list[dict]) -> list[dict]:
+    seen: set[str] = set()
+    for choice in choices:
+        label = str(choice["label"]).strip().lower()
+        if label in seen:
+            raise ValidationError(f"Two choices are both called {choice['label']!r}.")
+        seen.add(label)
+    return normalized_choices(choices)
+
+
+def _check_limits(kind: str, fields: dict[str, Any]) -> None:
+    low, high = fields.get("min_value"), fields.get("max_value")
+    if low is not None and high is not None and low > high:
+        raise ValidationError({"max_value": "The maximum must be at least the minimum."})
+    low, high = fields.get("min_length"), fields.get("max_length")
+    if low is not None and high is not None and low > high:
+        raise ValidationError({"max_length": "The maximum length must be at least the minimum."})
+    if kind == Question.Kind.HIDDEN:
+        parameter = fields.get("url_parameter") or ""
+        if not _URL_PARAMETER.match(parameter):
+            raise ValidationError(
+                {"url_parameter": "Name the URL parameter to capture, e.g. utm_campaign."}
+            )
+
+
+def _check_condition(question: Question, condition: dict | None) -> dict | None:
+    if not condition:
+        return None
+    source = (
+        Question.objects.filter(form_id=question.form_id, key=condition.get("question"))
+        .exclude(pk=question.pk)
+        .first()
+    )
+    if source is None or source.archived or source.kind not in Question.CHOICE_KINDS:
+        raise ValidationError(
+            {"condition": "A condition must depend on a choice question of this form."}
+        )
+    if (source.position, source.pk) >= (question.position, question.pk or 1 << 62):
+        raise ValidationError(
+            {"condition": f"“{source.label}” comes after this question; move it above first."}
+        )
+    allowed = {c["value"] for c in source.choices}
+    values = [v for v in condition.get("values") or [] if v]
+    if not values:
+        raise ValidationError({"condition": f"Pick at least one answer of “{source.label}”."})
+    unknown = [v for v in values if v not in allowed]
+    if unknown:
+        raise ValidationError(
+            {"condition": f"“{source.label}” has no choice {', '.join(map(repr, unknown))}."}
+        )
+    return {"question": source.key, "values": values}
+
+
+def question_add(*, form: Form, kind: str, label: str, **fields: Any) -> Question:
+    if kind not in Question.Kind.values:
+        raise ValidationError({"kind": f"Unknown question kind {kind!r}."})
+    label = (label or "").strip()
+    if not label:
+        raise ValidationError({"label": "Write the question's label."})
+    choices = fields.pop("choices", None)
+    if kind in Question.CHOICE_KINDS and not choices:
+        choices = [{"label": "Option 1"}, {"label": "Option 2"}]
+    if kind == Question.Kind.HIDDEN and not fields.get("url_parameter"):
+        fields["url_parameter"] = stable_key(label, set())
+    _check_limits(kind, fields)
+    with transaction.atomic():
+        # Race: two marketers adding at once would pick the same position.
+        Form.objects.select_for_update().filter(pk=form.pk).first()
+        last = form.questions.aggregate(last=Max("position"))["last"]
+        question = Question(
+            form=form,
+            kind=kind,
+            label=label,
+            position=0 if last is None else last + 1,
+            choices=_clean_choices(kind, choices, []),
+            **fields,
+        )
+        question.full_clean(exclude=["key", "form"])
+        question.save()
+    return question
+
+
+def question_update(*, question: Question, **fields: Any) -> Question:
+    """Edit anything but the key and the kind: answers and model features are keyed by them."""
+    unknown = set(fields) - {*QUESTION_FIELDS, "choices", "condition"}
+    if unknown:
+        raise ValueError(f"not an editable question field: {', '.join(sorted(unknown))}")
+    if "label" in fields:
+        fields["label"] = (fields["label"] or "").strip()
+        if not fields["label"]:
+            raise ValidationError({"label": "Write the question's label."})
+    merged = {field: getattr(question, field) for field in QUESTION_FIELDS} | fields
+    _check_limits(question.kind, merged)
+    if "choices" in fields:
+        fields["choices"] = _clean_choices(
+            question.kind, _relabelled_choices(question, fields["choices"]), question.choices
+        )
+    if "condition" in fields:
+        fields["condition"] = _check_condition(question, fields["condition"])
+    for field, value in fields.items():
+        setattr(question, field, value)
+    question.full_clean(exclude=["key", "form"])
+    question.save()
+    return question
+
+
+def hidden_utm_fields_add(*, form: Form) -> list[Question]:
+    """Hidden fields for the UTM parameters the form does not capture yet."""
+    captured = set(form.questions.filter(archived=False).values_list("url_parameter", flat=True))
+    return [
+        question_add(
+            form=form,
+            kind=Question.Kind.HIDDEN,
+            label=f"UTM {name.removeprefix('utm_')}",
+            url_parameter=name,
+        )
+        for name in UTM_PARAMETERS
+        if name not in captured
+    ]
+
+
+def questions_reorder(*, form: Form, ordered_ids: list[int]) -> None:
+    """Put the form's active questions in the given order (archived ones keep their place)."""
+    with transaction.atomic():
+        # Race: two reorders at once would interleave their positions.
+        Form.objects.select_for_update().filter(pk=form.pk).first()
+        questions = {q.pk: q for q in form.questions.filter(archived=False)}
+        if sorted(ordered_ids) != sorted(questions):
+            raise ValidationError(
+                "The order must list every question of the form exactly once; reload the page."
+            )
+        for position, pk in enumerate(ordered_ids):
+            questions[pk].position = position
+        Question.objects.bulk_update(questions.values(), ["position"])
+        _bump_revision(form)
+
+
+def question_move(*, question: Question, direction: str) -> None:
+    if direction not in ("up", "down"):
+        raise ValidationError({"direction": "Move a question up or down."})
+    ids = list(
+        Question.objects.filter(form_id=question.form_id, archived=False)
+        .order_by("position", "id")
+        .values_list("pk", flat=True)
+    )
+    index = ids.index(question.pk)
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(ids):
+        ids[index], ids[other] = ids[other], ids[index]
+        questions_reorder(form=question.form, ordered_ids=ids)
+
+
+@dataclass(frozen=True)
+class QuestionRemoval:
+    archived: bool
+    answers_kept: int
+
+
+def question_answer_count(question: Question) -> int:
+    return Lead.objects.filter(form_id=question.form_id, answers__has_key=question.key).count()
+
+
+def question_remove(*, question: Question) -> QuestionRemoval:
+    """Delete a question nobody answered; archive one with answers, so they and its key stay."""
+    answers = question_answer_count(question)
+    if answers:
+        question.archived = True
+        question.save(update_fields=["archived"])
+        return QuestionRemoval(archived=True, answers_kept=answers)
+    question.delete()
+    return QuestionRemoval(archived=False, answers_kept=0)
+
+
+def question_restore(*, question: Question) -> Question:
+    last = question.form.questions.filter(archived=False).aggregate(last=Max("position"))["last"]
+    question.archived = False
+    question.position = 0 if last is None else last + 1
+    question.save(update_fields=["archived", "position"])
+    return question
+
+
+# Points rules
+
+
+def _points_rule_checked(form: Form, fields: dict[str, Any]) -> dict[str, Any]:
+    rule = {name: fields.get(name) for name in ("source", "key", "operator", "value", "points")}
+    if rule["value"] is None:
+        rule.pop("value")
+    try:
+        validate_rule(rule)
+    except ValueError as exc:
+        raise ValidationError({"value": f"{str(exc)[0].upper()}{str(exc)[1:]}."}) from exc
+    if rule["source"] == PointsRule.Source.ANSWER:
+        question = form.questions.filter(key=rule["key"]).first()
+        if question is None:
+            raise ValidationError({"key": f"This form has no question {rule['key']!r}."})
+        if rule["operator"] == "email_domain_kind" and question.kind != Question.Kind.EMAIL:
+            raise ValidationError(
+                {"operator": "“e-mail domain is” applies to e-mail questions only."}
+            )
+        if question.kind in Question.CHOICE_KINDS and rule["operator"] in _CHOICE_OPERATORS:
+            rule["value"] = _choice_values(question, rule["value"])
+    return {"value": None, **rule}
+
+
+_CHOICE_OPERATORS = ("equals", "not_equals", "in", "contains")
+
+
+def _choice_values(question: Question, value: Any) -> Any:
+    """Choice values for what the marketer typed: a choice's value or its label."""
+    by_text = {}
+    for choice in question.choices:
+        by_text[choice["value"].lower()] = choice["value"]
+        by_text[choice["label"].strip().lower()] = choice["value"]
+    typed = value if isinstance(value, list) else [value]
+    unknown = [str(v) for v in typed if str(v).strip().lower() not in by_text]
+    if unknown:
+        options = ", ".join(c["label"] for c in question.choices)
+        raise ValidationError(
+            {
+                "value": f"“{question.label}” has no choice {', '.join(unknown)}; "
+                f"pick from {options}."
+            }
+        )
+    values = [by_text[str(v).strip().lower()] for v in typed]
+    return values if isinstance(value, list) else values[0]
+
+
+def points_rule_add(*, form: Form, **fields: Any) -> PointsRule:
+    rule = _points_rule_checked(form, fields)
+    last = form.points_rules.aggregate(last=Max("position"))["last"]
+    return PointsRule.objects.create(form=form, position=0 if last is None else last + 1, **rule)
+
+
+def points_rule_update(*, rule: PointsRule, **fields: Any) -> PointsRule:
+    checked = _points_rule_checked(rule.form, {**rule.as_rule(), **fields})
+    for field, value in checked.items():
+        setattr(rule, field, value)
+    rule.save()
+    return rule
+
+
+def points_rule_remove(*, rule: PointsRule) -> None:
+    rule.delete()

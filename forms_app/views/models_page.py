@@ -1,0 +1,310 @@
+"""Models: every form's active model at a glance, and per form the registry and its history.
+
+A form's page imports history (upload, map columns, check, import), trains in the background with
+visible progress, compares versions side by side with the points system, activates and rolls back.
+"""
+
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from forms_app.form_stats import forms_with_stats, stats_of
+from forms_app.importing import LeadImportError, columns_match, csv_read, leads_import
+from forms_app.models import Form, Lead
+from forms_app.permissions import workspace_required
+from scoring.models import ModelVersion, ModelVersionEvent, TrainingRun
+from scoring.services import ActivationError, model_version_activate, model_version_rollback
+from scoring.tasks import training_enqueue
+
+COMPARE_MAX = 4
+IMPORT_SESSION_KEY = "formscore_lead_import"
+IMPORT_MAX_BYTES = 2_000_000
+_LIGHT_VERSION_FIELDS = ("onnx", "reference", "baseline", "feature_spec", "candidates")
+
+
+@require_GET
+@workspace_required
+def models_overview(request: HttpRequest) -> HttpResponse:
+    rows = [
+        (form, stats_of(form), form.active_versions[0] if form.active_versions else None)
+        for form in forms_with_stats()
+    ]
+    return render(
+        request, "forms_app/workspace/models_overview.html", {"rows": rows, "nav": "models"}
+    )
+
+
+def _metric_rows(versions: list[ModelVersion], form: Form) -> list[dict]:
+    """One row per figure, one cell per version: what the comparison table shows."""
+    sales_ready, qualified = form.sales_ready_threshold, form.marketing_qualified_threshold
+
+    def figure(version: ModelVersion, key: str):
+        return (version.metrics or {}).get(key)
+
+    def at(version: ModelVersion, kind: str, tier: str):
+        thresholds = (version.metrics or {}).get("thresholds") or {}
+        threshold = thresholds.get(tier, sales_ready if tier == "sales_ready" else qualified)
+        return figure(version, f"{kind}_at_{threshold}")
+
+    rows = [
+        ("Holdout ROC AUC", "auc", lambda v: figure(v, "roc_auc")),
+        ("Points system, same holdout", "auc", lambda v: figure(v, "points_roc_auc")),
+        ("Average precision", "auc", lambda v: figure(v, "average_precision")),
+        ("Lift, top 20 %", "lift", lambda v: figure(v, "lift_top_20")),
+        ("Precision at sales-ready", "pct", lambda v: at(v, "precision", "sales_ready")),
+        ("Recall at sales-ready", "pct", lambda v: at(v, "recall", "sales_ready")),
+        (
+            "Precision at marketing-qualified",
+            "pct",
+            lambda v: at(v, "precision", "marketing_qualified"),
+        ),
+        (
+            "Recall at marketing-qualified",
+            "pct",
+            lambda v: at(v, "recall", "marketing_qualified"),
+        ),
+    ]
+    result = []
+    for label, kind, read in rows:
+        values = [read(version) for version in versions]
+        numbers = [v for v in values if isinstance(v, (int, float))]
+        best = max(numbers) if len(set(numbers)) > 1 else None
+        result.append(
+            {
+                "label": label,
+                "kind": kind,
+                "cells": [{"value": v, "best": v is not None and v == best} for v in values],
+            }
+        )
+    return result
+
+
+def _models_context(request: HttpRequest, form: Form) -> dict:
+    versions = list(form.model_versions.defer(*_LIGHT_VERSION_FIELDS).select_related("created_by"))
+    chosen = [n for n in request.GET.getlist("compare") if n.isdigit()]
+    if chosen:
+        compared = [v for v in versions if str(v.number) in chosen][:COMPARE_MAX]
+    else:
+        active = [v for v in versions if v.status == ModelVersion.Status.ACTIVE]
+        compared = (active + [v for v in versions if v not in active])[:COMPARE_MAX]
+        compared.sort(key=lambda v: -v.number)
+    events = list(
+        ModelVersionEvent.objects.filter(form=form)
+        .select_related("actor")
+        .prefetch_related(
+            Prefetch("version", queryset=ModelVersion.objects.defer(*_LIGHT_VERSION_FIELDS))
+        )[:30]
+    )
+    labelled = form.leads.filter(status__in=form.labelled_statuses(), is_partial=False)
+    return {
+        "form": form,
+        "tab": "models",
+        "nav": "forms",
+        "versions": versions,
+        "compared": compared,
+        "metric_rows": _metric_rows(compared, form),
+        "active": next((v for v in versions if v.status == ModelVersion.Status.ACTIVE), None),
+        "events": events,
+        "run": TrainingRun.objects.filter(form=form).select_related("version").first(),
+        "labelled_count": labelled.count(),
+        "converted_count": labelled.filter(status__in=form.converted_statuses()).count(),
+        "import_pending": (request.session.get(IMPORT_SESSION_KEY) or {}).get("form") == form.pk,
+    }
+
+
+@require_GET
+@workspace_required
+def form_models(request: HttpRequest, slug: str) -> HttpResponse:
+    form = get_object_or_404(Form, slug=slug)
+    return render(request, "forms_app/workspace/models.html", _models_context(request, form))
+
+
+@require_POST
+@workspace_required
+def training_start(request: HttpRequest, slug: str) -> HttpResponse:
+    form = get_object_or_404(Form, slug=slug)
+    running = TrainingRun.objects.filter(
+        form=form, status__in=[TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING]
+    ).first()
+    run = running or training_enqueue(form=form, actor=request.user)
+    if request.htmx:
+        return render(request, "forms_app/workspace/_training_run.html", {"form": form, "run": run})
+    if running:
+        messages.info(request, "A training is already under way; its progress is below.")
+    else:
+        messages.success(request, "Training started. It runs in the background.")
+    return redirect("forms_app:models", slug=form.slug)
+
+
+@require_GET
+@workspace_required
+def training_status(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    form = get_object_or_404(Form, slug=slug)
+    run = get_object_or_404(TrainingRun.objects.select_related("version"), pk=pk, form=form)
+    response = render(request, "forms_app/workspace/_training_run.html", {"form": form, "run": run})
+    if run.is_finished and request.htmx:
+        # The registry changed: reload the page so the versions and the trail show it.
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@require_POST
+@workspace_required
+def version_activate(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    form = get_object_or_404(Form, slug=slug)
+    version = get_object_or_404(
+        ModelVersion.objects.defer(*_LIGHT_VERSION_FIELDS), form=form, number=number
+    )
+    reason = request.POST.get("reason", "").strip()[:500] or "Activated from the workspace."
+    model_version_activate(version=version, actor=request.user, reason=reason)
+    messages.success(request, f"v{version.number} now scores every new lead of this form.")
+    return redirect("forms_app:models", slug=form.slug)
+
+
+@require_POST
+@workspace_required
+def version_rollback(request: HttpRequest, slug: str) -> HttpResponse:
+    form = get_object_or_404(Form, slug=slug)
+    reason = request.POST.get("reason", "").strip()[:500]
+    try:
+        now_active = model_version_rollback(form=form, actor=request.user, reason=reason)
+    except ActivationError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"Rolled back: v{now_active.number} scores new leads again."
+            if now_active
+            else "Rolled back: the points system scores new leads again.",
+        )
+    return redirect("forms_app:models", slug=form.slug)
+
+
+# Importing history: upload, then map columns and check, then import.
+
+
+@require_POST
+@workspace_required
+def import_upload(request: HttpRequest, slug: str) -> HttpResponse:
+    form = get_object_or_404(Form, slug=slug)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "Choose a CSV file to upload.")
+        return redirect("forms_app:models", slug=form.slug)
+    if upload.size > IMPORT_MAX_BYTES:
+        messages.error(request, f"The file is larger than {IMPORT_MAX_BYTES // 1_000_000} MB.")
+        return redirect("forms_app:models", slug=form.slug)
+    data = upload.read()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    try:
+        csv_read(text)
+    except LeadImportError as exc:
+        messages.error(request, f"{upload.name}: {exc}")
+        return redirect("forms_app:models", slug=form.slug)
+    request.session[IMPORT_SESSION_KEY] = {"form": form.pk, "name": upload.name, "csv": text}
+    return redirect("forms_app:import_map", slug=form.slug)
+
+
+def _import_options(post, header: list[str]) -> dict:
+    mapping = {
+        column: post.get(f"map_{index}", "")
+        for index, column in enumerate(header)
+        if post.get(f"map_{index}", "")
+    }
+    positive = [v.strip() for v in post.get("positive_values", "").split(",") if v.strip()]
+    return {
+        "outcome_column": post.get("outcome_column", ""),
+        "order_by": post.get("order_by", "") or None,
+        "positive_values": positive or None,
+        "mapping": mapping,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@workspace_required
+def import_map(request: HttpRequest, slug: str) -> HttpResponse:
+    form = get_object_or_404(Form, slug=slug)
+    pending = request.session.get(IMPORT_SESSION_KEY) or {}
+    if pending.get("form") != form.pk:
+        messages.info(request, "Upload a CSV file first.")
+        return redirect("forms_app:models", slug=form.slug)
+    if request.POST.get("action") == "cancel":
+        del request.session[IMPORT_SESSION_KEY]
+        messages.info(request, "Import cancelled; nothing was stored.")
+        return redirect("forms_app:models", slug=form.slug)
+    header, rows = csv_read(pending["csv"])
+    questions = list(form.questions.all())
+    options = _import_options(request.POST, header) if request.method == "POST" else None
+    report, error, status = None, "", 200
+    if options is not None:
+        if options["outcome_column"] not in header:
+            error, status = "Choose the column that holds the outcome.", 422
+        elif options["outcome_column"] in options["mapping"]:
+            error, status = "The outcome column cannot also feed a question.", 422
+        elif len(set(options["mapping"].values())) < len(options["mapping"]):
+            error, status = "Two columns feed the same question; map each question once.", 422
+        else:
+            imported = request.POST.get("action") == "import"
+            try:
+                report = leads_import(
+                    data=pending["csv"], form=form, dry_run=not imported, **options
+                )
+            except LeadImportError as exc:
+                error, status = str(exc), 422
+            else:
+                if imported:
+                    del request.session[IMPORT_SESSION_KEY]
+                    messages.success(
+                        request,
+                        f"Imported {report.rows_imported} leads ({report.converted} converted)"
+                        f" from {pending['name']}. Train a model to learn from them.",
+                    )
+                    return redirect("forms_app:models", slug=form.slug)
+    suggested = (
+        options["mapping"]
+        if options
+        else {column: q.key for column, q in columns_match(form, header, None).items()}
+    )
+    columns = [
+        {
+            "index": index,
+            "name": column,
+            "samples": [row[index] for row in rows[:3] if index < len(row)],
+            "mapped": suggested.get(column, ""),
+        }
+        for index, column in enumerate(header)
+    ]
+    guess_outcome = next(
+        (c for c in header if c.strip().lower() in {"outcome", "converted", "status", "won"}), ""
+    )
+    guess_order = next(
+        (c for c in header if c.strip().lower() in {"created_at", "date", "created", "submitted"}),
+        "",
+    )
+    return render(
+        request,
+        "forms_app/workspace/import_map.html",
+        {
+            "form": form,
+            "tab": "models",
+            "nav": "forms",
+            "file_name": pending["name"],
+            "row_count": len(rows),
+            "columns": columns,
+            "questions": questions,
+            "outcome_column": options["outcome_column"] if options else guess_outcome,
+            "order_by": (options["order_by"] or "") if options else guess_order,
+            "positive_values": request.POST.get("positive_values", ""),
+            "report": report,
+            "error": error,
+            "action_url": reverse("forms_app:import_map", kwargs={"slug": form.slug}),
+            "lead_count": Lead.objects.filter(form=form).count(),
+        },
+        status=status,
+    )

@@ -1,0 +1,296 @@
+"""Input forms of the workspace pages: they parse and check fields; the services decide the rest."""
+
+import json
+import re
+from urllib.parse import urlsplit
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from forms_app.models import Form, Question
+from scoring.features import EMAIL_DOMAIN_KINDS
+from scoring.models import PointsRule
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class FormCreateForm(forms.Form):
+    name = forms.CharField(max_length=200, label="Form name")
+    slug = forms.SlugField(
+        max_length=80,
+        required=False,
+        label="Address",
+        help_text="Leave empty to derive it from the name.",
+    )
+
+
+class LinesField(forms.CharField):
+    """A list edited as one item per line."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return "\n".join(value)
+        return value
+
+    def to_python(self, value) -> list[str]:
+        return _lines(super().to_python(value))
+
+
+class FormSettingsForm(forms.ModelForm):
+    allowed_sites = LinesField(
+        required=False,
+        label="Sites allowed to embed this form",
+        help_text="One origin per line, e.g. https://www.example.com. Empty: only the direct link.",
+    )
+    key_pages = LinesField(
+        required=False,
+        label="Key pages",
+        help_text="Paths that signal intent, one per line, e.g. /pricing.",
+    )
+
+    class Meta:
+        model = Form
+        fields = [
+            "name",
+            "slug",
+            "description",
+            "submit_label",
+            "accent_color",
+            "conversion_definition",
+            "thank_you_message",
+            "sales_ready_message",
+            "marketing_qualified_message",
+            "nurture_message",
+            "booking_url",
+            "allowed_sites",
+            "collect_browsing_signals",
+            "key_pages",
+        ]
+        labels = {
+            "slug": "Address",
+            "submit_label": "Submit button text",
+            "accent_color": "Accent colour",
+            "conversion_definition": "What counts as a conversion",
+            "thank_you_message": "Thank-you message",
+            "sales_ready_message": "Next step for sales-ready leads",
+            "marketing_qualified_message": "Next step for marketing-qualified leads",
+            "nurture_message": "Next step for nurture leads",
+            "collect_browsing_signals": "Record browsing signals (with consent)",
+            "booking_url": "Booking link",
+        }
+        help_texts = {
+            "slug": "The form lives at /f/<address>/. It cannot change once the form has leads.",
+            "nurture_message": "Empty: the thank-you message.",
+        }
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "thank_you_message": forms.Textarea(attrs={"rows": 2}),
+            "sales_ready_message": forms.Textarea(attrs={"rows": 2}),
+            "marketing_qualified_message": forms.Textarea(attrs={"rows": 2}),
+            "nurture_message": forms.Textarea(attrs={"rows": 2}),
+            "accent_color": forms.TextInput(attrs={"type": "color"}),
+            "conversion_definition": forms.RadioSelect,
+        }
+
+    def clean_allowed_sites(self) -> list[str]:
+        origins = []
+        for line in self.cleaned_data["allowed_sites"]:
+            parts = urlsplit(line)
+            if (
+                parts.scheme not in ("http", "https")
+                or not parts.netloc
+                or parts.path not in ("", "/")
+            ):
+                raise forms.ValidationError(
+                    f"“{line}” is not an origin; write it like https://www.example.com."
+                )
+            origins.append(f"{parts.scheme}://{parts.netloc.lower()}")
+        return list(dict.fromkeys(origins))
+
+    def clean_key_pages(self) -> list[str]:
+        pages = self.cleaned_data["key_pages"]
+        for page in pages:
+            if not page.startswith("/"):
+                raise forms.ValidationError(f"“{page}” is not a path; start it with /.")
+        return pages
+
+    def clean_accent_color(self) -> str:
+        color = self.cleaned_data["accent_color"]
+        if not re.fullmatch(r"#[0-9a-fA-F]{6}", color or ""):
+            raise forms.ValidationError("Use a colour like #4338ca.")
+        return color
+
+
+class QuestionAddForm(forms.Form):
+    kind = forms.ChoiceField(choices=Question.Kind.choices, label="Kind")
+    label = forms.CharField(max_length=300, label="Question")
+
+
+class QuestionForm(forms.ModelForm):
+    class Meta:
+        model = Question
+        fields = [
+            "label",
+            "help_text",
+            "placeholder",
+            "required",
+            "feeds_score",
+            "min_value",
+            "max_value",
+            "min_length",
+            "max_length",
+            "url_parameter",
+            "step",
+        ]
+        labels = {
+            "label": "Question",
+            "help_text": "Help text",
+            "feeds_score": "Use the answer in the score",
+            "min_value": "Minimum",
+            "max_value": "Maximum",
+            "min_length": "Minimum length",
+            "max_length": "Maximum length",
+            "url_parameter": "URL parameter to capture",
+            "step": "Step",
+        }
+        help_texts = {
+            "feeds_score": "The model learns from this answer; the points rules can use it anyway.",
+            "step": "Questions with the same step are shown together on multi-step forms.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        kind = self.instance.kind
+        drop = set()
+        if kind != Question.Kind.NUMBER:
+            drop |= {"min_value", "max_value"}
+        if kind not in (Question.Kind.SHORT_TEXT, Question.Kind.LONG_TEXT):
+            drop |= {"min_length", "max_length"}
+        if kind != Question.Kind.HIDDEN:
+            drop.add("url_parameter")
+        else:
+            drop |= {"required", "help_text", "placeholder"}
+            self.fields["url_parameter"].required = True
+        if kind in Question.CHOICE_KINDS | {Question.Kind.CONSENT}:
+            drop.add("placeholder")
+        for name in drop:
+            del self.fields[name]
+
+
+def choices_from_post(data) -> list[dict]:
+    """Choice rows posted as choice_value / choice_label pairs, in order; blank labels dropped."""
+    values, labels = data.getlist("choice_value"), data.getlist("choice_label")
+    return [
+        {"value": value.strip(), "label": label.strip()}
+        for value, label in zip(values, labels, strict=False)
+        if label.strip()
+    ]
+
+
+def condition_from_post(data) -> dict | None:
+    """The condition posted as condition_question and condition_values (each "key::value")."""
+    source = data.get("condition_question", "").strip()
+    if not source:
+        return None
+    values = [
+        raw.split("::", 1)[1]
+        for raw in data.getlist("condition_values")
+        if raw.startswith(f"{source}::")
+    ]
+    return {"question": source, "values": values}
+
+
+class ThresholdsForm(forms.Form):
+    marketing_qualified = forms.IntegerField(
+        min_value=1, max_value=99, label="Marketing-qualified from"
+    )
+    sales_ready = forms.IntegerField(min_value=2, max_value=100, label="Sales-ready from")
+
+
+CAPTURE_RULE_SIGNALS = (
+    ("utm_source", "UTM source"),
+    ("utm_medium", "UTM medium"),
+    ("utm_campaign", "UTM campaign"),
+    ("referrer", "Referrer"),
+    ("device", "Device"),
+    ("seconds_to_complete", "Seconds to complete"),
+    ("page_views", "Page views"),
+    ("sessions", "Visits"),
+    ("days_since_first_visit", "Days since first visit"),
+    ("key_pages", "Key pages visited"),
+)
+
+
+def rule_field_choices(questions: list[Question]) -> list:
+    questions = [(f"answer:{q.key}", q.label) for q in questions]
+    signals = [(f"capture:{key}", label) for key, label in CAPTURE_RULE_SIGNALS]
+    return [("Answers", questions), ("Visitor signals", signals)]
+
+
+class PointsRuleForm(forms.Form):
+    field = forms.ChoiceField(label="When")
+    operator = forms.ChoiceField(choices=PointsRule.Operator.choices, label="Condition")
+    value = forms.CharField(max_length=500, required=False, label="Value")
+    points = forms.IntegerField(min_value=-1000, max_value=1000, label="Points")
+
+    def __init__(self, *args, questions: list[Question], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["field"].choices = rule_field_choices(questions)
+
+    def clean(self):
+        data = super().clean()
+        if "field" in data:
+            data["source"], data["key"] = data.pop("field").split(":", 1)
+        operator, raw = data.get("operator"), (data.get("value") or "").strip()
+        if operator is None:
+            return data
+        if operator == "in":
+            data["value"] = [part.strip() for part in raw.split(",") if part.strip()]
+        elif operator in ("gte", "lte"):
+            try:
+                number = float(raw)
+            except ValueError:
+                self.add_error("value", f"This condition needs a number; got “{raw}”.")
+                return data
+            data["value"] = int(number) if number.is_integer() else number
+        elif operator == "is_set":
+            data["value"] = None if raw.lower() in ("", "true", "yes") else False
+        elif operator == "email_domain_kind":
+            if raw not in EMAIL_DOMAIN_KINDS:
+                self.add_error("value", f"Write one of: {', '.join(EMAIL_DOMAIN_KINDS)}.")
+            data["value"] = raw
+        else:
+            data["value"] = raw or None
+        return data
+
+
+def rule_value_text(value) -> str:
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return json.dumps(value)
+    return str(value)
+
+
+def points_rule_describe(rule: PointsRule, questions: dict[str, Question]) -> tuple[str, str]:
+    """The rule's field and value as a marketer reads them: ("Timeline", "Within 1 month")."""
+    question = questions.get(rule.key) if rule.source == PointsRule.Source.ANSWER else None
+    values = rule.value if isinstance(rule.value, list) else [rule.value]
+    shown = [question.choice_label(str(v)) if question else v for v in values]
+    field = question.label if question else dict(CAPTURE_RULE_SIGNALS).get(rule.key, rule.key)
+    return field, ", ".join(str(v) for v in shown if v is not None)
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the input form: by field where it has one."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)

@@ -1,0 +1,171 @@
+/* Workspace enhancements: drag to reorder questions, copy buttons, the condition editor.
+   Everything here is optional: the pages work with buttons and links without it. */
+(function () {
+  "use strict";
+
+  function csrfToken() {
+    try {
+      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
+    } catch (e) {
+      return "";
+    }
+  }
+
+  function announce(text) {
+    var region = document.getElementById("ws-live");
+    if (!region) {
+      region = document.createElement("div");
+      region.id = "ws-live";
+      region.className = "visually-hidden";
+      region.setAttribute("role", "status");
+      region.setAttribute("aria-live", "polite");
+      document.body.appendChild(region);
+    }
+    region.textContent = text;
+  }
+
+  function refreshNumbers(list) {
+    var items = list.querySelectorAll(":scope > .q-item");
+    items.forEach(function (item, index) {
+      var number = item.querySelector(".q-number");
+      if (number) number.textContent = String(index + 1);
+      var up = item.querySelector('button[value="up"]');
+      var down = item.querySelector('button[value="down"]');
+      if (up) up.disabled = index === 0;
+      if (down) down.disabled = index === items.length - 1;
+    });
+  }
+
+  function saveOrder(list) {
+    var body = new URLSearchParams();
+    list.querySelectorAll(":scope > .q-item").forEach(function (item) {
+      body.append("order", item.dataset.id);
+    });
+    list.setAttribute("aria-busy", "true");
+    return fetch(list.dataset.reorderUrl, {
+      method: "POST",
+      headers: { "X-CSRFToken": csrfToken(), "Content-Type": "application/x-www-form-urlencoded" },
+      body: body,
+      credentials: "same-origin",
+    }).then(function (response) {
+      list.removeAttribute("aria-busy");
+      if (!response.ok) {
+        window.location.reload();
+        return;
+      }
+      refreshNumbers(list);
+      announce("Order saved.");
+    });
+  }
+
+  function initSortable(list) {
+    if (list.dataset.sortable) return;
+    list.dataset.sortable = "1";
+    var dragging = null;
+    var startOrder = "";
+
+    function order() {
+      return Array.prototype.map
+        .call(list.querySelectorAll(":scope > .q-item"), function (item) {
+          return item.dataset.id;
+        })
+        .join(",");
+    }
+
+    list.addEventListener("pointerdown", function (event) {
+      var handle = event.target.closest(".q-handle");
+      if (!handle || event.button !== 0) return;
+      event.preventDefault();
+      dragging = handle.closest(".q-item");
+      startOrder = order();
+      dragging.classList.add("is-dragging");
+      list.classList.add("is-sorting");
+      handle.setPointerCapture(event.pointerId);
+    });
+
+    list.addEventListener("pointermove", function (event) {
+      if (!dragging) return;
+      var items = Array.prototype.filter.call(
+        list.querySelectorAll(":scope > .q-item"),
+        function (item) {
+          return item !== dragging;
+        }
+      );
+      var before = null;
+      for (var i = 0; i < items.length; i++) {
+        var box = items[i].getBoundingClientRect();
+        if (event.clientY < box.top + box.height / 2) {
+          before = items[i];
+          break;
+        }
+      }
+      if (before !== dragging.nextElementSibling) list.insertBefore(dragging, before);
+    });
+
+    function drop() {
+      if (!dragging) return;
+      dragging.classList.remove("is-dragging");
+      list.classList.remove("is-sorting");
+      dragging = null;
+      if (order() !== startOrder) saveOrder(list);
+    }
+
+    list.addEventListener("pointerup", drop);
+    list.addEventListener("pointercancel", drop);
+  }
+
+  function initCopy(button) {
+    if (button.dataset.copyReady) return;
+    button.dataset.copyReady = "1";
+    button.addEventListener("click", function () {
+      var source = document.querySelector(button.dataset.copy);
+      if (!source) return;
+      var text = source.textContent;
+      var done = function () {
+        var label = button.textContent;
+        button.textContent = "Copied";
+        announce("Copied to the clipboard.");
+        setTimeout(function () {
+          button.textContent = label;
+        }, 1600);
+      };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(text).then(done);
+      } else {
+        var range = document.createRange();
+        range.selectNodeContents(source);
+        var selection = window.getSelection();
+        selection.removeAllRanges();
+        selection.addRange(range);
+        document.execCommand("copy");
+        done();
+      }
+    });
+  }
+
+  function initConditionEditor(editor) {
+    var select = editor.querySelector("select[name=condition_question]");
+    if (!select || editor.dataset.ready) return;
+    editor.dataset.ready = "1";
+    function sync() {
+      editor.querySelectorAll("[data-condition-for]").forEach(function (group) {
+        group.hidden = group.dataset.conditionFor !== select.value;
+      });
+    }
+    select.addEventListener("change", sync);
+    sync();
+  }
+
+  function init(root) {
+    root.querySelectorAll("#question-list[data-reorder-url]").forEach(initSortable);
+    root.querySelectorAll("[data-copy]").forEach(initCopy);
+    root.querySelectorAll("[data-condition-editor]").forEach(initConditionEditor);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    init(document);
+  });
+  document.addEventListener("htmx:load", function (event) {
+    init(event.target);
+  });
+})();

@@ -1,0 +1,26 @@
+"""Shared steps of the workspace browser tests."""
+
+from django.contrib.auth.models import Group, User
+
+PASSWORD = "pw-for-tests-123"
+
+
+def log_in(page, live_server, username: str, group: str) -> User:
+    user = User.objects.create_user(username, password=PASSWORD, first_name=username.title())
+    user.groups.add(Group.objects.get_or_create(name=group)[0])
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    return user
+
+
+def whole_page(page, screenshot, name: str):
+    """A screenshot as tall as the page, so the sticky navigation reaches the bottom."""
+    for _ in range(2):  # sticky panels grow with the viewport: measure again once
+        height = page.evaluate("document.documentElement.scrollHeight")
+        page.set_viewport_size({"width": 1360, "height": max(800, height)})
+    page.evaluate("window.scrollTo(0, 0)")
+    path = screenshot(name)
+    page.set_viewport_size({"width": 1360, "height": 900})
+    return path

@@ -1,0 +1,66 @@
+import pytest
+from django.contrib.auth.models import Group, User
+
+from forms_app.models import Form, Question
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The production hasher takes about a second per password on CI's cores; these are test users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _user(username: str, group: str | None = None, **extra) -> User:
+    user = User.objects.create_user(username, password="pw-for-tests-123", **extra)
+    if group:
+        user.groups.add(Group.objects.get_or_create(name=group)[0])
+    return user
+
+
+@pytest.fixture
+def marketer(db) -> User:
+    return _user("morgan", "marketer", first_name="Morgan", last_name="Lee")
+
+
+@pytest.fixture
+def rep(db) -> User:
+    return _user("sam", "sales")
+
+
+@pytest.fixture
+def admin_user(db) -> User:
+    return _user("ada", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def marketer_client(client, marketer):
+    client.force_login(marketer)
+    return client
+
+
+@pytest.fixture
+def draft_form(db) -> Form:
+    """A draft with an e-mail, a timeline choice and a conditional follow-up."""
+    form = Form.objects.create(name="Pricing request", slug="pricing")
+    Question.objects.create(form=form, label="Work e-mail", kind="email", required=True, position=0)
+    Question.objects.create(
+        form=form,
+        label="Timeline",
+        kind="single_choice",
+        position=1,
+        choices=[
+            {"value": "now", "label": "Right now"},
+            {"value": "later", "label": "Later this year"},
+        ],
+        feeds_score=True,
+    )
+    Question.objects.create(
+        form=form,
+        label="Budget",
+        kind="number",
+        position=2,
+        required=True,
+        condition={"question": "timeline", "values": ["now"]},
+    )
+    form.refresh_from_db()
+    return form
