@@ -1,4 +1,5 @@
+from forms_app.models.analytics import FormStepStat, SpamRefusal
 from forms_app.models.forms import Form, Question
 from forms_app.models.leads import Lead
 
-__all__ = ["Form", "Lead", "Question"]
+__all__ = ["Form", "FormStepStat", "Lead", "Question", "SpamRefusal"]
