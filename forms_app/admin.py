@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from forms_app.models import Form, Lead, Question
+from forms_app.models import Form, FormStepStat, Lead, Question, SpamRefusal
 
 
 class QuestionInline(admin.TabularInline):
@@ -32,3 +32,22 @@ class LeadAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["form"]
     readonly_fields = ["public_id", "submission_token", "model_version"]
+
+
+@admin.register(SpamRefusal)
+class SpamRefusalAdmin(admin.ModelAdmin):
+    """Refused public submits per form, reason and day (nothing refused is stored as a lead)."""
+
+    list_display = ["day", "form", "reason", "count"]
+    list_filter = ["reason", "form"]
+    date_hierarchy = "day"
+    list_select_related = ["form"]
+
+
+@admin.register(FormStepStat)
+class FormStepStatAdmin(admin.ModelAdmin):
+    """Per step of a form: how many prospects saw it and how many got past it."""
+
+    list_display = ["form", "step", "started", "completed", "dropped"]
+    list_filter = ["form"]
+    list_select_related = ["form"]

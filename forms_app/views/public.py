@@ -355,7 +355,7 @@ def next_step_for(lead: Lead) -> NextStep:
         if booking_url.startswith(("https://", "http://")):
             return NextStep(
                 tier=lead.tier,
-                headline=f"Book a time with {rep.name}" if rep else "Book a time with us",
+                headline=f"Book a time with {rep.name}" if rep else "Book a time with our team",
                 message=form.sales_ready_message,
                 booking_url=booking_url,
                 rep_name=rep.name if rep else "",
