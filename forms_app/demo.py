@@ -5,8 +5,12 @@ answers the way B2B buyers behave, including non-linear effects a points system 
 
 * logit(p) = BASE + timeline + budget + company size + role + industry + country + source
   + free-mail penalty + fill-speed penalty + interactions, with
-* interactions: a large budget from a 1–10 person company is usually not real (−1.1); a large
-  company that wants to start within a month is very likely to buy (+0.8); students never buy;
+* interactions: a large budget from a 1–10 person company is usually not real (−1.6); a large
+  company that wants to start within a month is very likely to buy (+1.0); an individual
+  contributor converts in a large company but not a small one; executives who are "just
+  researching" still convert; students never buy;
+* behaviour a points system rarely uses: partner referrals convert best, and a form filled in
+  under 20 seconds is usually not a serious enquiry;
 * BASE is chosen so that about 10 % of leads convert.
 Leads older than three weeks have an outcome (qualified or won if they converted, else lost or
 unqualified); newer ones are still new or contacted.
@@ -21,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from forms_app.models import Form, Lead, Question
+from scoring.models import PointsRule
 
 DEMO_SLUG = "demo"
 
@@ -146,7 +151,7 @@ DEMO_QUESTIONS: list[dict[str, Any]] = [
     },
 ]
 
-BASE = -2.7
+BASE = -2.85
 EFFECTS = {
     "timeline": {
         "within_1_month": 1.5,
@@ -194,7 +199,7 @@ EFFECTS = {
     "utm_source": {"google": 0.0, "linkedin": 0.3, "newsletter": 0.2, "partner": 0.7, None: 0.0},
 }
 FREE_MAIL_PENALTY = -1.0
-FAST_FILL_PENALTY = -0.6
+FAST_FILL_PENALTY = -1.2
 
 _WEIGHTS = {
     "company_size": [30, 28, 20, 13, 9],
@@ -310,12 +315,15 @@ def conversion_probability(answers: dict[str, Any], capture: dict[str, Any]) -> 
         logit += FREE_MAIL_PENALTY
     if capture.get("seconds_to_complete", 60) < 20:
         logit += FAST_FILL_PENALTY
-    if answers["company_size"] == "1_10" and answers.get("budget") == "over_50k":
-        logit -= 1.1
-    if answers["company_size"] in {"201_1000", "1000_plus"} and answers["timeline"] == (
-        "within_1_month"
-    ):
-        logit += 0.8
+    large = answers["company_size"] in {"201_1000", "1000_plus"}
+    if answers["company_size"] == "1_10" and answers.get("budget") in {"20k_50k", "over_50k"}:
+        logit -= 1.6
+    if large and answers["timeline"] == "within_1_month":
+        logit += 1.0
+    if answers["role"] == "individual_contributor":
+        logit += 0.6 if large else -0.5  # a champion inside a big account, or a tyre-kicker
+    if answers["role"] == "vp_head" and answers["timeline"] == "just_researching":
+        logit += 0.9  # executives research before a budgeted project
     return 1 / (1 + math.exp(-logit))
 
 
@@ -352,6 +360,19 @@ def demo_lead(rng: random.Random, created_at: datetime) -> tuple[dict, dict, flo
     return answers, capture, conversion_probability(answers, capture)
 
 
+# The points system a marketer would set up by hand: version 0 of the demo form.
+DEMO_POINTS_RULES = [
+    ("answer", "timeline", "equals", "within_1_month", 30),
+    ("answer", "timeline", "equals", "1_3_months", 15),
+    ("answer", "budget", "in", ["20k_50k", "over_50k"], 20),
+    ("answer", "company_size", "in", ["51_200", "201_1000", "1000_plus"], 15),
+    ("answer", "role", "in", ["founder_ceo", "vp_head"], 15),
+    ("answer", "work_email", "email_domain_kind", "business", 15),
+    ("answer", "industry", "equals", "saas", 5),
+    ("answer", "role", "equals", "student", -40),
+]
+
+
 def demo_form_create() -> Form:
     """The published "Request a demo" form, created once."""
     form, created = Form.objects.get_or_create(
@@ -367,6 +388,16 @@ def demo_form_create() -> Form:
     if created:
         for position, spec in enumerate(DEMO_QUESTIONS):
             Question.objects.create(form=form, position=position, **spec)
+        for position, (source, key, operator, value, points) in enumerate(DEMO_POINTS_RULES):
+            PointsRule.objects.create(
+                form=form,
+                source=source,
+                key=key,
+                operator=operator,
+                value=value,
+                points=points,
+                position=position,
+            )
         form.refresh_from_db()
     return form
 

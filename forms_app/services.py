@@ -1,5 +1,6 @@
 """Use cases that change forms and leads. Views, the API, commands and tests all call these."""
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -8,6 +9,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from forms_app.models import Form, Lead
+from scoring.services import score_answers, score_fields
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -26,7 +30,11 @@ def lead_capture(
     created_at: datetime | None = None,
     partial: bool = False,
 ) -> CaptureResult:
-    """Store a submission. A replayed submission token returns the lead it already created.
+    """Store and score a submission. A replayed submission token returns the lead it created.
+
+    The score is computed before the insert and stored with it: scoring never raises (a broken
+    model falls back to the points score and flags the lead), so nothing after the lead's insert
+    can lose it.
 
     partial: the answers so far of a multi-step form (after a step with an e-mail address); the
     same token later updates that lead, and the final submit turns it complete.
@@ -40,9 +48,11 @@ def lead_capture(
                 )
             return CaptureResult(lead=existing, created=False)
     created_at = created_at or timezone.now()
+    scored = _scored_fields(form=form, answers=answers, capture=capture)
     try:
         with transaction.atomic():
             lead = Lead.objects.create(
+                **scored,
                 form=form,
                 answers=answers,
                 capture=capture,
@@ -63,19 +73,32 @@ def lead_capture(
     return CaptureResult(lead=lead, created=True)
 
 
+def _scored_fields(*, form: Form, answers: dict[str, Any], capture: dict[str, Any]) -> dict:
+    try:
+        return score_fields(score_answers(form=form, answers=answers, capture=capture))
+    except Exception:  # e.g. a points rule that no longer fits: store now, rescore later
+        logger.exception("Scoring a submission to %s failed; storing it unscored", form.slug)
+        return {"needs_rescoring": True}
+
+
 def _partial_lead_update(
     lead: Lead, *, answers: dict[str, Any], capture: dict[str, Any], partial: bool
 ) -> CaptureResult:
+    scored = _scored_fields(form=lead.form, answers=answers, capture=capture)
     with transaction.atomic():
         # Race: a double click on a step sends the same token twice; the second waits here.
         lead = Lead.objects.select_for_update().get(pk=lead.pk)
         if not lead.is_partial:  # the final submit completed it meanwhile
             return CaptureResult(lead=lead, created=False)
+        for name, value in scored.items():
+            setattr(lead, name, value)
         lead.answers = answers
         lead.capture = capture
         lead.is_partial = partial
         if not partial:
             lead.completed_at = timezone.now()
-        lead.save(update_fields=["answers", "capture", "is_partial", "completed_at"])
-        # Scored again with the new answers; routed once it is complete (not lead.is_partial).
+        lead.save(
+            update_fields=["answers", "capture", "is_partial", "completed_at", *scored.keys()]
+        )
+        # Routed once it is complete (not lead.is_partial), like a lead stored in one go.
     return CaptureResult(lead=lead, created=False)

@@ -10,7 +10,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from formscore.env import env_bool, env_choice, env_int, env_list, env_str
+from formscore.env import env_bool, env_choice, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("FORMSCORE_VAR_DIR", str(BASE_DIR / "var")))
@@ -213,6 +213,12 @@ FORMSCORE_MIN_FILL_SECONDS = env_int("FORMSCORE_MIN_FILL_SECONDS", 3)
 # At most this many submits per client address and form per window (in the cache: share it).
 FORMSCORE_RATE_LIMIT = env_int("FORMSCORE_RATE_LIMIT", 20)
 FORMSCORE_RATE_LIMIT_WINDOW = env_int("FORMSCORE_RATE_LIMIT_WINDOW", 600)
+
+# The gate: a newly trained version replaces the active scorer (points or ML) only when it had
+# enough labelled leads and conversions and beats it on the same holdout by this ROC AUC margin.
+FORMSCORE_GATE_MIN_LEADS = env_int("FORMSCORE_GATE_MIN_LEADS", 200)
+FORMSCORE_GATE_MIN_CONVERSIONS = env_int("FORMSCORE_GATE_MIN_CONVERSIONS", 30)
+FORMSCORE_GATE_MARGIN = env_float("FORMSCORE_GATE_MARGIN", 0.005)
 
 LOGGING = {
     "version": 1,

@@ -1,10 +1,15 @@
 import os
+import random
+from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
-from forms_app.demo import demo_form_create
+from forms_app.demo import DEMO_QUESTIONS, demo_form_create, demo_lead
 from forms_app.models import Form, Question
+from scoring.features import QuestionInput
+from scoring.services import model_version_activate, model_version_register
 
 # Playwright's sync API runs an event loop in the test thread; Django must still allow ORM calls.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -35,3 +40,38 @@ def make_form(db):
         return form
 
     return make
+
+
+@pytest.fixture(scope="session")
+def demo_training():
+    """A real model trained once per test run on generated demo history (no database needed)."""
+    from scoring import training
+
+    rng = random.Random(11)
+    start = timezone.now() - timedelta(days=300)
+    leads, outcomes, times = [], [], []
+    for i in range(1500):
+        created = start + timedelta(hours=4 * i)
+        answers, capture, probability = demo_lead(rng, created)
+        leads.append({"answers": answers, "capture": capture})
+        outcomes.append(rng.random() < probability)
+        times.append(created)
+    questions = [
+        QuestionInput(
+            key=q["key"],
+            label=q["label"],
+            kind=q["kind"],
+            choices=tuple((c["value"], c["label"]) for c in q.get("choices", [])),
+            feeds_score=q.get("feeds_score", False),
+        )
+        for q in DEMO_QUESTIONS
+    ]
+    return training.train(spec_questions=questions, leads=leads, outcomes=outcomes, times=times)
+
+
+@pytest.fixture
+def scored_demo_form(demo_form, demo_training) -> Form:
+    """The demo form with a real trained ONNX model active."""
+    version = model_version_register(form=demo_form, result=demo_training)
+    model_version_activate(version=version, reason="test fixture")
+    return demo_form

@@ -5,6 +5,8 @@ from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandParser
 
 from forms_app.demo import demo_form_create, demo_history_create
+from scoring.services import leads_rescore, model_version_train
+from scoring.training import TrainingError
 
 DEMO_USERS = [
     ("admin", "Admin", True, None),
@@ -48,6 +50,19 @@ class Command(BaseCommand):
             if added
             else f"Demo form '{form.name}' already has its demo history; nothing added."
         )
+        if not form.model_versions.exists():
+            self.stdout.write("Training the demo model on its history…")
+            try:
+                outcome = model_version_train(form=form, activate="auto")
+            except TrainingError as exc:
+                self.stdout.write(self.style.WARNING(f"  Not trained ({exc}); points score it."))
+            else:
+                self.stdout.write(
+                    f"  v{outcome.version.number} {outcome.version.algorithm}: {outcome.reason}"
+                )
+        scored = leads_rescore(form=form, scope="unscored")
+        if scored:
+            self.stdout.write(f"Scored {scored} demo leads with the active model.")
         site = settings.SITE_URL
         self.stdout.write(self.style.SUCCESS("\nformscore demo is ready"))
         self.stdout.write(f"  Demo form (prospect view): {site}/f/{form.slug}/")
