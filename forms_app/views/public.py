@@ -50,11 +50,20 @@ def _framed_by_allowed_sites(response: HttpResponse, form: Form) -> HttpResponse
     return response
 
 
-def _page_context(request: HttpRequest) -> dict[str, str]:
-    """URL parameters and referrer of the page view, carried along to the submit."""
+def _page_context(request: HttpRequest, *, embedded: bool) -> dict[str, str]:
+    """URL parameters and referrer of the page view, carried along to the submit.
+
+    Embedded, the Referer header names the host page (a plain iframe sends nothing else), and
+    the host page's own referrer comes from embed.js.
+    """
     context = {name: request.GET.get(name, "")[:200] for name in UTM_PARAMETERS}
-    context["page_url"] = request.GET.get("page_url", "") or request.build_absolute_uri()
-    context["referrer"] = request.GET.get("referrer", "") or request.headers.get("Referer", "")
+    referer_header = request.headers.get("Referer", "")
+    if embedded:
+        context["page_url"] = request.GET.get("page_url", "") or referer_header
+        context["referrer"] = request.GET.get("referrer", "")
+    else:
+        context["page_url"] = request.GET.get("page_url", "") or request.build_absolute_uri()
+        context["referrer"] = request.GET.get("referrer", "") or referer_header
     return context
 
 
@@ -191,7 +200,7 @@ def form_page(request: HttpRequest, slug: str) -> HttpResponse:
             form,
             form_class(initial=_initial_for_hidden_fields(request, form_class)),
             token=form_token_issue(form_id=form.pk),
-            page_context=_page_context(request),
+            page_context=_page_context(request, embedded=embedded),
             step=_step_view(request, questions, steps, 0),
             embedded=embedded,
         )

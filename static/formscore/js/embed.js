@@ -125,6 +125,7 @@
     } else if (message.formscore === "navigated") {
       if (iframe.getBoundingClientRect().top < 0) iframe.scrollIntoView({ block: "start" });
     } else if (message.formscore === "submitted") {
+      if (iframe.getBoundingClientRect().top < 0) iframe.scrollIntoView({ block: "start" });
       iframe.dispatchEvent(new CustomEvent("formscore:submitted", {
         bubbles: true,
         detail: { form: slug, tier: String(detail.tier || ""), leadId: String(detail.leadId || "") },
