@@ -2,7 +2,7 @@
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -102,3 +102,36 @@ def _partial_lead_update(
         )
         # Routed once it is complete (not lead.is_partial), like a lead stored in one go.
     return CaptureResult(lead=lead, created=False)
+
+
+PARTIAL_LEAD_RESUMABLE_DAYS = 30
+
+
+def lead_partial_resume(*, form: Form, email_keys: list[str], answers: dict, token: str) -> None:
+    """Let this submit continue an earlier partial lead of the same e-mail address on the form.
+
+    A prospect who left after the e-mail step and comes back later (a new page, so a new token)
+    completes the lead they started instead of leaving a partial one behind: the partial lead
+    takes this submit's token, so lead_capture finds it (and a double click still finds it).
+    """
+    if not token or Lead.objects.filter(submission_token=token).exists():
+        return
+    since = timezone.now() - timedelta(days=PARTIAL_LEAD_RESUMABLE_DAYS)
+    for key in email_keys:
+        email = answers.get(key)
+        if not email:
+            continue
+        earlier = (
+            Lead.objects.filter(form=form, is_partial=True, created_at__gte=since)
+            .filter(**{f"answers__{key}": email})
+            .order_by("-created_at")
+            .first()
+        )
+        if earlier is None:
+            continue
+        try:
+            with transaction.atomic():
+                Lead.objects.filter(pk=earlier.pk, is_partial=True).update(submission_token=token)
+        except IntegrityError:
+            pass  # Race: a double click stored a lead with this token first; it continues that one.
+        return

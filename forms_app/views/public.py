@@ -25,7 +25,7 @@ from forms_app.capture import (
 )
 from forms_app.embedding import allowed_origins, public_page_policy, submit_origin_allowed
 from forms_app.models import Form, Lead, Question, SpamRefusal
-from forms_app.services import lead_capture
+from forms_app.services import lead_capture, lead_partial_resume
 from forms_app.spam import (
     HONEYPOT_FIELD,
     Refusal,
@@ -285,9 +285,12 @@ def _form_submit(request, form: Form, form_class, steps: list[int], *, embedded:
     answers = answer_form.answers()
     capture = capture_from_request(request, shown_at=token.issued_at, form=form)
     step_stat_record(form=form, step=steps[index], event="completed", once_per=token.nonce)
+    email_keys = [q.key for q in questions if q.kind == Question.Kind.EMAIL]
+    if len(steps) > 1:
+        lead_partial_resume(form=form, email_keys=email_keys, answers=answers, token=token.nonce)
     if index < len(steps) - 1:
         step_stat_record(form=form, step=steps[index + 1], event="started", once_per=token.nonce)
-        if _holds_email(questions, answers):
+        if any(answers.get(key) for key in email_keys):
             lead_capture(
                 form=form,
                 answers=answers,
@@ -313,10 +316,6 @@ def _answer_form_up_to(form_class, request: HttpRequest, step: int) -> AnswerFor
         if key not in validated:
             del answer_form.fields[key]
     return answer_form
-
-
-def _holds_email(questions: list[Question], answers: dict[str, Any]) -> bool:
-    return any(q.kind == Question.Kind.EMAIL and answers.get(q.key) for q in questions)
 
 
 @dataclass(frozen=True)

@@ -175,6 +175,8 @@ def test_the_snippet_embeds_a_resizing_form_that_carries_utm_and_key_pages_to_th
     assert lead.capture["browsing_consent"] is True
     page.wait_for_function("() => document.querySelector('iframe').offsetHeight < 600")
     screenshot("embed-host-booking-desktop")
+    page.set_viewport_size({"width": 375, "height": 740})
+    screenshot("embed-host-booking-mobile")
 
 
 def test_a_lower_answer_set_gets_the_thank_you_and_no_browsing_signal_without_consent(

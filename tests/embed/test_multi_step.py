@@ -137,3 +137,26 @@ def test_a_question_shown_only_for_some_answers_carries_its_condition_for_the_pa
         'data-field="seats" data-condition="{&quot;question&quot;: &quot;interested_in&quot;'
         in html
     )
+
+
+def test_coming_back_later_with_the_same_email_completes_the_partial_lead(client, trial_form):
+    send(client, "trial", client.get("/f/trial/"), STEP_1)
+    partial = Lead.objects.get()
+
+    later = client.get("/f/trial/")  # another day: a new page and a new token
+    step_2 = send(client, "trial", later, STEP_1)
+    step_3 = send(client, "trial", step_2, STEP_2)
+    done = send(client, "trial", step_3, STEP_3)
+    replayed = send(client, "trial", step_3, STEP_3)
+
+    lead = Lead.objects.get()
+    assert lead.pk == partial.pk and not lead.is_partial
+    assert done["Location"] == replayed["Location"] == f"/f/trial/next/{lead.public_id}/"
+
+
+def test_a_completed_lead_is_never_taken_over_by_a_later_submit(client, trial_form):
+    first = send(client, "trial", client.get("/f/trial/"), STEP_1)
+    send(client, "trial", send(client, "trial", first, STEP_2), STEP_3)
+    send(client, "trial", client.get("/f/trial/"), STEP_1)
+    assert Lead.objects.filter(is_partial=False).count() == 1
+    assert Lead.objects.filter(is_partial=True).count() == 1
