@@ -12,6 +12,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
@@ -186,6 +187,7 @@ def _refused(request, form, refusal: Refusal, *, embedded: bool) -> HttpResponse
 
 @csrf_exempt  # protected by the signed form token instead: embedded pages cannot rely on cookies
 @xframe_options_exempt  # frame-ancestors lists the form's allowed sites instead
+@never_cache  # each view carries its own token: a cached page would share one among prospects
 @require_http_methods(["GET", "POST"])
 def form_page(request: HttpRequest, slug: str) -> HttpResponse:
     form = _published_form(slug)
@@ -401,6 +403,7 @@ def _render_next_step(request, form: Form, lead: Lead, *, partial: bool, embedde
 
 
 @xframe_options_exempt  # frame-ancestors lists the form's allowed sites instead
+@never_cache
 def next_step(request: HttpRequest, slug: str, lead_id: str) -> HttpResponse:
     form = _published_form(slug)
     lead = get_object_or_404(Lead, form=form, public_id=lead_id, is_partial=False)
