@@ -247,7 +247,7 @@ def test_a_plain_iframe_embed_submits_with_javascript_turned_off(
 
 @pytest.mark.parametrize("attack", ["forged token", "expired token", "honeypot", "too fast"])
 def test_a_tampered_or_robotic_submit_is_refused_in_the_browser(
-    page, live_server, demo_form, settings, attack
+    page, live_server, demo_form, settings, attack, screenshot
 ):
     page.goto(f"{live_server.url}/f/demo/")
     fill_demo_form(page)
@@ -268,5 +268,6 @@ def test_a_tampered_or_robotic_submit_is_refused_in_the_browser(
         "too fast": "faster than a person can fill the form",
     }
     expect(page.get_by_role("alert")).to_contain_text(messages[attack])
+    screenshot(f"refused-{attack.replace(' ', '-')}")
     assert Lead.objects.count() == 0
     assert SpamRefusal.objects.get().count == 1
