@@ -187,6 +187,13 @@ def test_a_lower_answer_set_gets_the_thank_you_and_no_browsing_signal_without_co
     page.goto(host_site.url("/pricing"))
     page.goto(host_site.url("/contact"))
     frame = page.frame_locator("iframe[data-formscore-form]")
+    expect(frame.get_by_role("heading", name="Request a demo")).to_be_visible()
+    # Any other window can post messages too: the snippet listens only to its own frame.
+    page.evaluate(
+        """() => window.postMessage(
+            {formscore: "submitted", detail: {tier: "sales_ready", leadId: "forged"}}, "*")"""
+    )
+    page.evaluate("""() => window.postMessage({formscore: "resize", detail: {height: 5}}, "*")""")
     fill(frame, IDLE)
     frame.get_by_role("button", name="Request my demo").click()
 
@@ -194,6 +201,7 @@ def test_a_lower_answer_set_gets_the_thank_you_and_no_browsing_signal_without_co
     expect(frame.get_by_role("link", name="Book a time")).to_have_count(0)
     page.wait_for_function("() => window.formscoreEvents.length === 1")
     assert page.evaluate("window.formscoreEvents[0].tier") == "nurture"
+    assert iframe_height(page) > 100
     capture = Lead.objects.get().capture
     assert not {"browsing_consent", "page_views", "key_pages"} & capture.keys()
     assert page.evaluate("localStorage.getItem('formscore:visits')") is None
