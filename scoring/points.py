@@ -41,6 +41,12 @@ OPERATORS = (
     "email_domain_kind",
 )
 SOURCES = ("answer", "capture")
+
+
+class InvalidRule(ValueError):
+    """A points rule is malformed; the message names the field and the problem."""
+
+
 _ALLOWED_KEYS = {"source", "key", "operator", "value", "points", "id", "label"}
 MAX_RULE_POINTS = 1000
 
@@ -54,47 +60,49 @@ def _is_number(value: Any) -> bool:
 
 
 def validate_rule(rule: dict) -> dict:
-    """Return ``rule`` if it is well formed; raise ValueError naming the field otherwise."""
+    """Return ``rule`` if it is well formed; raise InvalidRule (a ValueError) otherwise."""
     if not isinstance(rule, dict):
-        raise ValueError(f"a rule must be a dict, not {type(rule).__name__}")
+        raise InvalidRule(f"a rule must be a dict, not {type(rule).__name__}")
     unknown = set(rule) - _ALLOWED_KEYS
     if unknown:
-        raise ValueError(f"rule has unknown fields: {', '.join(sorted(unknown))}")
+        raise InvalidRule(f"rule has unknown fields: {', '.join(sorted(unknown))}")
     for required in ("source", "key", "operator", "points"):
         if required not in rule:
-            raise ValueError(f"rule is missing {required!r}")
+            raise InvalidRule(f"rule is missing {required!r}")
     if rule["source"] not in SOURCES:
-        raise ValueError(f"rule source must be one of {', '.join(SOURCES)}; got {rule['source']!r}")
+        raise InvalidRule(
+            f"rule source must be one of {', '.join(SOURCES)}; got {rule['source']!r}"
+        )
     if not isinstance(rule["key"], str) or not rule["key"].strip():
-        raise ValueError("rule key must be a non-empty string")
+        raise InvalidRule("rule key must be a non-empty string")
     operator = rule["operator"]
     if operator not in OPERATORS:
-        raise ValueError(f"rule operator must be one of {', '.join(OPERATORS)}; got {operator!r}")
+        raise InvalidRule(f"rule operator must be one of {', '.join(OPERATORS)}; got {operator!r}")
     points = rule["points"]
     if not isinstance(points, int) or isinstance(points, bool):
-        raise ValueError(f"rule points must be an integer; got {points!r}")
+        raise InvalidRule(f"rule points must be an integer; got {points!r}")
     if abs(points) > MAX_RULE_POINTS:
-        raise ValueError(f"rule points must be within ±{MAX_RULE_POINTS}; got {points}")
+        raise InvalidRule(f"rule points must be within ±{MAX_RULE_POINTS}; got {points}")
     value = rule.get("value")
     if operator == "in":
         if not isinstance(value, (list, tuple)) or not value:
-            raise ValueError("operator 'in' needs a non-empty list as value")
+            raise InvalidRule("operator 'in' needs a non-empty list as value")
     elif operator in ("gte", "lte"):
         if not _is_number(value):
-            raise ValueError(f"operator {operator!r} needs a number as value; got {value!r}")
+            raise InvalidRule(f"operator {operator!r} needs a number as value; got {value!r}")
     elif operator == "email_domain_kind":
         if value not in EMAIL_DOMAIN_KINDS:
-            raise ValueError(
+            raise InvalidRule(
                 f"operator 'email_domain_kind' needs one of {', '.join(EMAIL_DOMAIN_KINDS)}"
                 f" as value; got {value!r}"
             )
     elif operator == "is_set":
         if value is not None and not isinstance(value, bool):
-            raise ValueError(f"operator 'is_set' takes true, false or no value; got {value!r}")
+            raise InvalidRule(f"operator 'is_set' takes true, false or no value; got {value!r}")
     elif operator in ("equals", "not_equals", "contains") and (
         value is None or isinstance(value, (list, tuple, dict))
     ):
-        raise ValueError(f"operator {operator!r} needs a single value; got {value!r}")
+        raise InvalidRule(f"operator {operator!r} needs a single value; got {value!r}")
     return rule
 
 
@@ -167,7 +175,7 @@ def rule_fires(rule: dict, lead: dict) -> bool:
         if isinstance(actual, (list, tuple)):
             return _normal(expected) in {_normal(v) for v in actual}
         return str(expected).strip().lower() in str(actual).lower()
-    raise ValueError(f"unknown operator {operator!r}")
+    raise InvalidRule(f"unknown operator {operator!r}")
 
 
 def points_breakdown(rules: list[dict], lead: dict) -> list[dict]:

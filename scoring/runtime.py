@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import math
 import threading
+from bisect import bisect_right
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -185,13 +186,30 @@ def predict_probability(session: ort.InferenceSession, feed: dict[str, np.ndarra
     return probabilities[:, 1].astype(np.float64)
 
 
-def score(session, spec: FeatureSpec, reference, leads: list[dict]) -> list[Scored]:
-    """Probability and 0-100 percentile score of each lead, in one session.run."""
-    if not leads:
-        return []
-    probabilities = predict_probability(session, feature_matrix(spec, leads))
+def percentile_of(reference: list[float], probability: float) -> int:
+    """``percentile_score`` for one probability against a sorted list (no numpy overhead)."""
+    if not reference:
+        raise ValueError("the reference distribution is empty")
+    return bisect_right(reference, probability) * 100 // len(reference)
+
+
+def _scored(reference, probabilities: np.ndarray) -> list[Scored]:
+    if len(probabilities) == 1 and isinstance(reference, list):
+        p = float(probabilities[0])
+        return [Scored(p, percentile_of(reference, p))]
     scores = percentile_score(reference, probabilities)
     return [Scored(float(p), int(s)) for p, s in zip(probabilities, scores, strict=True)]
+
+
+def score(session, spec: FeatureSpec, reference, leads: list[dict]) -> list[Scored]:
+    """Probability and 0-100 percentile score of each lead, in one session.run.
+
+    ``reference`` is the version's sorted reference distribution (a sorted list, as stored, or
+    the array from ``reference_array``).
+    """
+    if not leads:
+        return []
+    return _scored(reference, predict_probability(session, feature_matrix(spec, leads)))
 
 
 def _baseline_value(spec: FeatureSpec, baseline: dict, name: str) -> Any:
@@ -237,7 +255,7 @@ def score_explain(
         batch[feature.name][row, 0] = base
     probabilities = predict_probability(session, batch)
     p = float(probabilities[0])
-    scored = Scored(p, int(percentile_score(reference, [p])[0]))
+    (scored,) = _scored(reference, probabilities[:1])
     factors = []
     for row, (feature, value, _) in enumerate(occluded, start=1):
         impact = round((p - float(probabilities[row])) * 100.0, 1)
@@ -276,7 +294,7 @@ class ServedModel:
 
     session: ort.InferenceSession
     spec: FeatureSpec
-    reference: np.ndarray
+    reference: list[float]  # sorted
     baseline: dict
 
     def score(self, leads: list[dict]) -> list[Scored]:
@@ -292,7 +310,7 @@ def served_model_build(
     return ServedModel(
         session=session_load(onnx_bytes),
         spec=spec if isinstance(spec, FeatureSpec) else FeatureSpec.from_dict(spec),
-        reference=reference_array(reference),
+        reference=reference_array(reference).tolist(),
         baseline=dict(baseline),
     )
 

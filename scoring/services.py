@@ -369,6 +369,8 @@ def model_version_activate(*, version: ModelVersion, actor=None, reason: str = "
 def model_version_rollback(*, form: Form, actor=None, reason: str = "") -> ModelVersion | None:
     """Go back to the version active before the current one, or to the points system.
 
+    A version that was rolled back is never a rollback target again (it can still be activated).
+
     Returns the version now active (None: the points system scores the form again).
     """
     with transaction.atomic():
@@ -382,6 +384,7 @@ def model_version_rollback(*, form: Form, actor=None, reason: str = "") -> Model
                 activated_at__isnull=False,
                 activated_at__lt=current.activated_at,
             )
+            .exclude(events__action=ModelVersionEvent.Action.ROLLED_BACK)
             .order_by("-activated_at")
             .first()
         )

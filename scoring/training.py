@@ -52,7 +52,7 @@ from scoring.features import (
     feature_matrix,
     feature_spec_build,
 )
-from scoring.onnx_export import ParityError, check_parity, export, feed_frame
+from scoring.onnx_export import PARITY_TOLERANCE, ParityError, check_parity, export, feed_frame
 from scoring.points import points_score, validate_rule
 from scoring.runtime import (
     MARKETING_QUALIFIED,
@@ -71,7 +71,7 @@ CALIBRATION_FOLDS = 3  # out-of-fold predictions for the sigmoid; each fold is o
 MIN_LEADS = 40
 MIN_POSITIVES = 10
 # Small enough to load in a web process in tens of milliseconds (a forest's file grows with it).
-RF_TREES = 150
+RF_TREES = 100
 
 
 class TrainingError(Exception):
@@ -307,6 +307,7 @@ def train(
     min_category_count: int = DEFAULT_MIN_CATEGORY_COUNT,
     sales_ready: int = 80,
     marketing_qualified: int = 60,
+    parity_tolerance: float = PARITY_TOLERANCE,
 ) -> TrainingResult:
     """Train, evaluate, calibrate and export a model from labelled leads (see module doc).
 
@@ -331,6 +332,7 @@ def train(
             min_category_count=min_category_count,
             sales_ready=sales_ready,
             marketing_qualified=marketing_qualified,
+            parity_tolerance=parity_tolerance,
         )
 
 
@@ -351,6 +353,7 @@ def _train(
     min_category_count,
     sales_ready,
     marketing_qualified,
+    parity_tolerance,
 ) -> TrainingResult:
 
     def report(stage: str, fraction: float) -> None:
@@ -401,13 +404,14 @@ def _train(
     frame = feed_frame(feed)
     frame_train, frame_holdout = frame.iloc[train_index], frame.iloc[holdout_index]
 
-    candidates = []
+    candidates, fitted = [], {}
     for step, algorithm in enumerate(algorithms):
         report(f"training {algorithm}", 0.05 + 0.45 * step / len(algorithms))
         model = candidate_build(algorithm, spec, seed)
         started = time.perf_counter()
         model.fit(frame_train, y_train)
         fit_seconds = time.perf_counter() - started
+        fitted[algorithm] = model
         p_holdout = model.predict_proba(frame_holdout)[:, 1]
         candidates.append(
             {
@@ -421,24 +425,30 @@ def _train(
     winner = max(candidates, key=lambda c: (c["roc_auc"] or 0.0, -candidates.index(c)))
     algorithm = winner["name"]
 
-    report(f"evaluating calibrated {algorithm}", 0.55)
-    evaluation = calibrated_build(algorithm, spec, seed, folds).fit(frame_train, y_train)
-    p_train = evaluation.predict_proba(frame_train)[:, 1]
-    p_holdout = evaluation.predict_proba(frame_holdout)[:, 1]
-    scores_holdout = percentile_score(reference_array(reference_compress(p_train)), p_holdout)
     holdout_leads = leads_sorted[n_train:]
     points = (
         np.array([points_score(list(points_rules), lead) for lead in holdout_leads])
         if points_rules
         else None
     )
-    result_metrics = holdout_metrics(
-        y_holdout,
-        p_holdout,
-        scores_holdout,
-        points=points,
-        sales_ready=sales_ready,
-        marketing_qualified=marketing_qualified,
+
+    def evaluate(model) -> dict:
+        # Percentiles against the model's own training leads, as production scores them.
+        p_train = model.predict_proba(frame_train)[:, 1]
+        p_holdout = model.predict_proba(frame_holdout)[:, 1]
+        scores = percentile_score(reference_array(reference_compress(p_train)), p_holdout)
+        return holdout_metrics(
+            y_holdout,
+            p_holdout,
+            scores,
+            points=points,
+            sales_ready=sales_ready,
+            marketing_qualified=marketing_qualified,
+        )
+
+    report(f"evaluating calibrated {algorithm}", 0.55)
+    result_metrics = evaluate(
+        calibrated_build(algorithm, spec, seed, folds).fit(frame_train, y_train)
     )
 
     report(f"refitting {algorithm} on all leads", 0.7)
@@ -450,13 +460,14 @@ def _train(
     report("exporting to ONNX", 0.85)
     try:
         onnx_bytes = export(final, spec, sample_feed)
-        parity = check_parity(onnx_bytes, final, parity_feed)
+        parity = check_parity(onnx_bytes, final, parity_feed, parity_tolerance)
     except ParityError:
         calibrated = False
+        result_metrics = evaluate(fitted[algorithm])
         final = candidate_build(algorithm, spec, seed).fit(frame, y)
         onnx_bytes = export(final, spec, sample_feed)
         try:
-            parity = check_parity(onnx_bytes, final, parity_feed)
+            parity = check_parity(onnx_bytes, final, parity_feed, parity_tolerance)
         except ParityError as error:
             raise TrainingError(f"{algorithm} cannot be served faithfully: {error}") from error
 

@@ -1,5 +1,6 @@
 import json
 import math
+import pickle
 
 import numpy as np
 import pytest
@@ -157,6 +158,11 @@ def test_the_spec_round_trips_through_json():
 
     assert restored == spec
     assert restored.feature("q_timeline").value_label("soon") == "Timeline: within 1 month"
+    unpickled = pickle.loads(pickle.dumps(spec))
+    assert unpickled == spec
+    assert feature_matrix(unpickled, rows)["q_timeline"].tolist() == (
+        feature_matrix(spec, rows)["q_timeline"].tolist()
+    )
 
 
 def test_value_labels_use_the_questions_wording():

@@ -56,6 +56,7 @@ class CountingSession:
 )
 def test_the_score_is_the_percentile_within_the_reference(probability, expected):
     assert percentile_score(REFERENCE, [probability]).tolist() == [expected]
+    assert runtime.percentile_of(REFERENCE, probability) == expected
 
 
 def test_a_small_reference_still_spans_0_to_100():

@@ -66,8 +66,18 @@ def test_an_unpromising_submission_scores_low_with_negative_factors(client, scor
     assert lead.score < 60
     assert lead.tier == Lead.Tier.NURTURE
     assert lead.points_score == 0
-    print(lead.score, lead.probability, lead.factors)
-    assert any(f["label"] == "Your role: Student" and f["impact"] < 0 for f in lead.factors)
+    assert all(factor["impact"] < 0 for factor in lead.factors)
+
+
+def test_the_answer_that_hurts_a_promising_lead_is_its_top_negative_factor(
+    client, scored_demo_form
+):
+    post_demo(client, {**KEEN, "role": "student"})
+
+    lead = Lead.objects.get()
+    negative = [factor for factor in lead.factors if factor["impact"] < 0]
+    assert negative[0]["label"] == "Your role: Student"
+    assert negative[0]["impact"] <= -10  # probability points
 
 
 def test_without_a_model_the_points_system_scores_the_lead(client, demo_form):
