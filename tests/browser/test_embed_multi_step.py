@@ -140,3 +140,12 @@ def test_a_marketing_qualified_prospect_sees_the_resources(
     screenshot("next-step-marketing-qualified-desktop")
     page.set_viewport_size({"width": 375, "height": 740})
     screenshot("next-step-marketing-qualified-mobile")
+
+
+def test_a_new_step_starts_at_its_first_question(page, live_server, trial_form):
+    page.goto(f"{live_server.url}/f/trial/")
+    page.get_by_label("Work e-mail").fill("ada@engines.example")
+    page.get_by_label("Your name").fill("Ada")
+    page.get_by_label("Your name").press("Enter")
+    expect(page.get_by_text("Step 2 of 3")).to_be_visible()
+    expect(page.get_by_label("Team size")).to_be_focused()

@@ -72,7 +72,12 @@
       applyConditions(form);
       fillSignals(form);
       var summary = form.querySelector(".error-summary:not([hidden])");
-      if (summary && isSwap) summary.focus();
+      if (isSwap && summary) summary.focus();
+      else if (isSwap) {
+        // A new step: start at its first question, as a person would.
+        var first = form.querySelector(".field:not([hidden]) :is(input, select, textarea):not([type=hidden]):not(:disabled)");
+        if (first) first.focus({ preventScroll: true });
+      }
     }
     var done = document.querySelector("[data-formscore-next-step]");
     if (done) {
