@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from forms_app.builder import AnswerForm, form_class_for
 from forms_app.capture import (
@@ -417,7 +417,7 @@ def _embed_script() -> tuple[bytes, str]:
     return body, f'"{hashlib.sha256(body).hexdigest()[:32]}"'
 
 
-@require_GET
+@require_safe
 def embed_script(request: HttpRequest) -> HttpResponse:
     """/embed.js: loaded by any site, so readable cross-origin and cached briefly (no version in
     the URL, so a new release reaches sites within the hour)."""
@@ -425,7 +425,8 @@ def embed_script(request: HttpRequest) -> HttpResponse:
     if request.headers.get("If-None-Match") == etag:
         response = HttpResponseNotModified()
     else:
-        response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
+        content = body if request.method == "GET" else b""  # HEAD: the headers only
+        response = HttpResponse(content, content_type="text/javascript; charset=utf-8")
     response["ETag"] = etag
     response["Cache-Control"] = "public, max-age=3600"
     response["Access-Control-Allow-Origin"] = "*"

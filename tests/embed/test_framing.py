@@ -77,6 +77,7 @@ def test_the_embed_script_is_javascript_any_site_can_load_and_cache(client, db):
     assert b"formscore:submitted" in response.content
     again = client.get("/embed.js", HTTP_IF_NONE_MATCH=response["ETag"])
     assert again.status_code == 304
+    assert client.head("/embed.js").status_code == 200
 
 
 def test_the_form_page_is_never_cached_so_no_two_prospects_share_a_token(client, demo_form):
