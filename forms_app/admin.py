@@ -2,12 +2,14 @@ from django.contrib import admin
 
 from forms_app.models import (
     Form,
+    FormStepStat,
     Lead,
     LeadEvent,
     Notification,
     Question,
     RepProfile,
     RoutingRule,
+    SpamRefusal,
     Team,
 )
 
@@ -73,3 +75,22 @@ class LeadEventAdmin(admin.ModelAdmin):
     list_display = ["lead", "kind", "message", "actor", "created_at"]
     list_filter = ["kind"]
     raw_id_fields = ["lead"]
+
+
+@admin.register(SpamRefusal)
+class SpamRefusalAdmin(admin.ModelAdmin):
+    """Refused public submits per form, reason and day (nothing refused is stored as a lead)."""
+
+    list_display = ["day", "form", "reason", "count"]
+    list_filter = ["reason", "form"]
+    date_hierarchy = "day"
+    list_select_related = ["form"]
+
+
+@admin.register(FormStepStat)
+class FormStepStatAdmin(admin.ModelAdmin):
+    """Per step of a form: how many prospects saw it and how many got past it."""
+
+    list_display = ["form", "step", "started", "completed", "dropped"]
+    list_filter = ["form"]
+    list_select_related = ["form"]

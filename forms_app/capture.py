@@ -28,7 +28,49 @@ def utm_from_url(url: str) -> dict[str, str]:
     return {name: query[name][0][:200] for name in UTM_PARAMETERS if query.get(name)}
 
 
-def capture_from_request(request: HttpRequest, *, shown_at: datetime | None) -> dict[str, Any]:
+BROWSING_FIELDS = ("page_views", "sessions", "days_since_first_visit", "key_pages")
+
+
+def _bounded_number(raw: str, *, upper: float) -> float | None:
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        return None
+    return value if 0 <= value <= upper else None
+
+
+def _normalized_path(path: str) -> str:
+    return path.split("?", 1)[0].split("#", 1)[0].rstrip("/") or "/"
+
+
+def browsing_signals_from_post(post, *, form) -> dict[str, Any]:
+    """The host-site browsing signals the embed sent, when the form collects them and the
+    prospect consented; otherwise nothing. Key pages are kept only if the form lists them."""
+    if not form.collect_browsing_signals or post.get(f"{FIELD_PREFIX}browsing_consent") != "1":
+        return {}
+    signals: dict[str, Any] = {"browsing_consent": True}
+    for name, upper in (("page_views", 100_000), ("sessions", 100_000)):
+        value = _bounded_number(post.get(f"{FIELD_PREFIX}{name}", ""), upper=upper)
+        if value is not None:
+            signals[name] = int(value)
+    days = _bounded_number(post.get(f"{FIELD_PREFIX}days_since_first_visit", ""), upper=36_500)
+    if days is not None:
+        signals["days_since_first_visit"] = round(days, 2)
+    listed = {_normalized_path(str(page)) for page in form.key_pages or []}
+    visited = {
+        _normalized_path(p.strip()) for p in post.get(f"{FIELD_PREFIX}key_pages", "").split(",")
+    }
+    signals["key_pages"] = sorted(
+        page
+        for page in listed
+        if any(path == page or path.startswith(page.rstrip("/") + "/") for path in visited)
+    )
+    return signals
+
+
+def capture_from_request(
+    request: HttpRequest, *, shown_at: datetime | None, form=None
+) -> dict[str, Any]:
     """Capture metadata from the submit request and the page context the form carried along."""
     post = request.POST
     page_url = post.get(f"{FIELD_PREFIX}page_url", "")[:2000]
@@ -49,4 +91,6 @@ def capture_from_request(request: HttpRequest, *, shown_at: datetime | None) -> 
         capture.setdefault(name, value)
     if shown_at is not None:
         capture["seconds_to_complete"] = round((timezone.now() - shown_at).total_seconds(), 1)
+    if form is not None:
+        capture.update(browsing_signals_from_post(post, form=form))
     return {key: value for key, value in capture.items() if value not in ("", None)}

@@ -2,7 +2,7 @@
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -29,22 +29,27 @@ def lead_capture(
     submission_token: str | None = None,
     source: str = Lead.Source.FORM,
     created_at: datetime | None = None,
+    partial: bool = False,
 ) -> CaptureResult:
     """Store and score a submission. A replayed submission token returns the lead it created.
 
     The score is computed before the insert and stored with it: scoring never raises (a broken
     model falls back to the points score and flags the lead), so nothing after the lead's insert
     can lose it.
+
+    partial: the answers so far of a multi-step form (after a step with an e-mail address); the
+    same token later updates that lead, and the final submit turns it complete.
     """
     if submission_token:
         existing = Lead.objects.filter(submission_token=submission_token).first()
         if existing is not None:
+            if existing.is_partial:
+                return _partial_lead_update(
+                    existing, answers=answers, capture=capture, partial=partial
+                )
             return CaptureResult(lead=existing, created=False)
-    try:
-        scored = score_fields(score_answers(form=form, answers=answers, capture=capture))
-    except Exception:  # e.g. a points rule that no longer fits: store now, rescore later
-        logger.exception("Scoring a submission to %s failed; storing it unscored", form.slug)
-        scored = {"needs_rescoring": True}
+    created_at = created_at or timezone.now()
+    scored = _scored_fields(form=form, answers=answers, capture=capture)
     try:
         with transaction.atomic():
             lead = Lead.objects.create(
@@ -54,9 +59,12 @@ def lead_capture(
                 capture=capture,
                 source=source,
                 submission_token=submission_token,
-                created_at=created_at or timezone.now(),
+                created_at=created_at,
+                is_partial=partial,
+                completed_at=None if partial else created_at,
             )
             # After scoring: assign a rep and write the outbox rows in the same transaction.
+            # Partial leads are scored like any other but never routed (lead_route skips them).
             lead_route(lead=lead)
     except IntegrityError:
         # Race: a double click sent the same token twice and the other request stored it first.
@@ -66,3 +74,68 @@ def lead_capture(
             lead=Lead.objects.get(submission_token=submission_token), created=False
         )
     return CaptureResult(lead=lead, created=True)
+
+
+def _scored_fields(*, form: Form, answers: dict[str, Any], capture: dict[str, Any]) -> dict:
+    try:
+        return score_fields(score_answers(form=form, answers=answers, capture=capture))
+    except Exception:  # e.g. a points rule that no longer fits: store now, rescore later
+        logger.exception("Scoring a submission to %s failed; storing it unscored", form.slug)
+        return {"needs_rescoring": True}
+
+
+def _partial_lead_update(
+    lead: Lead, *, answers: dict[str, Any], capture: dict[str, Any], partial: bool
+) -> CaptureResult:
+    scored = _scored_fields(form=lead.form, answers=answers, capture=capture)
+    with transaction.atomic():
+        # Race: a double click on a step sends the same token twice; the second waits here.
+        lead = Lead.objects.select_for_update().get(pk=lead.pk)
+        if not lead.is_partial:  # the final submit completed it meanwhile
+            return CaptureResult(lead=lead, created=False)
+        for name, value in scored.items():
+            setattr(lead, name, value)
+        lead.answers = answers
+        lead.capture = capture
+        lead.is_partial = partial
+        if not partial:
+            lead.completed_at = timezone.now()
+        lead.save(
+            update_fields=["answers", "capture", "is_partial", "completed_at", *scored.keys()]
+        )
+        # Routed once it is complete, like a lead stored in one go.
+        lead_route(lead=lead)
+    return CaptureResult(lead=lead, created=False)
+
+
+PARTIAL_LEAD_RESUMABLE_DAYS = 30
+
+
+def lead_partial_resume(*, form: Form, email_keys: list[str], answers: dict, token: str) -> None:
+    """Let this submit continue an earlier partial lead of the same e-mail address on the form.
+
+    A prospect who left after the e-mail step and comes back later (a new page, so a new token)
+    completes the lead they started instead of leaving a partial one behind: the partial lead
+    takes this submit's token, so lead_capture finds it (and a double click still finds it).
+    """
+    if not token or Lead.objects.filter(submission_token=token).exists():
+        return
+    since = timezone.now() - timedelta(days=PARTIAL_LEAD_RESUMABLE_DAYS)
+    for key in email_keys:
+        email = answers.get(key)
+        if not email:
+            continue
+        earlier = (
+            Lead.objects.filter(form=form, is_partial=True, created_at__gte=since)
+            .filter(**{f"answers__{key}": email})
+            .order_by("-created_at")
+            .first()
+        )
+        if earlier is None:
+            continue
+        try:
+            with transaction.atomic():
+                Lead.objects.filter(pk=earlier.pk, is_partial=True).update(submission_token=token)
+        except IntegrityError:
+            pass  # Race: a double click stored a lead with this token first; it continues that one.
+        return

@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -192,6 +193,9 @@ REST_FRAMEWORK = {
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
+# No page may be framed, except the public form pages: they send frame-ancestors with the form's
+# allowed sites instead (forms_app/embedding.py).
+SECURE_CSP = {"frame-ancestors": ["'none'"]}
 SESSION_COOKIE_SECURE = env_bool(
     "SESSION_COOKIE_SECURE", not DEBUG and SITE_URL.startswith("https")
 )
@@ -204,6 +208,11 @@ SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 
 # How long a form token issued with the form stays valid for submitting it.
 FORMSCORE_FORM_TOKEN_MAX_AGE = env_int("FORMSCORE_FORM_TOKEN_MAX_AGE", 6 * 3600)
+# Spam: a submit sooner than this after the form was shown is refused (people need a few seconds).
+FORMSCORE_MIN_FILL_SECONDS = env_int("FORMSCORE_MIN_FILL_SECONDS", 3)
+# At most this many submits per client address and form per window (in the cache: share it).
+FORMSCORE_RATE_LIMIT = env_int("FORMSCORE_RATE_LIMIT", 20)
+FORMSCORE_RATE_LIMIT_WINDOW = env_int("FORMSCORE_RATE_LIMIT_WINDOW", 600)
 
 # The gate: a newly trained version replaces the active scorer (points or ML) only when it had
 # enough labelled leads and conversions and beats it on the same holdout by this ROC AUC margin.

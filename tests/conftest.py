@@ -3,6 +3,7 @@ import random
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from forms_app.demo import DEMO_QUESTIONS, demo_form_create, demo_lead
@@ -12,6 +13,14 @@ from scoring.services import model_version_activate, model_version_register
 
 # Playwright's sync API runs an event loop in the test thread; Django must still allow ORM calls.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def spam_defences_for_fast_tests(settings):
+    """Tests fill forms in milliseconds and submit many from one address: lift the minimum fill
+    time and start every test with an empty rate-limit cache (tests/embed/ test both defences)."""
+    settings.FORMSCORE_MIN_FILL_SECONDS = 0
+    cache.clear()
 
 
 @pytest.fixture

@@ -1,14 +1,17 @@
+from forms_app.models.analytics import FormStepStat, SpamRefusal
 from forms_app.models.forms import Form, Question
 from forms_app.models.leads import Lead
 from forms_app.models.sales import LeadEvent, Notification, RepProfile, RoutingRule, Team
 
 __all__ = [
     "Form",
+    "FormStepStat",
     "Lead",
     "LeadEvent",
     "Notification",
     "Question",
     "RepProfile",
     "RoutingRule",
+    "SpamRefusal",
     "Team",
 ]
