@@ -337,11 +337,14 @@ class NextStep:
 
 
 def assigned_rep(lead: Lead) -> Rep | None:
-    """The rep who will meet a sales-ready prospect, with their booking link.
+    """The rep routing assigned to the lead, with their booking link (else the form's).
 
-    None until routing assigns reps; the form's default booking link is used meanwhile.
+    None when no rep is assigned: the form's default booking link is used then.
     """
-    return None
+    profile = lead.rep
+    if profile is None:
+        return None
+    return Rep(name=profile.display_name, booking_url=profile.booking_url or lead.form.booking_url)
 
 
 def _safe_resources(form: Form) -> list[dict[str, str]]:

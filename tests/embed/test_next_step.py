@@ -68,3 +68,17 @@ def test_the_next_step_reads_the_tier_and_the_forms_settings(lead):
     assert step.booking_url == "https://cal.example/formscore/demo"
     lead.tier = ""
     assert next_step_for(lead).tier == Lead.Tier.NURTURE
+
+
+def test_a_sales_ready_lead_books_the_rep_routing_assigned(client, lead, django_user_model):
+    from forms_app.models import RepProfile
+
+    sam = django_user_model.objects.create_user("sam")
+    RepProfile.objects.create(
+        user=sam, display_name="Sam Rivera", booking_url="https://cal.example/sam"
+    )
+    Lead.objects.filter(pk=lead.pk).update(assigned_to=sam)
+
+    html = page_for(client, lead, Lead.Tier.SALES_READY)
+    assert "Book a time with Sam Rivera" in html
+    assert 'href="https://cal.example/sam"' in html
