@@ -52,7 +52,7 @@ class AnswerForm(django_forms.Form):
     def full_clean(self) -> None:
         # A question hidden by its condition is never required, and its stale answer is dropped.
         hidden = self.hidden_by_condition() if self.is_bound else set()
-        for key in hidden:
+        for key in hidden & set(self.fields):  # a multi-step form judges only some fields
             self.fields[key].required = False
         super().full_clean()
         for key in hidden:
