@@ -72,17 +72,15 @@ def test_enough_new_outcomes_train_a_challenger_and_marketers_hear_of_a_promotio
     demo_form.save()
 
     output = retrain_due()
-    assert "demo: " in output and "trained" in output
+    assert "demo: 1123 new outcomes, trained, promoted the challenger" in output
 
     run = TrainingRun.objects.get(form=demo_form)
     assert run.status == "succeeded"
-    version = ModelVersion.objects.get(form=demo_form)
+    # The seeded history has effects a points system misses, so the challenger beats it.
+    version = ModelVersion.objects.get(form=demo_form, status="active")
     assert run.version == version
-    promoted = version.status == "active"
-    assert ("promoted the challenger" in output) is promoted
-    assert [m.to for m in mail.outbox] == ([["morgan@example.com"]] if promoted else [])
-    if promoted:
-        assert f"model v{version.number} is now scoring leads" in mail.outbox[0].subject
+    assert [m.to for m in mail.outbox] == [["morgan@example.com"]]
+    assert f"model v{version.number} is now scoring leads" in mail.outbox[0].subject
     assert "not due" in retrain_due()  # counting starts again from this training
 
 

@@ -223,3 +223,22 @@ def test_a_broken_rule_never_costs_the_lead(contact_form, sam, receiver):
     assert lead.assigned_to is None
     assert lead.events.get().message == "Routing failed (AttributeError); assign this lead by hand"
     assert not Notification.objects.exists()
+
+
+def test_the_demo_routes_sales_ready_leads_round_robin_and_only_posts_locally(demo_form):
+    from django.contrib.auth.models import User
+
+    from forms_app.demo_sales import demo_sales_setup
+
+    for username in ("sales1", "sales2"):
+        User.objects.create_user(username)
+    with pytest.raises(ValueError, match="must point at 127"):
+        demo_sales_setup(form=demo_form, webhook_url="https://example.com/hook")
+    hot, _ = demo_sales_setup(form=demo_form, webhook_url="http://127.0.0.1:8161/")
+    demo_sales_setup(form=demo_form)  # safe to re-run
+
+    assert RoutingRule.objects.filter(form=demo_form).count() == 2
+    assert hot.notify_webhook_url == "http://127.0.0.1:8161/"
+    lead = scored_lead(demo_form, score=93, tier="sales_ready")
+    assert routing_preview(form=demo_form, lead=lead).assigned_by == hot
+    assert User.objects.get(username="sales2").rep_profile.booking_url.startswith("https://")
