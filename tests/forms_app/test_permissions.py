@@ -40,3 +40,14 @@ def test_a_wrong_password_is_explained(client, marketer):
 def test_a_sales_rep_lands_on_the_inbox(client, rep):
     client.force_login(rep)
     assert client.get("/app/")["Location"] == "/app/inbox/"
+
+
+def test_a_sales_rep_sees_only_the_inbox_in_the_navigation(client, rep, marketer):
+    client.force_login(rep)
+    nav = client.get("/app/inbox/").content.decode().split("</nav>")[0]
+    assert 'href="/app/inbox/"' in nav
+    assert 'href="/app/forms/"' not in nav and 'href="/app/models/"' not in nav
+
+    client.force_login(marketer)
+    nav = client.get("/app/inbox/").content.decode().split("</nav>")[0]
+    assert 'href="/app/forms/"' in nav and 'href="/app/models/"' in nav

@@ -1,0 +1,8 @@
+from django.http import HttpRequest
+
+from forms_app.permissions import can_use_workspace
+
+
+def workspace_access(request: HttpRequest) -> dict[str, bool]:
+    """Lets the shared layout show the workspace navigation only to those who may use it."""
+    return {"can_use_workspace": can_use_workspace(request.user)}
