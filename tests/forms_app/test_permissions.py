@@ -51,3 +51,12 @@ def test_a_sales_rep_sees_only_the_inbox_in_the_navigation(client, rep, marketer
     client.force_login(marketer)
     nav = client.get("/app/inbox/").content.decode().split("</nav>")[0]
     assert 'href="/app/forms/"' in nav and 'href="/app/models/"' in nav
+
+
+def test_a_refused_page_explains_itself_in_the_products_look(client, rep):
+    client.force_login(rep)
+    response = client.get("/app/forms/")
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "You don't have access to this page" in html
+    assert 'href="/app/"' in html
