@@ -19,6 +19,7 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 demo: export FORMSCORE_STATIC_MANIFEST = true
+demo: export SITE_URL ?= http://$(HOST):$(PORT)
 demo: venv
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py collectstatic --no-input --verbosity 0
