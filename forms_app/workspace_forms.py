@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from django import forms
 from django.core.exceptions import ValidationError
 
+from forms_app.authoring import QUESTION_FIELDS
 from forms_app.models import Form, Question
 from scoring.features import EMAIL_DOMAIN_KINDS
 from scoring.models import PointsRule
@@ -133,19 +134,7 @@ class QuestionAddForm(forms.Form):
 class QuestionForm(forms.ModelForm):
     class Meta:
         model = Question
-        fields = [
-            "label",
-            "help_text",
-            "placeholder",
-            "required",
-            "feeds_score",
-            "min_value",
-            "max_value",
-            "min_length",
-            "max_length",
-            "url_parameter",
-            "step",
-        ]
+        fields = list(QUESTION_FIELDS)
         labels = {
             "label": "Question",
             "help_text": "Help text",
