@@ -1,8 +1,8 @@
 """Convert a fitted scikit-learn pipeline to ONNX and prove onnxruntime agrees with it.
 
 Training side only (imports scikit-learn, skl2onnx and pandas). The model has one named input per
-feature: a string tensor for each categorical, float32 for each numeric (double inputs do not
-load in onnxruntime, and a single string tensor does not convert), and ``zipmap`` off so the
+feature: an int64 tensor of codes for each categorical (see ``scoring.features``), float32 for
+each numeric (double inputs do not load in onnxruntime), and ``zipmap`` off so the
 ``probabilities`` output is a plain (n, 2) float tensor.
 """
 
@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 import pandas as pd
 from skl2onnx import to_onnx
-from skl2onnx.common.data_types import FloatTensorType, StringTensorType
+from skl2onnx.common.data_types import FloatTensorType, Int64TensorType
 from skl2onnx.helpers.onnx_helper import select_model_inputs_outputs
 
 from scoring.features import CATEGORICAL, FeatureSpec
@@ -36,19 +36,14 @@ class ParityError(Exception):
 
 def feed_frame(feed: dict[str, np.ndarray]) -> pd.DataFrame:
     """The DataFrame scikit-learn trains on, built from the very feed ONNX is given."""
-    columns = {}
-    for name, column in feed.items():
-        values = column[:, 0]
-        # Keep strings as object dtype: pandas 3 would otherwise infer its own string dtype.
-        columns[name] = pd.Series(values, dtype=object if values.dtype == object else None)
-    return pd.DataFrame(columns)
+    return pd.DataFrame({name: column[:, 0] for name, column in feed.items()})
 
 
 def initial_types(spec: FeatureSpec) -> list:
     return [
         (
             f.name,
-            StringTensorType([None, 1]) if f.kind == CATEGORICAL else FloatTensorType([None, 1]),
+            Int64TensorType([None, 1]) if f.kind == CATEGORICAL else FloatTensorType([None, 1]),
         )
         for f in spec.features
     ]

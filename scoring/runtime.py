@@ -3,15 +3,17 @@
 Imports onnxruntime, numpy and ``scoring.features`` only, never scikit-learn or pandas (a test
 imports this module in a fresh interpreter and checks), because it runs in the web process.
 
-Session cache: one ``InferenceSession`` per model version per process, loaded on first use with
-one intra-op thread (web workers are processes; threads inside a session only fight them). The cache
-key is ``(version_key, sha256)``; the bytes are checked against ``sha256`` when it is given. Pass
-``group`` (e.g. the form id) and loading a new version for that group drops the group's previous
-session, so a process holds only the newest version per form; ``session_forget`` drops entries
-explicitly (e.g. on rollback, or in tests).
+Cache: ``served_model_get`` keeps one ``ServedModel`` per model version per process (its
+``InferenceSession`` with one intra-op thread, since web workers are processes and threads inside
+a session only fight them; the parsed spec; the reference; the baseline), loaded on first use, so
+the hot path does no JSON parsing. The cache key is ``(version_key, sha256)``; the bytes are
+checked against ``sha256`` when it is given. Pass ``group`` (e.g. the form id) and loading a new
+version for that group drops the group's previous one, so a process holds only the newest version
+per form; ``served_model_forget`` drops entries explicitly (e.g. on rollback, or in tests).
 
-``served_model_get`` caches, per version, everything scoring needs (session, parsed spec, reference
-as an array, baseline) so the hot path does no JSON parsing; prefer it to ``session_get``.
+Speed: scoring one lead writes its values into buffers bound once to the session (see
+``_BoundFeed``), so a submit costs the model's arithmetic plus a few microseconds; batches (the
+rescoring of many leads) go through ``feature_matrix`` and ``session.run``.
 
 Units: ``Scored.score`` is the percentile (0-100) of the probability within the version's
 reference distribution: the share of reference probabilities at or below it, floored, so the
@@ -35,7 +37,7 @@ from typing import Any
 import numpy as np
 import onnxruntime as ort
 
-from scoring.features import CATEGORICAL, FeatureSpec, feature_matrix
+from scoring.features import FeatureSpec, feature_matrix
 
 PROBABILITY_OUTPUT = "probabilities"
 SALES_READY = "sales_ready"
@@ -54,7 +56,7 @@ class Scored:
     score: int
 
 
-# --- session cache -------------------------------------------------------------------------
+# --- the cache of served versions ----------------------------------------------------------
 
 
 class _VersionCache:
@@ -108,7 +110,6 @@ class _VersionCache:
         return list(self._entries)
 
 
-_sessions = _VersionCache()
 _served = _VersionCache()
 
 
@@ -122,34 +123,16 @@ def session_load(onnx_bytes: bytes) -> ort.InferenceSession:
     return ort.InferenceSession(onnx_bytes, options, providers=["CPUExecutionProvider"])
 
 
-def _load_checked(onnx_bytes_loader: Callable[[], bytes], sha256: str | None):
-    onnx_bytes = onnx_bytes_loader()
-    if sha256 is not None and hashlib.sha256(onnx_bytes).hexdigest() != sha256:
-        raise ModelIntegrityError(f"model bytes do not match sha256 {sha256}")
-    return session_load(onnx_bytes)
+def served_model_forget(
+    version_key: Hashable | None = None, *, group: Hashable | None = None
+) -> int:
+    """Drop cached versions: one version, a group's, or all; returns how many."""
+    return _served.forget(version_key, group)
 
 
-def session_get(
-    version_key: Hashable,
-    onnx_bytes_loader: Callable[[], bytes],
-    *,
-    sha256: str | None = None,
-    group: Hashable | None = None,
-) -> ort.InferenceSession:
-    """The cached session of a version; ``onnx_bytes_loader`` is called only on first use."""
-    return _sessions.get(
-        (version_key, sha256), lambda: _load_checked(onnx_bytes_loader, sha256), group
-    )
-
-
-def session_forget(version_key: Hashable | None = None, *, group: Hashable | None = None) -> int:
-    """Drop cached sessions (and served models) of a version, of a group, or all; returns count."""
-    return _sessions.forget(version_key, group) + _served.forget(version_key, group)
-
-
-def session_cache_keys() -> list:
-    """The ``(version_key, sha256)`` of every cached session (for diagnostics and tests)."""
-    return _sessions.keys()
+def served_model_cache_keys() -> list:
+    """The ``(version_key, sha256)`` of every cached version (for diagnostics and tests)."""
+    return _served.keys()
 
 
 # --- scoring -------------------------------------------------------------------------------
@@ -212,96 +195,146 @@ def score(session, spec: FeatureSpec, reference, leads: list[dict]) -> list[Scor
     return _scored(reference, predict_probability(session, feature_matrix(spec, leads)))
 
 
-def _baseline_value(spec: FeatureSpec, baseline: dict, name: str) -> Any:
-    value = baseline[name]
-    if spec.feature(name).kind == CATEGORICAL:
-        return value
-    return math.nan if value is None else float(value)
+# --- a whole version, served ----------------------------------------------------------------
 
 
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
-        return True
-    return a == b
+class _BoundFeed:
+    """Input and output buffers for a fixed number of rows, bound once to an IOBinding.
 
-
-def score_explain(
-    session,
-    spec: FeatureSpec,
-    reference,
-    baseline: dict,
-    lead: dict,
-    top: int = 5,
-    min_impact: float = MIN_IMPACT,
-) -> tuple[Scored, list[dict]]:
-    """Score one lead and explain it by occlusion, in ONE session.run.
-
-    Row 0 of the batch is the lead; row i replaces feature i by its baseline value (the most
-    frequent category or the median of the training leads). Impact = p(lead) - p(occluded), in
-    probability points, sign kept: positive means the lead's value raises its probability.
-    Factors are sorted by |impact|; those under ``min_impact`` are dropped; at most ``top``.
+    onnxruntime reads bound CPU buffers in place, so a call writes values into ``numbers`` and
+    ``codes`` and runs: none of the per-input conversion of ``session.run``, which is most of
+    the cost of scoring one lead. One per thread and row count (a binding is not shared).
     """
-    feed = feature_matrix(spec, [lead])
-    occluded = []
-    for feature in spec.features:
-        value = feed[feature.name][0, 0]
-        value = value if feature.kind == CATEGORICAL else float(value)
-        base = _baseline_value(spec, baseline, feature.name)
-        if not _same(value, base):
-            occluded.append((feature, value, base))
-    rows = len(occluded) + 1
-    batch = {name: np.repeat(column, rows, axis=0) for name, column in feed.items()}
-    for row, (feature, _, base) in enumerate(occluded, start=1):
-        batch[feature.name][row, 0] = base
-    probabilities = predict_probability(session, batch)
-    p = float(probabilities[0])
-    (scored,) = _scored(reference, probabilities[:1])
-    factors = []
-    for row, (feature, value, _) in enumerate(occluded, start=1):
-        impact = round((p - float(probabilities[row])) * 100.0, 1)
-        if abs(impact) >= min_impact:
-            factors.append(
-                {
-                    "feature": feature.name,
-                    "label": feature.value_label(value),
-                    "impact": impact,
-                    "value": None if isinstance(value, float) and math.isnan(value) else value,
-                }
-            )
-    factors.sort(key=lambda f: -abs(f["impact"]))
-    return scored, factors[:top]
+
+    def __init__(self, session: ort.InferenceSession, spec: FeatureSpec, rows: int) -> None:
+        self.numbers = np.zeros((len(spec.numeric_features), rows, 1), dtype=np.float32)
+        self.codes = np.zeros((len(spec.categorical_features), rows, 1), dtype=np.int64)
+        self.probabilities = np.zeros((rows, 2), dtype=np.float32)
+        self._session = session
+        self._binding = session.io_binding()
+        for name, is_numeric, index in spec.feed_layout:
+            self._binding.bind_cpu_input(name, (self.numbers if is_numeric else self.codes)[index])
+        self._binding.bind_output(
+            PROBABILITY_OUTPUT,
+            "cpu",
+            0,
+            np.float32,
+            list(self.probabilities.shape),
+            self.probabilities.ctypes.data,
+        )
+
+    def run(self) -> np.ndarray:
+        """P(convert) of every row, as float64."""
+        self._session.run_with_iobinding(self._binding)
+        return self.probabilities[:, 1].astype(np.float64)
 
 
-def explain(
-    session,
-    spec: FeatureSpec,
-    reference,
-    baseline: dict,
-    lead: dict,
-    top: int = 5,
-    min_impact: float = MIN_IMPACT,
-) -> list[dict]:
-    """Top factors of one lead, ``[{"feature", "label", "impact", "value"}]``; see score_explain."""
-    return score_explain(session, spec, reference, baseline, lead, top, min_impact)[1]
-
-
-# --- a whole version, cached ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
 class ServedModel:
-    """Everything one version needs to score, parsed once per process."""
+    """Everything one version needs to score and explain, prepared once per process.
 
-    session: ort.InferenceSession
-    spec: FeatureSpec
-    reference: list[float]  # sorted
-    baseline: dict
+    Explanation is occlusion in ONE run: row 0 of the batch is the lead and each further row
+    replaces one feature by its baseline value (the most frequent category or the median of the
+    training leads). Impact = p(lead) - p(occluded), in probability points,
+    sign kept: positive means the lead's value raises its probability.
+    """
+
+    def __init__(
+        self,
+        session: ort.InferenceSession,
+        spec: FeatureSpec,
+        reference: list[float],
+        baseline: dict,
+    ) -> None:
+        self.session = session
+        self.spec = spec
+        self.reference = reference  # sorted
+        self.baseline = baseline
+        numeric, categorical = spec.numeric_features, spec.categorical_features
+        self._baseline_numbers = np.array(
+            [math.nan if baseline[f.name] is None else baseline[f.name] for f in numeric],
+            dtype=np.float32,
+        )
+        self._baseline_codes = np.array(
+            [f.category_code(baseline[f.name]) for f in categorical], dtype=np.int64
+        )
+        self._threads = threading.local()
+
+    def _feed(self, rows: int) -> _BoundFeed:
+        feeds = self._threads.__dict__.setdefault("feeds", {})
+        feed = feeds.get(rows)
+        if feed is None:
+            feed = feeds[rows] = _BoundFeed(self.session, self.spec, rows)
+        return feed
 
     def score(self, leads: list[dict]) -> list[Scored]:
-        return score(self.session, self.spec, self.reference, leads)
+        """Probability and 0-100 score of each lead; one lead takes the bound fast path."""
+        if len(leads) != 1:
+            return score(self.session, self.spec, self.reference, leads)
+        numbers, codes = self.spec.lead_values(leads[0])
+        feed = self._feed(1)
+        feed.numbers[:, 0, 0] = numbers
+        feed.codes[:, 0, 0] = codes
+        return _scored(self.reference, feed.run())
 
-    def score_explain(self, lead: dict, top: int = 5) -> tuple[Scored, list[dict]]:
-        return score_explain(self.session, self.spec, self.reference, self.baseline, lead, top)
+    def score_explain(
+        self, lead: dict, top: int = 5, min_impact: float = MIN_IMPACT
+    ) -> tuple[Scored, list[dict]]:
+        """Score one lead and its top factors ``[{"feature", "label", "impact", "value"}]``.
+
+        Only features whose value differs from the baseline get an occlusion row (the others
+        would have no impact). Factors are sorted by |impact|; those under ``min_impact`` are
+        dropped; at most ``top``.
+        """
+        number_values, code_values = self.spec.lead_values(lead)
+        numbers = np.array(number_values, dtype=np.float32)
+        codes = np.array(code_values, dtype=np.int64)
+        baseline_numbers, baseline_codes = self._baseline_numbers, self._baseline_codes
+        numbers_differ = ~(
+            (numbers == baseline_numbers) | (np.isnan(numbers) & np.isnan(baseline_numbers))
+        )
+        codes_differ = codes != baseline_codes
+        occluded = [
+            (name, is_numeric, index)
+            for name, is_numeric, index in self.spec.feed_layout
+            if (numbers_differ if is_numeric else codes_differ)[index]
+        ]
+        feed = self._feed(len(occluded) + 1)
+        feed.numbers[:, :, 0] = numbers[:, None]
+        feed.codes[:, :, 0] = codes[:, None]
+        for row, (_, is_numeric, index) in enumerate(occluded, start=1):
+            if is_numeric:
+                feed.numbers[index, row, 0] = baseline_numbers[index]
+            else:
+                feed.codes[index, row, 0] = baseline_codes[index]
+        probabilities = feed.run()
+        p = float(probabilities[0])
+        (scored,) = _scored(self.reference, probabilities[:1])
+
+        factors = []
+        for row, (name, is_numeric, index) in enumerate(occluded, start=1):
+            impact = round((p - float(probabilities[row])) * 100.0, 1)
+            if abs(impact) < min_impact:
+                continue
+            feature = self.spec.feature(name)
+            if is_numeric:
+                value = float(numbers[index])
+                shown = None if math.isnan(value) else value
+            else:
+                value = shown = feature.categories[codes[index]]
+            factors.append(
+                {
+                    "feature": name,
+                    "label": feature.value_label(value),
+                    "impact": impact,
+                    "value": shown,
+                }
+            )
+        factors.sort(key=lambda f: -abs(f["impact"]))
+        return scored, factors[:top]
+
+    def explain(self, lead: dict, top: int = 5, min_impact: float = MIN_IMPACT) -> list[dict]:
+        """The top factors of one lead; see ``score_explain``."""
+        return self.score_explain(lead, top, min_impact)[1]
 
 
 def served_model_build(
@@ -322,10 +355,10 @@ def served_model_get(
     sha256: str | None = None,
     group: Hashable | None = None,
 ) -> ServedModel:
-    """The cached ServedModel of a version.
+    """The cached ServedModel of a version (see the module's docstring for the cache).
 
     ``loader()`` returns ``{"onnx_bytes", "spec" (dict or FeatureSpec), "reference", "baseline"}``
-    and is called only on first use; ``sha256`` and ``group`` work as in ``session_get``.
+    and is called only on first use.
     """
 
     def build() -> ServedModel:

@@ -363,7 +363,7 @@ def model_version_activate(*, version: ModelVersion, actor=None, reason: str = "
             reason=reason,
         )
     version.refresh_from_db(fields=["status", "activated_at"])
-    runtime.session_forget(group=version.form_id)
+    runtime.served_model_forget(group=version.form_id)
 
 
 def model_version_rollback(*, form: Form, actor=None, reason: str = "") -> ModelVersion | None:
@@ -402,5 +402,5 @@ def model_version_rollback(*, form: Form, actor=None, reason: str = "") -> Model
             model_version_activate(
                 version=previous, actor=actor, reason=f"Rollback from v{current.number}."
             )
-    runtime.session_forget(group=form.pk)
+    runtime.served_model_forget(group=form.pk)
     return previous

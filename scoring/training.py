@@ -9,8 +9,9 @@ The recipe, in order:
 2. Build the feature spec from all labelled leads (vocabularies and dropped constant features use
    only the answers, never the outcomes, so the holdout's outcomes stay unseen).
 3. Fit each candidate on the older 80 % and rank them by holdout ROC AUC: logistic regression
-   (one-hot + median imputation + scaling), random forest and histogram gradient boosting (ordinal
-   codes, no scaler: a scaler in front of trees breaks ONNX parity at split thresholds).
+   (one-hot + median imputation + scaling), random forest and histogram gradient boosting (the
+   categorical codes as they are, no scaler: a scaler in front of trees breaks ONNX parity at
+   split thresholds).
 4. The winner is wrapped in sigmoid calibration (``ensemble=False``: one model refit on all rows
    plus a sigmoid fitted on out-of-fold predictions, so serving runs one model, not five). Its
    holdout metrics come from that calibrated recipe fitted on the older 80 %; percentile scores
@@ -25,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import math
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import version as package_version
@@ -38,7 +38,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassif
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
 from scoring import metrics
@@ -116,10 +116,6 @@ def library_versions() -> dict[str, str]:
 # --- candidates ----------------------------------------------------------------------------
 
 
-def _ordinal() -> OrdinalEncoder:
-    return OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1)
-
-
 def candidate_build(algorithm: str, spec: FeatureSpec, seed: int = 0) -> Pipeline:
     """An unfitted pipeline over the spec's named columns."""
     categorical, numeric = spec.categorical_names, spec.numeric_names
@@ -134,7 +130,7 @@ def candidate_build(algorithm: str, spec: FeatureSpec, seed: int = 0) -> Pipelin
         parts.append(("numeric", numeric_steps, numeric))
         classifier = LogisticRegression(C=0.5, max_iter=2000)
     elif algorithm == "random_forest":
-        parts = [("categorical", _ordinal(), categorical)]
+        parts = [("categorical", "passthrough", categorical)]
         # Missing numbers sit far below any real value, so trees can split missing off.
         parts.append(("numeric", SimpleImputer(strategy="constant", fill_value=-1e9), numeric))
         classifier = RandomForestClassifier(
@@ -145,7 +141,7 @@ def candidate_build(algorithm: str, spec: FeatureSpec, seed: int = 0) -> Pipelin
             random_state=seed,
         )
     elif algorithm == "hist_gradient_boosting":
-        parts = [("categorical", _ordinal(), categorical), ("numeric", "passthrough", numeric)]
+        parts = [("categorical", "passthrough", categorical), ("numeric", "passthrough", numeric)]
         classifier = HistGradientBoostingClassifier(
             learning_rate=0.06,
             max_iter=200,
@@ -194,23 +190,24 @@ def _stressed(spec: FeatureSpec, feed: dict[str, np.ndarray], limit: int = 300) 
             phase = (i + j) % 3
             if feature.kind == CATEGORICAL:
                 if phase == 0:
-                    column[i, 0] = OTHER
+                    column[i, 0] = feature.category_code(OTHER)
                 elif phase == 1:
-                    column[i, 0] = MISSING
+                    column[i, 0] = feature.category_code(MISSING)
             elif phase == 0:
                 column[i, 0] = np.nan
     return rows
 
 
 def baseline_values(spec: FeatureSpec, feed: dict[str, np.ndarray]) -> dict:
-    """Occlusion baseline: most frequent category (ties: first in sort order), or the median."""
+    """Occlusion baseline: the most frequent category (ties: the first of its ``categories``),
+    stored as the category itself rather than its code, or the median of a numeric.
+    """
     baseline: dict[str, Any] = {}
     for feature in spec.features:
         column = feed[feature.name][:, 0]
         if feature.kind == CATEGORICAL:
-            counts = Counter(column.tolist())
-            best = max(counts.values())
-            baseline[feature.name] = min(v for v, c in counts.items() if c == best)
+            counts = np.bincount(column, minlength=len(feature.categories))
+            baseline[feature.name] = feature.categories[int(np.argmax(counts))]
         else:
             values = column.astype(np.float64)
             values = values[~np.isnan(values)]

@@ -7,6 +7,8 @@ from django.core.management import call_command
 
 from forms_app.models import Form, Lead
 from forms_app.tokens import form_token_issue
+from scoring.features import SPEC_FORMAT
+from scoring.runtime import served_model_forget
 
 GOOD_ANSWERS = {
     "work_email": "ada@lovelace.example",
@@ -158,6 +160,23 @@ def test_the_demo_command_can_run_twice_without_duplicating(db, capsys):
     assert "marketer  / demo-pass-123" in output
     assert Form.objects.filter(slug="demo").count() == 1
     assert Lead.objects.filter(source=Lead.Source.DEMO).count() == 200
+
+
+def test_the_demo_command_retrains_a_model_this_version_cannot_serve(db, capsys):
+    call_command("demo", "--password", "demo-pass-123", "--leads", "1000")
+    form = Form.objects.get(slug="demo")
+    older = form.model_versions.get()
+    older.feature_spec = older.feature_spec | {"format": 1}  # as an earlier formscore wrote it
+    older.save(update_fields=["feature_spec"])
+    served_model_forget()  # a new process after the upgrade
+    capsys.readouterr()
+
+    call_command("demo", "--password", "demo-pass-123", "--leads", "1000")
+
+    assert "Training the demo model" in capsys.readouterr().out
+    newer = form.model_versions.exclude(pk=older.pk).get()
+    assert newer.number == older.number + 1
+    assert newer.feature_spec["format"] == SPEC_FORMAT
 
 
 def test_the_demo_history_converts_at_a_realistic_rate(db):

@@ -110,18 +110,19 @@ def test_the_feed_maps_values_into_the_vocabulary_with_other_and_missing():
 
     assert set(feed) == set(spec.names)
     assert all(column.shape == (3, 1) for column in feed.values())
-    assert feed["q_timeline"].dtype == object
-    assert feed["q_timeline"][:, 0].tolist() == ["soon", OTHER, MISSING]
+    assert feed["q_timeline"].dtype == np.int64
+    assert feed["q_timeline"][:, 0].tolist() == [0, 3, 4]  # codes: vocabulary, other, missing
+    assert categories(spec, feed, "q_timeline") == ["soon", OTHER, MISSING]
     assert feed["q_size"].dtype == np.float32
     assert feed["q_size"][0, 0] == 250 and math.isnan(feed["q_size"][1, 0])
     assert feed["q_topics__a"][:, 0].tolist() == [0, 0, 0]
     assert feed["q_topics__b"][:, 0].tolist() == [1, 0, 0]
     assert feed["q_consent"][:, 0].tolist() == [1, 0, 0]
     assert feed["q_company"][:, 0].tolist() == [1, 0, 0]
-    assert feed["email_domain_kind"][:, 0].tolist() == ["business", "free", "none"]
+    assert categories(spec, feed, "email_domain_kind") == ["business", "free", "none"]
     # No rows: capture vocabularies are empty except the device's known values.
-    assert feed["c_utm_source"][:, 0].tolist() == [OTHER, MISSING, MISSING]
-    assert feed["c_device"][:, 0].tolist() == ["mobile", MISSING, MISSING]
+    assert categories(spec, feed, "c_utm_source") == [OTHER, MISSING, MISSING]
+    assert categories(spec, feed, "c_device") == ["mobile", MISSING, MISSING]
     assert feed["c_page_views"][0, 0] == 7 and math.isnan(feed["c_page_views"][2, 0])
     assert feed["page_pricing"][:, 0].tolist() == [1, 0, 0]
 
@@ -140,7 +141,31 @@ def test_rows_teach_vocabularies_and_drop_constant_features():
     assert spec.feature("q_campaign").vocabulary == ("spring",)
     assert spec.feature("c_utm_source").vocabulary == ("google", "linkedin")
     feed = feature_matrix(spec, [lead({"campaign": "rare1"}), lead({"campaign": "spring"})])
-    assert feed["q_campaign"][:, 0].tolist() == [OTHER, "spring"]
+    assert categories(spec, feed, "q_campaign") == [OTHER, "spring"]
+
+
+def test_placeholder_categories_are_never_learned_as_values():
+    rows = [lead({"campaign": "__other__"}) for _ in range(6)] + [
+        lead({"campaign": "spring"}) for _ in range(6)
+    ]
+    spec = feature_spec_build(questions=QUESTIONS, rows=rows, min_category_count=5)
+    campaign = spec.feature("q_campaign")
+
+    assert campaign.vocabulary == ("spring",)
+    assert campaign.categories == ("spring", OTHER, MISSING)
+    assert [campaign.code(v) for v in ("spring", "__other__", "autumn", "", None)] == [
+        0,
+        1,
+        1,
+        2,
+        2,
+    ]
+    assert [campaign.category_code(c) for c in campaign.categories] == [0, 1, 2]
+
+
+def categories(spec, feed, name) -> list[str]:
+    """The categories a categorical column's codes stand for."""
+    return [spec.feature(name).categories[code] for code in feed[name][:, 0]]
 
 
 def test_a_number_that_is_sometimes_missing_is_kept():

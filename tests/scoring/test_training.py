@@ -28,10 +28,10 @@ def prepared(demo):
     feed = feature_matrix(spec, demo["leads"])
     y = np.array(demo["outcomes"], dtype=int)
     # Rows the model never saw, with unseen categories, missing answers and NaN numbers planted,
-    # plus raw strings the vocabulary never held (the ONNX graph must cope with them too).
+    # plus codes beyond any category (the ONNX graph must cope with them too).
     unseen = _stressed(spec, {name: column[400:] for name, column in feed.items()})
     for name in spec.categorical_names:
-        unseen[name][::7, 0] = "never-seen-before"
+        unseen[name][::7, 0] = len(spec.feature(name).categories) + 5
     check = {name: np.concatenate([feed[name][400:], unseen[name]]) for name in spec.names}
     return spec, feed, y, check
 
@@ -54,7 +54,7 @@ def test_onnx_agrees_with_sklearn(prepared, algorithm, calibrated):
     assert list(inputs) == spec.names
     for feature in spec.features:
         expected = (
-            onnx.TensorProto.STRING if feature.kind == "categorical" else onnx.TensorProto.FLOAT
+            onnx.TensorProto.INT64 if feature.kind == "categorical" else onnx.TensorProto.FLOAT
         )
         assert inputs[feature.name] == expected
 

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from forms_app.demo import demo_form_create, demo_history_create
 from forms_app.demo_sales import demo_sales_setup
 from forms_app.tasks import periodic_tasks_ensure
+from scoring.features import SPEC_FORMAT
 from scoring.services import leads_rescore, model_version_train
 from scoring.training import TrainingError
 
@@ -60,7 +61,8 @@ class Command(BaseCommand):
             if added
             else f"Demo form '{form.name}' already has its demo history; nothing added."
         )
-        if not form.model_versions.exists():
+        # Train when no version can be served (none yet, or only ones from an older spec format).
+        if not form.model_versions.filter(feature_spec__format=SPEC_FORMAT).exists():
             self.stdout.write("Training the demo model on its history…")
             try:
                 outcome = model_version_train(form=form, activate="auto")
