@@ -18,6 +18,7 @@ from scoring.runtime import (
     served_model_get,
     tier_for,
 )
+from scoring.training import train
 
 REFERENCE = [i / 1000 for i in range(1001)]  # quantiles of a uniform distribution
 
@@ -297,3 +298,37 @@ def test_a_served_model_is_parsed_once_from_stored_json(demo, served, demo_resul
     assert len(loads) == 1
     lead = demo["leads"][3]
     assert from_db.score_explain(lead) == served.score_explain(lead)
+
+
+@pytest.mark.parametrize("kinds", [{"single_choice"}, {"number", "multiple_choice"}])
+def test_a_form_with_one_kind_of_input_is_served(demo, kinds):
+    questions = [q for q in demo["questions"] if q.kind in kinds]
+    keys = {q.key for q in questions}
+    leads = [
+        {"answers": {k: v for k, v in lead["answers"].items() if k in keys}, "capture": {}}
+        for lead in demo["leads"]
+    ]
+    result = train(
+        spec_questions=questions,
+        key_pages=[],
+        leads=leads,
+        outcomes=demo["outcomes"],
+        times=demo["times"],
+        algorithms=("logistic_regression",),
+    )
+    assert {f.kind for f in result.spec.features} == (
+        {CATEGORICAL} if kinds == {"single_choice"} else {"numeric"}
+    )
+    served = served_model_build(
+        onnx_bytes=result.onnx_bytes,
+        spec=result.spec,
+        reference=result.reference,
+        baseline=result.baseline,
+    )
+    frame = feed_frame(feature_matrix(result.spec, leads[:30]))
+    expected = result.model.predict_proba(frame)[:, 1]
+    got = [served.score([lead])[0].probability for lead in leads[:30]]
+    assert np.abs(np.array(got) - expected).max() < 1e-4
+    scored, factors = served.score_explain(leads[0], top=50, min_impact=0.0)
+    assert scored.probability == pytest.approx(got[0], abs=1e-6)
+    assert factors and all(f["feature"] in result.spec.names for f in factors)
