@@ -66,7 +66,8 @@ class Command(BaseCommand):
     def _progress(self, stage: str, fraction: float) -> None:
         width = 30
         filled = int(width * fraction)
-        line = f"\r[{'#' * filled}{'.' * (width - filled)}] {fraction:4.0%} {stage[:40]:<40}"
+        # Padded so a shorter stage overwrites a longer one on a terminal; never cut short.
+        line = f"\r[{'#' * filled}{'.' * (width - filled)}] {fraction:4.0%} {stage:<48}"
         if sys.stdout.isatty():
             self.stdout.write(line, ending="")
         else:
