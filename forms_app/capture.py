@@ -56,16 +56,20 @@ def browsing_signals_from_post(post, *, form) -> dict[str, Any]:
     days = _bounded_number(post.get(f"{FIELD_PREFIX}days_since_first_visit", ""), upper=36_500)
     if days is not None:
         signals["days_since_first_visit"] = round(days, 2)
+    visited = post.get(f"{FIELD_PREFIX}key_pages", "").split(",")
+    signals["key_pages"] = key_pages_visited(form, visited)
+    return signals
+
+
+def key_pages_visited(form, paths: list[str]) -> list[str]:
+    """The form's key pages among the visited paths (a path below a key page counts for it)."""
     listed = {_normalized_path(str(page)) for page in form.key_pages or []}
-    visited = {
-        _normalized_path(p.strip()) for p in post.get(f"{FIELD_PREFIX}key_pages", "").split(",")
-    }
-    signals["key_pages"] = sorted(
+    visited = {_normalized_path(path.strip()) for path in paths}
+    return sorted(
         page
         for page in listed
         if any(path == page or path.startswith(page.rstrip("/") + "/") for path in visited)
     )
-    return signals
 
 
 def capture_from_request(

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "rest_framework.authtoken",
     "django_htmx",
     "django_tasks_db",
     "forms_app",
@@ -183,12 +184,15 @@ CACHES = {
     }
 }
 
+# The headless API (forms_app/api.py): token first, so a call without credentials gets a 401
+# that names the scheme; a logged-in browser can explore it through its session.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_RATES": {"api_submit": env_str("FORMSCORE_API_SUBMIT_RATE", "600/minute")},
 }
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
