@@ -62,6 +62,7 @@ urlpatterns: list = [
     path("forms/<slug:slug>/embed/test/", embed_page.embed_test_page, name="embed_test"),
     path("models/", models_page.models_overview, name="models_overview"),
     path("settings/", settings_page.account_settings, name="account_settings"),
+    path("settings/api-token/", settings_page.api_token_update, name="api_token_update"),
 ]
 
 urlpatterns += [

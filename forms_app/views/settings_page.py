@@ -1,10 +1,17 @@
-"""The signed-in user's account: who they are, their role, and where admins manage users."""
+"""The signed-in user's account: who they are, their role, where admins manage users, and the
+user's token for the headless API."""
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+from rest_framework.authtoken.models import Token
 
+from forms_app.api_tokens import api_token_issue, api_token_revoke
 from forms_app.permissions import Role, inbox_required, user_roles
+
+# The new key is shown once, on the page the issue redirects to; then only its last characters.
+NEW_TOKEN_SESSION_KEY = "formscore_new_api_token"
 
 ROLE_DESCRIPTIONS = {
     Role.ADMIN: "Everything, including users, roles and the admin site.",
@@ -24,5 +31,18 @@ def account_settings(request: HttpRequest) -> HttpResponse:
             "nav": "settings",
             "roles": [(role, ROLE_DESCRIPTIONS[role]) for role in Role if role in roles],
             "is_admin": Role.ADMIN in roles,
+            "token": Token.objects.filter(user=request.user).first(),
+            "new_token": request.session.pop(NEW_TOKEN_SESSION_KEY, None),
         },
     )
+
+
+@require_POST
+@inbox_required
+def api_token_update(request: HttpRequest) -> HttpResponse:
+    if request.POST.get("action") == "revoke":
+        if api_token_revoke(user=request.user):
+            messages.success(request, "API token revoked: calls made with it are now refused.")
+    else:
+        request.session[NEW_TOKEN_SESSION_KEY] = api_token_issue(user=request.user).key
+    return redirect("forms_app:account_settings")

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from forms_app.models import Form, Lead, Question
 from scoring.models import PointsRule
@@ -227,3 +228,23 @@ def test_publishing_returns_to_the_page_it_was_asked_from_on_this_site_only(
     assert response["Location"] == "/app/forms/pricing/"
     response = marketer_client.post("/app/forms/pricing/publish/", {"next": "//evil.example/"})
     assert response["Location"] == "/app/forms/pricing/"
+
+
+def test_a_new_api_token_is_shown_once_and_replacing_it_retires_the_old_one(client, rep):
+    client.force_login(rep)  # any role may have a token: a rep closes their own leads with it
+    assert "You have no API token." in client.get("/app/settings/").content.decode()
+
+    response = client.post("/app/settings/api-token/", {"action": "issue"})
+    assert response.status_code == 302
+    first = Token.objects.get(user=rep).key
+    assert first in client.get("/app/settings/").content.decode()
+    again = client.get("/app/settings/").content.decode()
+    assert first not in again and f"…{first[-4:]}" in again
+
+    client.post("/app/settings/api-token/", {"action": "issue"})
+    second = Token.objects.get(user=rep).key
+    assert second != first and not Token.objects.filter(key=first).exists()
+
+    client.post("/app/settings/api-token/", {"action": "revoke"})
+    assert not Token.objects.filter(user=rep).exists()
+    assert client.get("/app/settings/api-token/").status_code == 405
