@@ -73,11 +73,22 @@ class StrictSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-class CaptureSerializer(StrictSerializer):
-    """Where the lead came from, as the form page would have captured it (all optional)."""
+class PageSerializer(StrictSerializer):
+    """The page a form was filled on; UTM parameters in its URL are read too."""
 
     page_url = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     referrer = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+    def get_fields(self) -> dict:
+        fields = super().get_fields()
+        for name in UTM_PARAMETERS:
+            fields[name] = serializers.CharField(max_length=200, required=False, allow_blank=True)
+        return fields
+
+
+class CaptureSerializer(PageSerializer):
+    """Where the lead came from, as the form page would have captured it (all optional)."""
+
     device = serializers.ChoiceField(["desktop", "mobile", "tablet"], required=False)
     seconds_to_complete = serializers.FloatField(min_value=0, max_value=86_400, required=False)
     page_views = serializers.IntegerField(min_value=0, max_value=100_000, required=False)
@@ -86,12 +97,6 @@ class CaptureSerializer(StrictSerializer):
     key_pages = serializers.ListField(
         child=serializers.CharField(max_length=500), max_length=200, required=False
     )
-
-    def get_fields(self) -> dict:
-        fields = super().get_fields()
-        for name in UTM_PARAMETERS:
-            fields[name] = serializers.CharField(max_length=200, required=False, allow_blank=True)
-        return fields
 
 
 class SubmissionSerializer(StrictSerializer):
@@ -118,7 +123,7 @@ def _validated(serializer_class, request: Request) -> dict:
     return serializer.validated_data
 
 
-def _answers_cleaned(form: Form, answers: dict[str, Any]) -> dict[str, Any]:
+def answers_checked(form: Form, answers: dict[str, Any]) -> dict[str, Any]:
     """The answers checked by the form's own questions, exactly as the form page checks them."""
     form_class = form_class_for(form)
     unknown = sorted(set(answers) - {q.key for q in form_class.questions})
@@ -177,7 +182,7 @@ def lead_json(lead: Lead) -> dict[str, Any]:
     }
 
 
-def _next_step_json(lead: Lead) -> dict[str, Any]:
+def next_step_json(lead: Lead) -> dict[str, Any]:
     step = next_step_for(lead)
     return {
         "tier": step.tier,
@@ -258,7 +263,7 @@ class FormLeads(APIView):
                 status=status.HTTP_409_CONFLICT,
             )
         data = _validated(SubmissionSerializer, request)
-        answers = _answers_cleaned(form, data["answers"])
+        answers = answers_checked(form, data["answers"])
         capture = _capture_cleaned(form, data.get("capture", {}), request)
         key = data.get("idempotency_key")
         token = None
@@ -274,7 +279,7 @@ class FormLeads(APIView):
             source=Lead.Source.API,
         )
         lead = _lead_loaded(result.lead.pk)
-        body = lead_json(lead) | {"next_step": _next_step_json(lead)}
+        body = lead_json(lead) | {"next_step": next_step_json(lead)}
         return Response(body, status=status.HTTP_201_CREATED if result.created else 200)
 
 
@@ -286,7 +291,7 @@ class FormScore(APIView):
     def post(self, request: Request, slug: str) -> Response:
         form = get_object_or_404(Form, slug=slug)
         data = _validated(SubmissionSerializer, request)
-        answers = _answers_cleaned(form, data["answers"])
+        answers = answers_checked(form, data["answers"])
         capture = _capture_cleaned(form, data.get("capture", {}), request)
         result = score_answers(form=form, answers=answers, capture=capture)
         return Response(

@@ -77,24 +77,44 @@ def capture_from_request(
 ) -> dict[str, Any]:
     """Capture metadata from the submit request and the page context the form carried along."""
     post = request.POST
-    page_url = post.get(f"{FIELD_PREFIX}page_url", "")[:2000]
-    referrer = post.get(f"{FIELD_PREFIX}referrer", "")[:2000]
+    capture = page_capture(
+        request,
+        page_url=post.get(f"{FIELD_PREFIX}page_url", ""),
+        referrer=post.get(f"{FIELD_PREFIX}referrer", ""),
+        utm={name: post.get(f"{FIELD_PREFIX}{name}", "") for name in UTM_PARAMETERS},
+        shown_at=shown_at,
+    )
+    if form is not None:
+        capture.update(browsing_signals_from_post(post, form=form))
+    return capture
+
+
+def page_capture(
+    request: HttpRequest,
+    *,
+    page_url: str,
+    referrer: str,
+    utm: dict[str, str],
+    shown_at: datetime | None,
+) -> dict[str, Any]:
+    """What a browser submit tells about its page and its visitor, from any client (the form
+    page or a headless one): page, referrer, UTM parameters, device, client address, fill time.
+    """
+    page_url = page_url[:2000]
     user_agent = request.headers.get("User-Agent", "")[:500]
     capture: dict[str, Any] = {
         "page_url": page_url,
-        "referrer": referrer,
+        "referrer": referrer[:2000],
         "user_agent": user_agent,
         "device": device_from_user_agent(user_agent),
         "ip": request.META.get("REMOTE_ADDR", ""),
     }
     for name in UTM_PARAMETERS:
-        value = post.get(f"{FIELD_PREFIX}{name}", "").strip()[:200]
+        value = (utm.get(name) or "").strip()[:200]
         if value:
             capture[name] = value
     for name, value in utm_from_url(page_url).items():
         capture.setdefault(name, value)
     if shown_at is not None:
         capture["seconds_to_complete"] = round((timezone.now() - shown_at).total_seconds(), 1)
-    if form is not None:
-        capture.update(browsing_signals_from_post(post, form=form))
     return {key: value for key, value in capture.items() if value not in ("", None)}

@@ -53,9 +53,9 @@ def rate_limit_refusal(request: HttpRequest, *, form: Form) -> Refusal | None:
     )
 
 
-def content_refusal(request: HttpRequest, *, shown_at: datetime) -> Refusal | None:
+def content_refusal(*, honeypot: str, shown_at: datetime) -> Refusal | None:
     """Refuse a filled honeypot or a submit sooner after the form was shown than a person can."""
-    if request.POST.get(HONEYPOT_FIELD, "").strip():
+    if honeypot.strip():
         return Refusal(
             SpamRefusal.Reason.HONEYPOT,
             400,

@@ -268,7 +268,9 @@ def _form_submit(request, form: Form, form_class, steps: list[int], *, embedded:
         answer_form = form_class(initial=_initial_from_post(request, questions))
         return show(answer_form, index - 1, token=token_value)
 
-    refusal = content_refusal(request, shown_at=token.issued_at)
+    refusal = content_refusal(
+        honeypot=request.POST.get(HONEYPOT_FIELD, ""), shown_at=token.issued_at
+    )
     if refusal is not None:
         if refusal.reason == SpamRefusal.Reason.TOO_FAST:
             # Shown again with the same token: its clock keeps running, so a person can resend.

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.host_site import HostSite
+
 CHROMIUM = Path(os.environ.get("FORMSCORE_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -53,3 +55,12 @@ def screenshot(page):
         return path
 
     return take
+
+
+@pytest.fixture
+def host_site():
+    site = HostSite()
+    site.thread.start()
+    yield site
+    site.server.shutdown()
+    site.server.server_close()

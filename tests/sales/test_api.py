@@ -14,19 +14,8 @@ from rest_framework.test import APIClient
 from forms_app.api import SubmitThrottle
 from forms_app.demo import demo_lead
 from forms_app.models import Form, Lead, LeadEvent, Notification, RoutingRule
+from tests.demo_answers import KEEN_DEMO_ANSWERS
 from tests.sales.conftest import run_worker
-
-SALES_READY_ANSWERS = {
-    "work_email": "dana@northwind.example",
-    "full_name": "Dana Buyer",
-    "company": "Northwind",
-    "company_size": "201_1000",
-    "timeline": "within_1_month",
-    "industry": "saas",
-    "role": "founder_ceo",
-    "country": "us",
-    "consent": True,
-}
 
 
 def client_for(user) -> APIClient:
@@ -58,7 +47,7 @@ def test_a_lead_sent_over_real_http_is_stored_scored_routed_and_given_its_next_s
     )
     token = Token.objects.create(user=marketer).key
     body = {
-        "answers": SALES_READY_ANSWERS,
+        "answers": KEEN_DEMO_ANSWERS,
         "capture": {"utm_source": "newsletter", "device": "desktop", "page_views": 12},
     }
     request = urllib.request.Request(
@@ -98,21 +87,21 @@ def test_malformed_requests_get_a_400_that_says_what_is_wrong_and_store_nothing(
         (api.post(url, [1, 2], format="json"), "Send a JSON object."),
         (api.post(url, {"answers": "yes"}, format="json"), "dictionary"),
         (
-            api.post(url, {"answers": SALES_READY_ANSWERS | {"shoe_size": 9}}, format="json"),
+            api.post(url, {"answers": KEEN_DEMO_ANSWERS | {"shoe_size": 9}}, format="json"),
             "shoe_size",
         ),
         (
-            api.post(url, {"answers": SALES_READY_ANSWERS | {"work_email": "x"}}, format="json"),
+            api.post(url, {"answers": KEEN_DEMO_ANSWERS | {"work_email": "x"}}, format="json"),
             "valid email",
         ),
         (
-            api.post(url, {"answers": SALES_READY_ANSWERS | {"timeline": "1999"}}, format="json"),
+            api.post(url, {"answers": KEEN_DEMO_ANSWERS | {"timeline": "1999"}}, format="json"),
             "timeline",
         ),
         (
             api.post(
                 url,
-                {"answers": SALES_READY_ANSWERS, "capture": {"utm_sorce": "x"}},
+                {"answers": KEEN_DEMO_ANSWERS, "capture": {"utm_sorce": "x"}},
                 format="json",
             ),
             "utm_sorce",
@@ -120,14 +109,14 @@ def test_malformed_requests_get_a_400_that_says_what_is_wrong_and_store_nothing(
         (
             api.post(
                 url,
-                {"answers": SALES_READY_ANSWERS, "capture": {"page_views": -3}},
+                {"answers": KEEN_DEMO_ANSWERS, "capture": {"page_views": -3}},
                 format="json",
             ),
             "page_views",
         ),
-        (api.post(url, {"answers": SALES_READY_ANSWERS, "extra": 1}, format="json"), "extra"),
+        (api.post(url, {"answers": KEEN_DEMO_ANSWERS, "extra": 1}, format="json"), "extra"),
     ]
-    missing = {k: v for k, v in SALES_READY_ANSWERS.items() if k != "company"}
+    missing = {k: v for k, v in KEEN_DEMO_ANSWERS.items() if k != "company"}
     cases.append((api.post(url, {"answers": missing}, format="json"), "company"))
 
     for response, expected in cases:
@@ -138,11 +127,11 @@ def test_malformed_requests_get_a_400_that_says_what_is_wrong_and_store_nothing(
 
 def test_calls_without_a_token_or_the_right_role_are_refused(scored_demo_form, sam):
     anonymous = APIClient().post(
-        "/api/v1/forms/demo/leads", {"answers": SALES_READY_ANSWERS}, format="json"
+        "/api/v1/forms/demo/leads", {"answers": KEEN_DEMO_ANSWERS}, format="json"
     )
     assert anonymous.status_code == 401 and anonymous["WWW-Authenticate"] == "Token"
     rep = client_for(sam).post(
-        "/api/v1/forms/demo/leads", {"answers": SALES_READY_ANSWERS}, format="json"
+        "/api/v1/forms/demo/leads", {"answers": KEEN_DEMO_ANSWERS}, format="json"
     )
     assert rep.status_code == 403 and "marketer role" in rep.json()["detail"]
     wrong = APIClient()
@@ -152,7 +141,7 @@ def test_calls_without_a_token_or_the_right_role_are_refused(scored_demo_form, s
 
 
 def test_an_idempotency_key_makes_a_retry_return_the_same_lead(scored_demo_form, api, marketer):
-    body = {"answers": SALES_READY_ANSWERS, "idempotency_key": "crm-4711"}
+    body = {"answers": KEEN_DEMO_ANSWERS, "idempotency_key": "crm-4711"}
 
     first = api.post("/api/v1/forms/demo/leads", body, format="json")
     again = api.post("/api/v1/forms/demo/leads", body, format="json")
@@ -180,10 +169,10 @@ def test_a_draft_form_refuses_leads_and_says_why(make_form, api):
 
 
 def test_scoring_without_storing_returns_the_same_score_a_submission_gets(scored_demo_form, api):
-    scored = api.post("/api/v1/forms/demo/score", {"answers": SALES_READY_ANSWERS}, format="json")
+    scored = api.post("/api/v1/forms/demo/score", {"answers": KEEN_DEMO_ANSWERS}, format="json")
     assert scored.status_code == 200 and Lead.objects.count() == 0
 
-    stored = api.post("/api/v1/forms/demo/leads", {"answers": SALES_READY_ANSWERS}, format="json")
+    stored = api.post("/api/v1/forms/demo/leads", {"answers": KEEN_DEMO_ANSWERS}, format="json")
     for key in ("score", "probability", "tier", "points_score", "model_version", "factors"):
         assert scored.json()[key] == stored.json()[key]
 
@@ -270,7 +259,7 @@ def test_the_lead_json_never_shows_the_client_address(scored_demo_form, api):
 
 def test_too_many_submissions_get_a_429_and_store_nothing_more(scored_demo_form, api, monkeypatch):
     monkeypatch.setattr(SubmitThrottle, "THROTTLE_RATES", {"api_submit": "2/minute"})
-    body = {"answers": SALES_READY_ANSWERS}
+    body = {"answers": KEEN_DEMO_ANSWERS}
     statuses = [
         api.post("/api/v1/forms/demo/leads", body, format="json").status_code for _ in "abc"
     ]

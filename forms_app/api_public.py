@@ -1,0 +1,171 @@
+"""The headless form for browsers: a site renders a form its own way and submits it as JSON.
+
+No account or token: like the form page, it is protected by the signed form token (fetched with
+the form's description), the honeypot, the minimum fill time, the per-address rate limit and the
+Origin check against the form's allowed sites, which also decides the CORS headers. The prospect
+gets their next step, never their score. Guide: docs/api.md.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.shortcuts import get_object_or_404
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from forms_app.api import PageSerializer, StrictSerializer, answers_checked, next_step_json
+from forms_app.capture import UTM_PARAMETERS, page_capture
+from forms_app.embedding import allowed_origins, origin_normalized, submit_origin_allowed
+from forms_app.models import Form, Lead, Question, SpamRefusal
+from forms_app.services import lead_capture
+from forms_app.spam import Refusal, content_refusal, rate_limit_refusal, spam_refusal_record
+from forms_app.tokens import FormTokenError, form_token_issue, form_token_read
+
+
+class PublicSubmissionSerializer(StrictSerializer):
+    token = serializers.CharField(max_length=500)
+    answers = serializers.DictField()
+    page = PageSerializer(required=False)
+    website = serializers.CharField(
+        required=False, allow_blank=True, help_text="Leave empty: a trap for bots."
+    )
+
+
+def _question_json(question: Question) -> dict[str, Any]:
+    described = {
+        "key": question.key,
+        "label": question.label,
+        "kind": question.kind,
+        "required": question.required,
+        "help_text": question.help_text,
+        "placeholder": question.placeholder,
+        "step": question.step,
+        "condition": question.condition,
+    }
+    if question.kind in Question.CHOICE_KINDS:
+        described["choices"] = question.choices
+    if question.kind == Question.Kind.NUMBER:
+        described |= {"min_value": question.min_value, "max_value": question.max_value}
+    if question.kind in (Question.Kind.SHORT_TEXT, Question.Kind.LONG_TEXT):
+        described |= {"min_length": question.min_length, "max_length": question.max_length}
+    if question.kind == Question.Kind.HIDDEN:
+        described["url_parameter"] = question.url_parameter
+    return described
+
+
+def _published_form(slug: str) -> Form:
+    return get_object_or_404(Form, slug=slug, status=Form.Status.PUBLISHED)
+
+
+class PublicFormView(APIView):
+    """CORS for the form's allowed sites (and this site); no session, no CSRF, no throttle
+    beyond the form's own rate limit."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    form: Form | None = None  # set once the view has found the published form
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        origin = request.headers.get("Origin")
+        form = self.form
+        if origin and form is not None and origin_normalized(origin) in allowed_origins(form):
+            response["Access-Control-Allow-Origin"] = origin_normalized(origin)
+            response["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+            response["Access-Control-Allow-Headers"] = "Content-Type"
+            response["Access-Control-Max-Age"] = "600"
+        response["Vary"] = "Origin"
+        response["Cache-Control"] = "no-store"  # every description carries its own token
+        return response
+
+    def options(self, request: Request, slug: str) -> Response:
+        """The CORS preflight of a submit from an allowed site."""
+        self.form = _published_form(slug)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PublicForm(PublicFormView):
+    """GET: what to render (questions, choices, conditions, steps) and a fresh form token."""
+
+    def get(self, request: Request, slug: str) -> Response:
+        form = self.form = _published_form(slug)
+        questions = form.questions.filter(archived=False).order_by("position", "id")
+        return Response(
+            {
+                "slug": form.slug,
+                "name": form.name,
+                "description": form.description,
+                "submit_label": form.submit_label,
+                "questions": [_question_json(q) for q in questions],
+                "token": form_token_issue(form_id=form.pk),
+                "token_max_age_seconds": settings.FORMSCORE_FORM_TOKEN_MAX_AGE,
+                "min_fill_seconds": settings.FORMSCORE_MIN_FILL_SECONDS,
+            }
+        )
+
+
+def _refused(form: Form, refusal: Refusal) -> Response:
+    spam_refusal_record(form=form, reason=refusal.reason)
+    response = Response({"detail": refusal.message}, status=refusal.status)
+    if refusal.reason == SpamRefusal.Reason.RATE_LIMIT:
+        response["Retry-After"] = str(settings.FORMSCORE_RATE_LIMIT_WINDOW)
+    return response
+
+
+class PublicSubmission(PublicFormView):
+    """POST the answers with the token: 201 with the lead's id and the prospect's next step."""
+
+    def post(self, request: Request, slug: str) -> Response:
+        form = self.form = _published_form(slug)
+        refusal = rate_limit_refusal(request, form=form)
+        if refusal is not None:
+            return _refused(form, refusal)
+        if not submit_origin_allowed(request, form):
+            return _refused(
+                form,
+                Refusal(
+                    SpamRefusal.Reason.ORIGIN,
+                    403,
+                    "This form cannot be submitted from this site: it is not on the form's list "
+                    "of allowed sites.",
+                ),
+            )
+        if not isinstance(request.data, dict):
+            return Response({"detail": "Send a JSON object."}, status=400)
+        serializer = PublicSubmissionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            token = form_token_read(data["token"], form_id=form.pk)
+        except FormTokenError as error:
+            spam_refusal_record(form=form, reason=SpamRefusal.Reason.TOKEN)
+            return Response({"token": [str(error)]}, status=400)
+        refusal = content_refusal(honeypot=data.get("website", ""), shown_at=token.issued_at)
+        if refusal is not None:
+            return _refused(form, refusal)
+        answers = answers_checked(form, data["answers"])
+        page = data.get("page", {})
+        capture = page_capture(
+            request,
+            page_url=page.get("page_url", ""),
+            referrer=page.get("referrer", ""),
+            utm={name: page.get(name, "") for name in UTM_PARAMETERS},
+            shown_at=token.issued_at,
+        )
+        result = lead_capture(
+            form=form,
+            answers=answers,
+            capture=capture,
+            submission_token=token.nonce,
+            source=Lead.Source.API,
+        )
+        lead = Lead.objects.select_related("form", "assigned_to__rep_profile").get(
+            pk=result.lead.pk
+        )
+        return Response(
+            {"id": str(lead.public_id), "next_step": next_step_json(lead)},
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        )
