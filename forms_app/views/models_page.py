@@ -6,6 +6,7 @@ visible progress, compares versions side by side with the points system, activat
 
 from django.contrib import messages
 from django.db.models import Prefetch
+from django.db.models.fields.json import KT
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,6 +16,7 @@ from forms_app.form_stats import forms_with_stats, stats_of
 from forms_app.importing import LeadImportError, columns_match, csv_read, leads_import
 from forms_app.models import Form, Lead
 from forms_app.permissions import workspace_required
+from scoring.features import SPEC_FORMAT
 from scoring.models import ModelVersion, ModelVersionEvent, TrainingRun
 from scoring.services import ActivationError, model_version_activate, model_version_rollback
 from scoring.tasks import training_enqueue
@@ -83,7 +85,11 @@ def _metric_rows(versions: list[ModelVersion], form: Form) -> list[dict]:
 
 
 def _models_context(request: HttpRequest, form: Form) -> dict:
-    versions = list(form.model_versions.defer(*_LIGHT_VERSION_FIELDS).select_related("created_by"))
+    versions = list(
+        form.model_versions.defer(*_LIGHT_VERSION_FIELDS)
+        .annotate(spec_format=KT("feature_spec__format"))
+        .select_related("created_by")
+    )
     chosen = [n for n in request.GET.getlist("compare") if n.isdigit()]
     if chosen:
         compared = [v for v in versions if str(v.number) in chosen][:COMPARE_MAX]
@@ -99,6 +105,7 @@ def _models_context(request: HttpRequest, form: Form) -> dict:
         )[:30]
     )
     labelled = form.leads.filter(status__in=form.labelled_statuses(), is_partial=False)
+    active = next((v for v in versions if v.status == ModelVersion.Status.ACTIVE), None)
     return {
         "form": form,
         "tab": "models",
@@ -106,7 +113,10 @@ def _models_context(request: HttpRequest, form: Form) -> dict:
         "versions": versions,
         "compared": compared,
         "metric_rows": _metric_rows(compared, form),
-        "active": next((v for v in versions if v.status == ModelVersion.Status.ACTIVE), None),
+        "active": active,
+        # A version from an older feature spec format cannot be served (see scoring.features);
+        # the format comes back as text or a number depending on the database.
+        "active_outdated": active is not None and str(active.spec_format) != str(SPEC_FORMAT),
         "events": events,
         "run": TrainingRun.objects.filter(form=form).select_related("version").first(),
         "labelled_count": labelled.count(),

@@ -6,19 +6,20 @@ from django.utils import timezone
 
 from forms_app.demo import demo_history_create
 from forms_app.models import Lead
+from scoring.features import SPEC_FORMAT
 from scoring.models import ModelVersion, ModelVersionEvent, TrainingRun
 from scoring.services import model_version_activate
 from scoring.tasks import training_run
 
 
-def _version(form, number, *, auc, status=ModelVersion.Status.CANDIDATE):
+def _version(form, number, *, auc, status=ModelVersion.Status.CANDIDATE, spec_format=SPEC_FORMAT):
     return ModelVersion.objects.create(
         form=form,
         number=number,
         algorithm="logistic_regression",
         onnx=b"not a model: the page never loads it",
         sha256="0" * 64,
-        feature_spec={},
+        feature_spec={"format": spec_format, "features": []},
         metrics={
             "roc_auc": auc,
             "points_roc_auc": 0.61,
@@ -55,6 +56,21 @@ def test_versions_are_compared_side_by_side_with_the_points_system(marketer_clie
     assert "0.740" in page and "0.610" in page
     assert "Activate v2" in page
     assert "Activated" in page and "First model." in page and "Morgan Lee" in page
+
+
+def test_an_active_version_this_formscore_cannot_serve_is_flagged(
+    marketer_client, versions, draft_form, marketer
+):
+    assert (
+        "cannot score leads here"
+        not in marketer_client.get("/app/forms/pricing/models/").content.decode()
+    )
+    older = _version(draft_form, 3, auc=0.8, spec_format=1)
+    model_version_activate(version=older, actor=marketer)
+
+    page = marketer_client.get("/app/forms/pricing/models/").content.decode()
+
+    assert "v3 was trained by an earlier formscore and cannot score leads here" in page
 
 
 def test_the_models_page_costs_the_same_queries_for_many_versions(
