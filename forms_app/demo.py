@@ -407,6 +407,8 @@ def demo_history_create(form: Form, *, count: int = 3000, seed: int = 7) -> int:
     if form.leads.filter(source=Lead.Source.DEMO).exists():
         return 0
     rng = random.Random(seed)
+    # Contact times draw from their own generator, so the leads and outcomes stay the same.
+    contact_rng = random.Random(seed + 1)
     now = timezone.now()
     leads = []
     for _ in range(count):
@@ -427,6 +429,11 @@ def demo_history_create(form: Form, *, count: int = 3000, seed: int = 7) -> int:
                 Lead.Status.CONTACTED,
                 created_at + timedelta(hours=rng.uniform(1, 48)),
             )
+        contacted = None
+        if changed is not None:
+            # Promising leads get a call sooner: hours, against a day or two for the rest.
+            hours = contact_rng.expovariate(1 / (0.25 + 48 * (1 - probability) ** 3))
+            contacted = min(changed, created_at + timedelta(hours=hours))
         leads.append(
             Lead(
                 form=form,
@@ -436,7 +443,9 @@ def demo_history_create(form: Form, *, count: int = 3000, seed: int = 7) -> int:
                 created_at=created_at,
                 status=status,
                 status_changed_at=changed,
+                first_contacted_at=contacted,
                 won_amount=amount,
+                won_on=changed.date() if status == Lead.Status.WON else None,
             )
         )
     with transaction.atomic():

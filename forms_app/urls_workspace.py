@@ -3,6 +3,7 @@
 from django.urls import path
 
 from forms_app.views import (
+    analytics_page,
     builder,
     embed_page,
     forms_list,
@@ -57,6 +58,7 @@ urlpatterns: list = [
         name="points_rule_remove",
     ),
     path("forms/<slug:slug>/preview/", preview.preview, name="preview"),
+    path("forms/<slug:slug>/analytics/", analytics_page.analytics_page, name="analytics"),
     path("forms/<slug:slug>/preview/score/", preview.preview_score, name="preview_score"),
     path("forms/<slug:slug>/embed/", embed_page.embed_page, name="embed"),
     path("forms/<slug:slug>/embed/test/", embed_page.embed_test_page, name="embed_test"),

@@ -15,3 +15,15 @@ def algorithm_name(algorithm: str) -> str:
     name, calibrated = algorithm.removesuffix(" (calibrated)"), algorithm.endswith("(calibrated)")
     readable = _ALGORITHMS.get(name, name.replace("_", " ").capitalize())
     return f"{readable}, calibrated" if calibrated else readable
+
+
+@register.filter
+def minutes_readable(minutes: float | None) -> str:
+    """A waiting time for people: "45 min", "3.5 h", "2.1 days"; "—" when there is none."""
+    if minutes is None:
+        return "—"
+    if minutes < 90:
+        return f"{minutes:.0f} min"
+    if minutes < 48 * 60:
+        return f"{minutes / 60:.1f} h"
+    return f"{minutes / 1440:.1f} days"

@@ -1,0 +1,247 @@
+"""A form's analytics over a period: volume, tiers and what became of them, whether the score ranks
+leads in practice, where leads come from, how fast sales answers, drop-off and refused spam.
+
+Read-only selectors in a fixed, small number of queries. Imported history is left out: it did not
+arrive through the form, so it says nothing about the form's traffic or the team's speed.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from statistics import median
+
+from django.db.models import Count, Q, Sum
+from django.db.models.fields.json import KT
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from forms_app.models import Form, FormStepStat, Lead, SpamRefusal
+
+PERIODS = (7, 30, 90, 365)
+DEFAULT_PERIOD = 30
+SOURCES_SHOWN = 8
+NO_SOURCE = "(no UTM source)"
+
+
+@dataclass(frozen=True)
+class Day:
+    day: date
+    submissions: int
+    sales_ready: int
+
+
+@dataclass(frozen=True)
+class TierFigures:
+    tier: str
+    label: str
+    submissions: int
+    share: float | None  # of the period's submissions
+    labelled: int  # with a known outcome
+    converted: int
+    conversion_rate: float | None
+    won_amount: Decimal
+    median_minutes_to_contact: float | None
+    contacted_within_sla: float | None  # share of contacted leads answered before their SLA
+
+
+@dataclass(frozen=True)
+class ScoreBand:
+    low: int  # scores low…low+9 (the last band is 90-100)
+    labelled: int
+    converted: int
+
+    @property
+    def high(self) -> int:
+        return 100 if self.low == 90 else self.low + 9
+
+    @property
+    def conversion_rate(self) -> float | None:
+        return self.converted / self.labelled if self.labelled else None
+
+
+@dataclass(frozen=True)
+class SourceFigures:
+    source: str
+    submissions: int
+    sales_ready: int
+    converted: int
+    labelled: int
+
+    @property
+    def sales_ready_share(self) -> float | None:
+        return self.sales_ready / self.submissions if self.submissions else None
+
+    @property
+    def conversion_rate(self) -> float | None:
+        return self.converted / self.labelled if self.labelled else None
+
+
+@dataclass(frozen=True)
+class FormAnalytics:
+    days: int
+    start: datetime
+    submissions: int
+    partial: int
+    labelled: int
+    converted: int
+    won_amount: Decimal
+    daily: list[Day]
+    tiers: list[TierFigures]
+    score_bands: list[ScoreBand]
+    sources: list[SourceFigures]
+    steps: list[FormStepStat]
+    spam: list[tuple[str, int]] = field(default_factory=list)  # (reason label, count)
+
+    @property
+    def conversion_rate(self) -> float | None:
+        return self.converted / self.labelled if self.labelled else None
+
+    @property
+    def sales_ready_share(self) -> float | None:
+        sales_ready = next(t for t in self.tiers if t.tier == Lead.Tier.SALES_READY)
+        return sales_ready.share
+
+    @property
+    def busiest_day(self) -> int:
+        return max((d.submissions for d in self.daily), default=0)
+
+    @property
+    def spam_total(self) -> int:
+        return sum(count for _, count in self.spam)
+
+
+def period_days(raw: str | None) -> int:
+    """The period asked for in the query string, or the default when it is not one we offer."""
+    return int(raw) if raw in {str(days) for days in PERIODS} else DEFAULT_PERIOD
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def form_analytics(
+    *, form: Form, days: int = DEFAULT_PERIOD, now: datetime | None = None
+) -> FormAnalytics:
+    """The form's figures for the last ``days`` days (up to ``now``)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    first_day = today - timedelta(days=days - 1)
+    start = timezone.make_aware(datetime.combine(first_day, datetime.min.time()))
+    converted_statuses = form.converted_statuses()
+    labelled_statuses = form.labelled_statuses()
+    in_period = (
+        Lead.objects.filter(form=form, created_at__gte=start, created_at__lte=now)
+        .exclude(source=Lead.Source.IMPORT)
+        .order_by()
+    )
+    complete = in_period.filter(is_partial=False)
+    is_labelled = Q(status__in=labelled_statuses)
+    is_converted = Q(status__in=converted_statuses)
+
+    per_day = {
+        row["day"]: row
+        for row in complete.annotate(day=TruncDate("created_at"))
+        .values("day")
+        .annotate(n=Count("pk"), sales_ready=Count("pk", filter=Q(tier=Lead.Tier.SALES_READY)))
+    }
+    daily = [
+        Day(
+            day=first_day + timedelta(days=offset),
+            submissions=per_day.get(first_day + timedelta(days=offset), {}).get("n", 0),
+            sales_ready=per_day.get(first_day + timedelta(days=offset), {}).get("sales_ready", 0),
+        )
+        for offset in range(days)
+    ]
+
+    per_tier = {
+        row["tier"]: row
+        for row in complete.values("tier").annotate(
+            n=Count("pk"),
+            labelled=Count("pk", filter=is_labelled),
+            converted=Count("pk", filter=is_converted),
+            won=Sum("won_amount", filter=Q(status=Lead.Status.WON)),
+        )
+    }
+    submissions = sum(row["n"] for row in per_tier.values())
+    contact_times: dict[str, list[tuple[datetime, datetime, datetime | None]]] = {}
+    for tier, created, contacted, due in complete.filter(
+        first_contacted_at__isnull=False
+    ).values_list("tier", "created_at", "first_contacted_at", "sla_due_at"):
+        contact_times.setdefault(tier, []).append((created, contacted, due))
+    tiers = []
+    for tier in Lead.Tier:
+        row = per_tier.get(tier.value, {})
+        contacts = contact_times.get(tier.value, [])
+        minutes = [(contacted - created).total_seconds() / 60 for created, contacted, _ in contacts]
+        with_sla = [(contacted, due) for _, contacted, due in contacts if due is not None]
+        tiers.append(
+            TierFigures(
+                tier=tier.value,
+                label=tier.label,
+                submissions=row.get("n", 0),
+                share=_rate(row.get("n", 0), submissions),
+                labelled=row.get("labelled", 0),
+                converted=row.get("converted", 0),
+                conversion_rate=_rate(row.get("converted", 0), row.get("labelled", 0)),
+                won_amount=row.get("won") or Decimal(0),
+                median_minutes_to_contact=median(minutes) if minutes else None,
+                contacted_within_sla=_rate(
+                    sum(contacted <= due for contacted, due in with_sla), len(with_sla)
+                ),
+            )
+        )
+
+    bands: dict[int, list[int]] = {low: [0, 0] for low in range(0, 100, 10)}
+    for score, status in complete.filter(is_labelled, score__isnull=False).values_list(
+        "score", "status"
+    ):
+        band = bands[min(score // 10 * 10, 90)]
+        band[0] += 1
+        band[1] += status in converted_statuses
+
+    per_source = list(
+        complete.annotate(utm_source=KT("capture__utm_source"))
+        .values("utm_source")
+        .annotate(
+            n=Count("pk"),
+            sales_ready=Count("pk", filter=Q(tier=Lead.Tier.SALES_READY)),
+            labelled=Count("pk", filter=is_labelled),
+            converted=Count("pk", filter=is_converted),
+        )
+        .order_by("-n", "utm_source")
+    )
+    sources = [
+        SourceFigures(
+            source=row["utm_source"] or NO_SOURCE,
+            submissions=row["n"],
+            sales_ready=row["sales_ready"],
+            converted=row["converted"],
+            labelled=row["labelled"],
+        )
+        for row in per_source[:SOURCES_SHOWN]
+    ]
+
+    reasons = dict(SpamRefusal.Reason.choices)
+    spam = [
+        (reasons.get(row["reason"], row["reason"]), row["total"])
+        for row in SpamRefusal.objects.filter(form=form, day__gte=first_day)
+        .values("reason")
+        .annotate(total=Sum("count"))
+        .order_by("-total", "reason")
+    ]
+
+    return FormAnalytics(
+        days=days,
+        start=start,
+        submissions=submissions,
+        partial=in_period.filter(is_partial=True).count(),
+        labelled=sum(t.labelled for t in tiers),
+        converted=sum(t.converted for t in tiers),
+        won_amount=sum((t.won_amount for t in tiers), Decimal(0)),
+        daily=daily,
+        tiers=tiers,
+        score_bands=[ScoreBand(low, n, converted) for low, (n, converted) in bands.items()],
+        sources=sources,
+        steps=list(FormStepStat.objects.filter(form=form).order_by("step")),
+        spam=spam,
+    )
