@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
+from django.utils.cache import patch_vary_headers
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -77,7 +78,7 @@ class PublicFormView(APIView):
             response["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
             response["Access-Control-Allow-Headers"] = "Content-Type"
             response["Access-Control-Max-Age"] = "600"
-        response["Vary"] = "Origin"
+        patch_vary_headers(response, ["Origin"])
         response["Cache-Control"] = "no-store"  # every description carries its own token
         return response
 

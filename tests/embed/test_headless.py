@@ -46,6 +46,7 @@ def test_the_description_says_what_to_render_and_carries_a_fresh_token(site_form
     response = visitor.get("/api/v1/public/forms/demo")
     assert response["Access-Control-Allow-Origin"] == SITE
     assert response["Cache-Control"] == "no-store"
+    assert {"Accept", "Origin"} <= {v.strip() for v in response["Vary"].split(",")}
 
 
 def test_only_the_forms_allowed_sites_get_cors_headers(site_form):
