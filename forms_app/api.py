@@ -249,7 +249,10 @@ class FormLeads(APIView):
             leads = leads.filter(**{field: value})
         since = request.query_params.get("since")
         if since is not None:
-            when = serializers.DateTimeField().to_internal_value(since)
+            try:
+                when = serializers.DateTimeField().to_internal_value(since)
+            except ValidationError as error:
+                raise ValidationError({"since": error.detail}) from None
             leads = leads.filter(created_at__gte=when)
         pages = LeadPages()
         page = pages.paginate_queryset(leads, request, view=self)

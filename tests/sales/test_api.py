@@ -202,7 +202,8 @@ def test_leads_are_listed_newest_first_with_filters_and_pages(scored_demo_form, 
         assert len(results) == Lead.objects.filter(tier=tier).count()
     bad = api.get("/api/v1/forms/demo/leads?tier=hot")
     assert bad.status_code == 400 and "sales_ready" in bad.json()["tier"][0]
-    assert api.get("/api/v1/forms/demo/leads?since=yesterday").status_code == 400
+    bad_since = api.get("/api/v1/forms/demo/leads?since=yesterday")
+    assert bad_since.status_code == 400 and "wrong format" in bad_since.json()["since"][0]
 
 
 def test_reps_read_and_close_their_own_leads_and_outcomes_feed_the_timeline(
