@@ -19,6 +19,8 @@ The recipe, in order:
 5. The same recipe is refit on all labelled leads, exported to ONNX and checked for parity on the
    holdout rows plus a stressed copy of them (unseen categories, missing answers). A calibrated
    model that fails parity falls back to the uncalibrated one; if that fails too, training raises.
+6. What drives the score: the permutation importance of each input on the holdout, kept with the
+   metrics (``metrics["drivers"]``) for the models page and the ``train`` command.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.impute import SimpleImputer
+from sklearn.inspection import permutation_importance
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
@@ -47,6 +50,7 @@ from scoring.features import (
     DEFAULT_MIN_CATEGORY_COUNT,
     MISSING,
     OTHER,
+    T_OPTION,
     FeatureSpec,
     QuestionInput,
     feature_matrix,
@@ -72,6 +76,8 @@ MIN_LEADS = 40
 MIN_POSITIVES = 10
 # Small enough to load in a web process in tens of milliseconds (a forest's file grows with it).
 RF_TREES = 100
+DRIVER_REPEATS = 3  # shuffles per input when measuring what drives the score
+DRIVERS_KEPT = 10
 
 
 class TrainingError(Exception):
@@ -213,6 +219,28 @@ def baseline_values(spec: FeatureSpec, feed: dict[str, np.ndarray]) -> dict:
             values = values[~np.isnan(values)]
             baseline[feature.name] = float(np.float32(np.median(values))) if values.size else None
     return baseline
+
+
+def score_drivers(model, spec: FeatureSpec, frame, y: np.ndarray, seed: int) -> list[dict]:
+    """What the model relies on: each input's permutation importance on the holdout.
+
+    Importance is the drop in holdout ROC AUC when the input's values are shuffled among the
+    holdout leads (mean of a few shuffles); inputs that do not lower it are left out. Measured on
+    the model that was evaluated, so it describes the same leads as the metrics.
+    """
+    with threadpool_limits(limits=1):
+        result = permutation_importance(
+            model, frame, y, scoring="roc_auc", n_repeats=DRIVER_REPEATS, random_state=seed
+        )
+    drivers = []
+    for feature, importance in zip(spec.features, result.importances_mean, strict=True):
+        if importance > 0.0005:
+            label = feature.value_label(1.0) if feature.transform == T_OPTION else feature.label
+            drivers.append(
+                {"feature": feature.name, "label": label, "importance": round(float(importance), 4)}
+            )
+    drivers.sort(key=lambda d: -d["importance"])
+    return drivers[:DRIVERS_KEPT]
 
 
 def reference_compress(probabilities, size: int = REFERENCE_SIZE) -> list[float]:
@@ -444,9 +472,8 @@ def _train(
         )
 
     report(f"evaluating calibrated {algorithm}", 0.55)
-    result_metrics = evaluate(
-        calibrated_build(algorithm, spec, seed, folds).fit(frame_train, y_train)
-    )
+    evaluated = calibrated_build(algorithm, spec, seed, folds).fit(frame_train, y_train)
+    result_metrics = evaluate(evaluated)
 
     report(f"refitting {algorithm} on all leads", 0.7)
     all_folds = int(min(CALIBRATION_FOLDS, y.sum(), n - y.sum()))
@@ -460,7 +487,8 @@ def _train(
         parity = check_parity(onnx_bytes, final, parity_feed, parity_tolerance)
     except ParityError:
         calibrated = False
-        result_metrics = evaluate(fitted[algorithm])
+        evaluated = fitted[algorithm]
+        result_metrics = evaluate(evaluated)
         final = candidate_build(algorithm, spec, seed).fit(frame, y)
         onnx_bytes = export(final, spec, sample_feed)
         try:
@@ -473,6 +501,8 @@ def _train(
     result_metrics["algorithm"] = algorithm
     result_metrics["calibrated"] = calibrated
     result_metrics["parity"] = parity
+    report("measuring what drives the score", 0.97)
+    result_metrics["drivers"] = score_drivers(evaluated, spec, frame_holdout, y_holdout, seed)
     result = TrainingResult(
         spec=spec,
         algorithm=algorithm,

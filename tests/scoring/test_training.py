@@ -104,6 +104,22 @@ def test_training_picks_the_best_holdout_auc_and_reports_everything(demo, demo_r
     assert json.loads(json.dumps(result.baseline)) == result.baseline
 
 
+def test_what_drives_the_score_finds_the_planted_effects(demo_result):
+    drivers = demo_result.metrics["drivers"]
+
+    assert drivers[0] == {
+        "feature": "q_timeline",
+        "label": "Timeline",
+        "importance": drivers[0]["importance"],
+    }
+    assert drivers[0]["importance"] > 0.1  # shuffling the timeline costs a lot of AUC
+    importances = [d["importance"] for d in drivers]
+    assert importances == sorted(importances, reverse=True) and min(importances) > 0
+    top = {d["feature"] for d in drivers[:5]}
+    assert {"q_role", "page_pricing"} & top  # other planted effects rank high
+    assert json.loads(json.dumps(drivers)) == drivers
+
+
 def test_training_is_deterministic_for_a_seed():
     data = demo_dataset(n=150, seed=4)
     kwargs = {

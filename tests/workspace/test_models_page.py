@@ -58,6 +58,23 @@ def test_versions_are_compared_side_by_side_with_the_points_system(marketer_clie
     assert "Activated" in page and "First model." in page and "Morgan Lee" in page
 
 
+def test_the_active_version_shows_what_drives_the_score(marketer_client, versions):
+    first, _ = versions
+    first.metrics |= {
+        "drivers": [
+            {"feature": "q_timeline", "label": "Timeline", "importance": 0.2},
+            {"feature": "q_role", "label": "Your role", "importance": 0.05},
+        ]
+    }
+    first.save(update_fields=["metrics"])
+
+    page = marketer_client.get("/app/forms/pricing/models/").content.decode()
+
+    assert "What drives the score" in page
+    assert page.index("Timeline") < page.index("Your role")
+    assert 'style="width: 25%"' in page  # bars relative to the strongest driver
+
+
 def test_an_active_version_this_formscore_cannot_serve_is_flagged(
     marketer_client, versions, draft_form, marketer
 ):

@@ -60,6 +60,11 @@ class Command(BaseCommand):
             (f"recall at {form.sales_ready_threshold}", f"recall_at_{form.sales_ready_threshold}"),
         ):
             self.stdout.write(f"  {label:<26}{_f(m.get(key)):>8}")
+        drivers = m.get("drivers") or []
+        if drivers:
+            self.stdout.write("what drives the score (holdout ROC AUC lost without it):")
+            for driver in drivers[:5]:
+                self.stdout.write(f"  {driver['label'][:40]:<40}{driver['importance']:>8.3f}")
         style = self.style.SUCCESS if outcome.activated else self.style.WARNING
         self.stdout.write(style(outcome.reason))
 
