@@ -115,6 +115,12 @@ def period_days(raw: str | None) -> int:
     return int(raw) if raw in {str(days) for days in PERIODS} else DEFAULT_PERIOD
 
 
+def period_start(days: int, now: datetime | None = None) -> datetime:
+    """Midnight (local time) at the start of the last ``days`` days, today included."""
+    first_day = timezone.localdate(now or timezone.now()) - timedelta(days=days - 1)
+    return timezone.make_aware(datetime.combine(first_day, datetime.min.time()))
+
+
 def _rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
@@ -124,9 +130,8 @@ def form_analytics(
 ) -> FormAnalytics:
     """The form's figures for the last ``days`` days (up to ``now``)."""
     now = now or timezone.now()
-    today = timezone.localdate(now)
-    first_day = today - timedelta(days=days - 1)
-    start = timezone.make_aware(datetime.combine(first_day, datetime.min.time()))
+    start = period_start(days, now)
+    first_day = timezone.localdate(start)
     converted_statuses = form.converted_statuses()
     labelled_statuses = form.labelled_statuses()
     in_period = (

@@ -59,6 +59,7 @@ urlpatterns: list = [
     ),
     path("forms/<slug:slug>/preview/", preview.preview, name="preview"),
     path("forms/<slug:slug>/analytics/", analytics_page.analytics_page, name="analytics"),
+    path("forms/<slug:slug>/leads.csv", analytics_page.leads_export, name="leads_export"),
     path("forms/<slug:slug>/preview/score/", preview.preview_score, name="preview_score"),
     path("forms/<slug:slug>/embed/", embed_page.embed_page, name="embed"),
     path("forms/<slug:slug>/embed/test/", embed_page.embed_test_page, name="embed_test"),

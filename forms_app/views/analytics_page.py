@@ -1,10 +1,15 @@
-"""A form's analytics tab: the figures of forms_app/analytics.py over a chosen period."""
+"""A form's analytics tab: the figures of forms_app/analytics.py over a chosen period, and the
+period's leads as a CSV download."""
 
-from django.http import HttpRequest, HttpResponse
+import csv
+
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from forms_app.analytics import PERIODS, form_analytics, period_days
+from forms_app.analytics import PERIODS, form_analytics, period_days, period_start
+from forms_app.exporting import leads_csv_rows
 from forms_app.models import Form
 from forms_app.permissions import workspace_required
 
@@ -25,3 +30,25 @@ def analytics_page(request: HttpRequest, slug: str) -> HttpResponse:
             "figures": form_analytics(form=form, days=days),
         },
     )
+
+
+class _Echo:
+    """A file-like object whose write returns the line, so csv.writer can feed a stream."""
+
+    def write(self, line: str) -> str:
+        return line
+
+
+@require_GET
+@workspace_required
+def leads_export(request: HttpRequest, slug: str) -> StreamingHttpResponse:
+    form = get_object_or_404(Form, slug=slug)
+    days = period_days(request.GET.get("days"))
+    writer = csv.writer(_Echo())
+    rows = leads_csv_rows(form=form, since=period_start(days))
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
+    )
+    filename = f"formscore-{form.slug}-leads-{days}d-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -1,5 +1,7 @@
 """A form's analytics: figures computed from known leads, and the page that shows them."""
 
+import csv
+import io
 from datetime import timedelta
 from decimal import Decimal
 
@@ -150,3 +152,49 @@ def test_the_page_costs_the_same_queries_for_thousands_of_leads(
         response = marketer_client.get("/app/forms/demo/analytics/?days=365")
     assert response.status_code == 200
     assert "Submissions per day" in response.content.decode()
+
+
+def download(client, url: str) -> list[list[str]]:
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert "attachment;" in response["Content-Disposition"]
+    text = b"".join(response.streaming_content).decode()
+    return list(csv.reader(io.StringIO(text)))
+
+
+def test_the_periods_leads_download_as_csv_with_answers_by_label(
+    draft_form, marketer_client, client, rep
+):
+    timeline = draft_form.questions.get(label="Timeline")
+    email = draft_form.questions.get(label="Work e-mail")
+    choice = timeline.choices[0]
+    lead(
+        draft_form,
+        tier="sales_ready",
+        score=91,
+        probability=0.73219,
+        status="won",
+        won_amount=Decimal("1200.00"),
+        answers={email.key: '=HYPERLINK("http://evil")', timeline.key: choice["value"]},
+        capture={"utm_source": "newsletter", "device": "mobile"},
+        factors=[{"label": "Timeline: soon", "impact": 18.2}],
+    )
+    lead(draft_form, days_ago=40, score=10)  # outside a 30-day period
+    lead(draft_form, is_partial=True)  # never exported: not a complete lead
+
+    rows = download(marketer_client, "/app/forms/pricing/leads.csv?days=30")
+
+    header, *body = rows
+    assert header[:3] == ["submitted_at", "lead_id", "source"]
+    assert "Work e-mail" in header and "Timeline" in header and header[-1] == "top_factors"
+    assert len(body) == 1
+    row = dict(zip(header, body[0], strict=True))
+    assert row["tier"] == "sales_ready" and row["score"] == "91" and row["probability"] == "0.7322"
+    assert row["won_amount"] == "1200.00" and row["utm_source"] == "newsletter"
+    assert row["Timeline"] == choice["label"]  # choices by their labels
+    assert row["Work e-mail"].startswith("'=")  # a formula is defused for spreadsheets
+    assert row["top_factors"] == "Timeline: soon +18.2"
+    assert len(download(marketer_client, "/app/forms/pricing/leads.csv?days=365")) == 3
+
+    client.force_login(rep)
+    assert client.get("/app/forms/pricing/leads.csv").status_code == 403
