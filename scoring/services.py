@@ -51,6 +51,22 @@ class ActivationError(Exception):
     """An activation or rollback that cannot be done; the message says why."""
 
 
+LIVE_MIN_OUTCOMES = 20
+
+
+@dataclass(frozen=True)
+class LiveQuality:
+    """How a version ranks the leads it scored in production, once their outcomes are known."""
+
+    outcomes: int  # leads it scored after its training window that now have an outcome
+    converted: int
+    roc_auc: float | None  # None until LIVE_MIN_OUTCOMES outcomes of both kinds are in
+
+    @property
+    def missing(self) -> int:
+        return max(LIVE_MIN_OUTCOMES - self.outcomes, 0)
+
+
 def lead_as_row(lead: Lead) -> dict[str, Any]:
     return {"answers": lead.answers, "capture": lead.capture}
 
@@ -207,6 +223,32 @@ def leads_rescore(*, form: Form | None = None, scope: str = "flagged") -> int:
 
 
 # --- training and the registry ------------------------------------------------------------
+
+
+def model_version_live_quality(version: ModelVersion) -> LiveQuality:
+    """The version's ROC AUC on the leads it scored live: the honest sequel to its holdout AUC.
+
+    Only leads that arrived through the form or the API after its training window count, with
+    the probability stored when they were scored; numpy only, so the web process can call it.
+    """
+    form = version.form
+    leads = Lead.objects.filter(
+        model_version=version,
+        status__in=form.labelled_statuses(),
+        is_partial=False,
+        probability__isnull=False,
+        source__in=[Lead.Source.FORM, Lead.Source.API],
+    )
+    if version.window_end is not None:
+        leads = leads.filter(created_at__gt=version.window_end)
+    rows = list(leads.values_list("probability", "status"))
+    converted_statuses = form.converted_statuses()
+    y = [status in converted_statuses for _, status in rows]
+    converted = sum(y)
+    auc = None
+    if len(rows) >= LIVE_MIN_OUTCOMES and 0 < converted < len(rows):
+        auc = round(metrics.roc_auc(y, [p for p, _ in rows]), 3)
+    return LiveQuality(outcomes=len(rows), converted=converted, roc_auc=auc)
 
 
 def labelled_leads(form: Form) -> list[Lead]:

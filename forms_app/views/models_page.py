@@ -18,7 +18,12 @@ from forms_app.models import Form, Lead
 from forms_app.permissions import workspace_required
 from scoring.features import SPEC_FORMAT
 from scoring.models import ModelVersion, ModelVersionEvent, TrainingRun
-from scoring.services import ActivationError, model_version_activate, model_version_rollback
+from scoring.services import (
+    ActivationError,
+    model_version_activate,
+    model_version_live_quality,
+    model_version_rollback,
+)
 from scoring.tasks import training_enqueue
 
 COMPARE_MAX = 4
@@ -114,6 +119,7 @@ def _models_context(request: HttpRequest, form: Form) -> dict:
         "compared": compared,
         "metric_rows": _metric_rows(compared, form),
         "active": active,
+        "live": model_version_live_quality(active) if active is not None else None,
         # A version from an older feature spec format cannot be served (see scoring.features);
         # the format comes back as text or a number depending on the database.
         "active_outdated": active is not None and str(active.spec_format) != str(SPEC_FORMAT),

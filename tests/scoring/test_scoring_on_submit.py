@@ -1,14 +1,24 @@
 """Every submission is scored inside the request by the form's active ONNX model."""
 
+import random
 import re
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
+from forms_app.demo import demo_lead
 from forms_app.models import Lead
 from forms_app.services import lead_capture
 from scoring.models import ModelVersion, ModelVersionEvent
-from scoring.services import model_version_activate, model_version_register, score_answers
+from scoring.services import (
+    LIVE_MIN_OUTCOMES,
+    LiveQuality,
+    model_version_activate,
+    model_version_live_quality,
+    model_version_register,
+    score_answers,
+)
 
 KEEN = {
     "work_email": "grace@navy.example",
@@ -158,3 +168,39 @@ def test_the_database_refuses_two_active_versions_for_one_form(demo_form, demo_t
     ModelVersion.objects.filter(pk=v1.pk).update(status="active")
     with pytest.raises(IntegrityError):
         ModelVersion.objects.filter(pk=v2.pk).update(status="active")
+
+
+def test_the_live_roc_auc_counts_only_leads_the_version_scored_after_training(scored_demo_form):
+    version = scored_demo_form.model_versions.get(status="active")
+    assert model_version_live_quality(version) == LiveQuality(0, 0, None)
+    rng = random.Random(5)
+    created = []
+    for _number in range(60):
+        answers, capture, _ = demo_lead(rng, timezone.now())
+        created.append(lead_capture(form=scored_demo_form, answers=answers, capture=capture).lead)
+    # Sales reports outcomes: the higher the stored probability, the likelier a conversion.
+    for lead in created:
+        status = "won" if lead.probability > 0.3 else "lost"
+        Lead.objects.filter(pk=lead.pk).update(status=status, won_amount=100)
+    Lead.objects.filter(pk=created[0].pk).update(status="new")  # no outcome: not counted
+    Lead.objects.filter(pk=created[1].pk).update(source=Lead.Source.IMPORT)  # not scored live
+
+    live = model_version_live_quality(version)
+
+    assert live.outcomes == 58 and live.missing == 0
+    assert live.converted == sum(1 for lead in created[2:] if lead.probability > 0.3)
+    assert live.roc_auc == 1.0  # outcomes follow the stored probability exactly
+
+
+def test_live_quality_waits_for_enough_outcomes_of_both_kinds(scored_demo_form):
+    version = scored_demo_form.model_versions.get(status="active")
+    rng = random.Random(6)
+    for _ in range(LIVE_MIN_OUTCOMES + 5):
+        answers, capture, _ = demo_lead(rng, timezone.now())
+        lead = lead_capture(form=scored_demo_form, answers=answers, capture=capture).lead
+        Lead.objects.filter(pk=lead.pk).update(status="lost")
+
+    live = model_version_live_quality(version)
+
+    assert live.outcomes == LIVE_MIN_OUTCOMES + 5 and live.converted == 0
+    assert live.roc_auc is None  # one class only: nothing to rank yet

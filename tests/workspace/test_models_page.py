@@ -75,6 +75,23 @@ def test_the_active_version_shows_what_drives_the_score(marketer_client, version
     assert 'style="width: 25%"' in page  # bars relative to the strongest driver
 
 
+def test_the_live_roc_auc_waits_for_outcomes_then_shows(marketer_client, versions, draft_form):
+    first, _ = versions
+    page = marketer_client.get("/app/forms/pricing/models/").content.decode()
+    assert "Live ROC AUC" in page and "once 20 more of the leads it scored" in page
+
+    for i in range(24):
+        Lead.objects.create(
+            form=draft_form,
+            created_at=timezone.now(),
+            model_version=first,
+            probability=i / 24,
+            status="won" if i >= 12 else "lost",
+        )
+    page = marketer_client.get("/app/forms/pricing/models/").content.decode()
+    assert "1.000" in page and "once 20 more" not in page
+
+
 def test_an_active_version_this_formscore_cannot_serve_is_flagged(
     marketer_client, versions, draft_form, marketer
 ):
@@ -96,7 +113,7 @@ def test_the_models_page_costs_the_same_queries_for_many_versions(
     for number in range(1, 9):
         version = _version(draft_form, number, auc=0.7 + number / 100)
         model_version_activate(version=version, actor=marketer)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):  # 10, plus one for the live ROC AUC
         response = marketer_client.get("/app/forms/pricing/models/")
     assert response.status_code == 200
 
