@@ -158,6 +158,7 @@ def test_the_demo_command_can_run_twice_without_duplicating(db, capsys):
     output = capsys.readouterr().out
     assert "already has its demo history" in output
     assert "marketer  / demo-pass-123" in output
+    assert "/app/" in output and "/api/v1/public/forms/demo" in output
     assert Form.objects.filter(slug="demo").count() == 1
     assert Lead.objects.filter(source=Lead.Source.DEMO).count() == 200
 

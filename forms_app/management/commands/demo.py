@@ -83,6 +83,8 @@ class Command(BaseCommand):
         site = settings.SITE_URL
         self.stdout.write(self.style.SUCCESS("\nformscore demo is ready"))
         self.stdout.write(f"  Demo form (prospect view): {site}/f/{form.slug}/")
+        self.stdout.write(f"  Workspace:                 {site}/app/")
+        self.stdout.write(f"  Headless form (JSON):      {site}/api/v1/public/forms/{form.slug}")
         self.stdout.write(f"  Admin:                     {site}/admin/")
         self.stdout.write("  Logins (username / password):")
         for username, _, _, group in DEMO_USERS:
