@@ -149,14 +149,13 @@ def form_analytics(
         .values("day")
         .annotate(n=Count("pk"), sales_ready=Count("pk", filter=Q(tier=Lead.Tier.SALES_READY)))
     }
-    daily = [
-        Day(
-            day=first_day + timedelta(days=offset),
-            submissions=per_day.get(first_day + timedelta(days=offset), {}).get("n", 0),
-            sales_ready=per_day.get(first_day + timedelta(days=offset), {}).get("sales_ready", 0),
+    daily = []
+    for offset in range(days):
+        day = first_day + timedelta(days=offset)
+        row = per_day.get(day, {})
+        daily.append(
+            Day(day=day, submissions=row.get("n", 0), sales_ready=row.get("sales_ready", 0))
         )
-        for offset in range(days)
-    ]
 
     per_tier = {
         row["tier"]: row
@@ -240,9 +239,9 @@ def form_analytics(
         start=start,
         submissions=submissions,
         partial=in_period.filter(is_partial=True).count(),
-        labelled=sum(t.labelled for t in tiers),
-        converted=sum(t.converted for t in tiers),
-        won_amount=sum((t.won_amount for t in tiers), Decimal(0)),
+        labelled=sum(row["labelled"] for row in per_tier.values()),
+        converted=sum(row["converted"] for row in per_tier.values()),
+        won_amount=sum((row["won"] or Decimal(0) for row in per_tier.values()), Decimal(0)),
         daily=daily,
         tiers=tiers,
         score_bands=[ScoreBand(low, n, converted) for low, (n, converted) in bands.items()],
