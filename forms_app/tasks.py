@@ -1,4 +1,7 @@
-"""Background work on Django's tasks framework (durable with django-tasks-db: `db_worker`).
+"""Periodic background work on Django's tasks framework (durable with django-tasks-db: `db_worker`).
+
+Each task lives beside the work it does (delivery in forms_app/sales/outbox.py, training in
+forms_app/scoring_adapter.py); this module holds the ones that run on a schedule.
 
 The periodic tasks (outbox sweep, retrain check) schedule their own next run when they finish;
 `periodic_tasks_ensure` starts the chain once (`manage.py demo` and `manage.py schedule_periodic`
@@ -12,6 +15,9 @@ from django.conf import settings
 from django.tasks import task
 from django.utils import timezone
 
+from forms_app.sales.learning import forms_retrain_due
+from forms_app.sales.outbox import outbox_sweep
+
 logger = logging.getLogger(__name__)
 
 SWEEP_EVERY = timedelta(seconds=60)
@@ -19,16 +25,7 @@ RETRAIN_CHECK_EVERY = timedelta(hours=1)
 
 
 @task
-def deliver_notification(notification_id: int) -> str:
-    from forms_app.notifications import notification_deliver
-
-    return notification_deliver(notification_id=notification_id)
-
-
-@task
 def sweep_outbox() -> int:
-    from forms_app.notifications import outbox_sweep
-
     try:
         return outbox_sweep()
     finally:
@@ -37,8 +34,6 @@ def sweep_outbox() -> int:
 
 @task
 def check_retrain_due() -> list[str]:
-    from forms_app.learning import forms_retrain_due
-
     try:
         return [outcome.form_slug for outcome in forms_retrain_due() if outcome.trained]
     finally:

@@ -184,7 +184,7 @@ CACHES = {
     }
 }
 
-# The headless API (forms_app/api.py): token first, so a call without credentials gets a 401
+# The token API (forms_app/api/token_api.py): token first, so a call without credentials gets a 401
 # that names the scheme; a logged-in browser can explore it through its session.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -199,7 +199,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
 # No page may be framed, except the public form pages: they send frame-ancestors with the form's
-# allowed sites instead (forms_app/embedding.py).
+# allowed sites instead (forms_app/capture/origins.py).
 SECURE_CSP = {"frame-ancestors": ["'none'"]}
 SESSION_COOKIE_SECURE = env_bool(
     "SESSION_COOKIE_SECURE", not DEBUG and SITE_URL.startswith("https")

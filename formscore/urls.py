@@ -12,6 +12,6 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("api/v1/", include("forms_app.urls_api")),
+    path("api/v1/", include("forms_app.urls.api")),
     path("admin/", admin.site.urls),
 ]

@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from forms_app.demo import DEMO_QUESTIONS, demo_form_create, demo_lead
+from forms_app.demo.history import DEMO_QUESTIONS, demo_form_create, demo_lead
 from forms_app.models import Form, Question
 from scoring.features import QuestionInput
 from scoring.services import model_version_activate, model_version_register

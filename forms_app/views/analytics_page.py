@@ -1,5 +1,5 @@
-"""A form's analytics tab: the figures of forms_app/analytics.py over a chosen period, and the
-period's leads as a CSV download."""
+"""A form's analytics tab: the figures of forms_app/workspace/analytics.py over a chosen period,
+and the period's leads as a CSV download."""
 
 import csv
 
@@ -8,10 +8,10 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from forms_app.analytics import PERIODS, form_analytics, period_days, period_start
-from forms_app.exporting import leads_csv_rows
 from forms_app.models import Form
 from forms_app.permissions import workspace_required
+from forms_app.workspace.analytics import PERIODS, form_analytics, period_days, period_start
+from forms_app.workspace.exporting import leads_csv_rows
 
 
 @require_GET

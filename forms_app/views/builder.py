@@ -8,10 +8,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from forms_app import authoring
 from forms_app.models import Form, Question
 from forms_app.permissions import workspace_required
-from forms_app.workspace_forms import (
+from forms_app.workspace import authoring
+from forms_app.workspace.inputs import (
     FormSettingsForm,
     QuestionAddForm,
     QuestionForm,

@@ -7,11 +7,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from forms_app import authoring
-from forms_app.form_stats import WINDOW_DAYS, forms_with_stats, stats_of
 from forms_app.models import Form
 from forms_app.permissions import workspace_required
-from forms_app.workspace_forms import FormCreateForm, add_service_errors
+from forms_app.workspace import authoring
+from forms_app.workspace.form_stats import WINDOW_DAYS, forms_with_stats, stats_of
+from forms_app.workspace.inputs import FormCreateForm, add_service_errors
 
 
 @require_GET

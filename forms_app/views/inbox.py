@@ -10,7 +10,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from forms_app.leads import (
+from forms_app.models import Lead, Notification
+from forms_app.permissions import inbox_required, is_sales_manager
+from forms_app.sales.leads import (
     InboxFilters,
     Outcome,
     OutcomeError,
@@ -21,10 +23,9 @@ from forms_app.leads import (
     lead_reassign,
     lead_score_feedback,
 )
-from forms_app.models import Lead, Notification
-from forms_app.notifications import lead_contact, notification_resend
-from forms_app.permissions import inbox_required, is_sales_manager
-from forms_app.routing import reps_for_assignment
+from forms_app.sales.notifications import lead_contact
+from forms_app.sales.outbox import notification_resend
+from forms_app.sales.reps import reps_for_assignment
 
 PAGE_SIZE = 50
 

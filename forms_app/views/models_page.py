@@ -12,10 +12,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from forms_app.form_stats import forms_with_stats, stats_of
-from forms_app.importing import LeadImportError, columns_match, csv_read, leads_import
 from forms_app.models import Form, Lead
 from forms_app.permissions import workspace_required
+from forms_app.workspace.form_stats import forms_with_stats, stats_of
+from forms_app.workspace.importing import LeadImportError, columns_match, csv_read, leads_import
 from scoring.features import SPEC_FORMAT
 from scoring.models import ModelVersion, ModelVersionEvent, TrainingRun
 from scoring.services import (

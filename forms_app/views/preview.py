@@ -8,10 +8,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_POST
 
-from forms_app.builder import form_class_for
+from forms_app.capture.answer_form import form_class_for
 from forms_app.models import Form, Lead
 from forms_app.permissions import workspace_required
-from forms_app.workspace_forms import points_rule_describe
+from forms_app.workspace.inputs import points_rule_describe
 from scoring.points import points_breakdown
 from scoring.services import score_answers
 

@@ -17,26 +17,26 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
-from forms_app.builder import AnswerForm, form_class_for
-from forms_app.capture import (
+from forms_app.capture.answer_form import AnswerForm, form_class_for
+from forms_app.capture.metadata import (
     BROWSING_FIELDS,
     FIELD_PREFIX,
     UTM_PARAMETERS,
     capture_from_request,
 )
-from forms_app.embedding import allowed_origins, public_page_policy, submit_origin_allowed
-from forms_app.models import Form, Lead, Question, SpamRefusal
-from forms_app.next_step import next_step_for
-from forms_app.services import lead_capture, lead_partial_resume
-from forms_app.spam import (
+from forms_app.capture.next_step import next_step_for
+from forms_app.capture.origins import allowed_origins, public_page_policy, submit_origin_allowed
+from forms_app.capture.spam import (
     HONEYPOT_FIELD,
     Refusal,
     content_refusal,
     rate_limit_refusal,
     spam_refusal_record,
 )
-from forms_app.steps import form_steps, keys_in_step, keys_up_to_step, step_stat_record
-from forms_app.tokens import FormTokenError, form_token_issue, form_token_read
+from forms_app.capture.steps import form_steps, keys_in_step, keys_up_to_step, step_stat_record
+from forms_app.capture.submit import lead_capture, lead_partial_resume
+from forms_app.capture.tokens import FormTokenError, form_token_issue, form_token_read
+from forms_app.models import Form, Lead, Question, SpamRefusal
 
 _PAGE_CONTEXT = (*UTM_PARAMETERS, "page_url", "referrer")
 

@@ -9,7 +9,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from forms_app.models import Notification, RepProfile, Team
 from forms_app.permissions import workspace_required
-from forms_app.routing import OPEN_STATUSES, rep_profile_save, team_save
+from forms_app.sales.reps import rep_profile_save, team_save
+from forms_app.sales.routing import OPEN_STATUSES
 
 
 def _sales_users():

@@ -8,9 +8,9 @@ from django.views.decorators.http import require_POST
 
 from forms_app.models import Form, Lead, RoutingRule, Team
 from forms_app.permissions import workspace_required
-from forms_app.routing import (
+from forms_app.sales.reps import reps_for_assignment
+from forms_app.sales.routing import (
     condition_text,
-    reps_for_assignment,
     routing_preview,
     routing_rule_delete,
     routing_rule_save,

@@ -6,10 +6,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from forms_app import authoring
 from forms_app.models import Form, Question
 from forms_app.permissions import workspace_required
-from forms_app.workspace_forms import (
+from forms_app.workspace import authoring
+from forms_app.workspace.inputs import (
     PointsRuleForm,
     ThresholdsForm,
     add_service_errors,

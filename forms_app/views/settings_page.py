@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework.authtoken.models import Token
 
-from forms_app.api_tokens import api_token_issue, api_token_revoke
+from forms_app.api.keys import api_token_issue, api_token_revoke
 from forms_app.permissions import Role, inbox_required, user_roles
 
 # The new key is shown once, on the page the issue redirects to; then only its last characters.

@@ -4,8 +4,8 @@ description, builds its fields, and submits JSON; Chromium enforces CORS for rea
 import pytest
 from playwright.sync_api import expect
 
+from forms_app.capture.next_step import next_step_for
 from forms_app.models import Lead
-from forms_app.next_step import next_step_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

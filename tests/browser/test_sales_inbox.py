@@ -9,9 +9,9 @@ from django.contrib.auth.models import Group, User
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from forms_app.demo import demo_lead
-from forms_app.learning import outcomes_since_training
+from forms_app.demo.history import demo_lead
 from forms_app.models import Lead, LeadEvent, Notification, RepProfile
+from forms_app.sales.learning import outcomes_since_training
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -118,7 +118,7 @@ def test_a_rep_opens_the_top_lead_and_marks_it_won(page, live_server, demo_form,
 
 
 def test_a_marketer_tries_the_routing_rules_on_a_lead(page, live_server, demo_form, screenshot):
-    from forms_app.demo_sales import demo_sales_setup
+    from forms_app.demo.sales import demo_sales_setup
 
     rep_with_leads(demo_form)
     User.objects.create_user("riley", first_name="Riley", last_name="Sales").groups.add(

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from forms_app.demo import demo_history_create
+from forms_app.demo.history import demo_history_create
 from scoring.services import leads_rescore
 from tests.browser.workspace_pages import log_in, whole_page
 

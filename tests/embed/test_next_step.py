@@ -2,8 +2,8 @@
 
 import pytest
 
+from forms_app.capture.next_step import next_step_for
 from forms_app.models import Lead
-from forms_app.next_step import next_step_for
 from tests.embed.conftest import send
 from tests.forms_app.test_public_form import GOOD_ANSWERS
 

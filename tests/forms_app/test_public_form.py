@@ -5,8 +5,8 @@ import re
 import pytest
 from django.core.management import call_command
 
+from forms_app.capture.tokens import form_token_issue
 from forms_app.models import Form, Lead
-from forms_app.tokens import form_token_issue
 from scoring.features import SPEC_FORMAT
 from scoring.runtime import served_model_forget
 

@@ -11,8 +11,8 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from forms_app.api import SubmitThrottle
-from forms_app.demo import demo_lead
+from forms_app.api.token_api import SubmitThrottle
+from forms_app.demo.history import demo_lead
 from forms_app.models import Form, Lead, LeadEvent, Notification, RoutingRule
 from tests.demo_answers import KEEN_DEMO_ANSWERS
 from tests.sales.conftest import run_worker

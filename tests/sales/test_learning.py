@@ -8,10 +8,10 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from forms_app.demo import demo_history_create
-from forms_app.leads import Outcome, lead_outcome_record
-from forms_app.learning import outcomes_since_training
+from forms_app.demo.history import demo_history_create
 from forms_app.models import Lead
+from forms_app.sales.leads import Outcome, lead_outcome_record
+from forms_app.sales.learning import outcomes_since_training
 from scoring.models import ModelVersion, TrainingRun
 
 

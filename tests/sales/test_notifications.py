@@ -17,9 +17,9 @@ from django.db import connection
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from forms_app.capture.submit import lead_capture
 from forms_app.models import Lead, LeadEvent, Notification, RoutingRule
-from forms_app.notifications import SIGNATURE_HEADER, outbox_sweep, signature_verify
-from forms_app.services import lead_capture
+from forms_app.sales.outbox import SIGNATURE_HEADER, outbox_sweep, signature_verify
 from tests.forms_app.test_public_form import submit
 from tests.sales.conftest import run_worker
 
@@ -96,7 +96,7 @@ def test_a_submitted_lead_reaches_slack_and_a_signed_webhook(client, contact_for
 
 
 def test_a_signature_older_than_five_minutes_is_refused(contact_form, team):
-    from forms_app.notifications import signature_header
+    from forms_app.sales.outbox import signature_header
 
     body = b'{"event":"lead.created"}'
     old = int(time.time()) - 600
@@ -159,7 +159,7 @@ def test_a_failing_endpoint_is_retried_then_marked_failed_and_the_lead_is_intact
 
 
 def test_backoff_doubles_after_each_failure_up_to_the_limit(settings):
-    from forms_app.notifications import backoff_seconds
+    from forms_app.sales.outbox import backoff_seconds
 
     settings.FORMSCORE_OUTBOX_BACKOFF_SECONDS = 30
     assert [backoff_seconds(n) for n in (1, 2, 3, 4)] == [30, 60, 120, 240]

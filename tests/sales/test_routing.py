@@ -7,9 +7,9 @@ import pytest
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
+from forms_app.capture.submit import lead_capture
 from forms_app.models import Lead, LeadEvent, Notification, RoutingRule
-from forms_app.routing import lead_route, routing_preview
-from forms_app.services import lead_capture
+from forms_app.sales.routing import lead_route, routing_preview
 from tests.sales.conftest import run_worker
 
 ANSWERS = {"full_name": "Grace Hopper", "company": "Navy", "team_size": 40, "timeline": "later"}
@@ -228,7 +228,7 @@ def test_a_broken_rule_never_costs_the_lead(contact_form, sam, receiver):
 def test_the_demo_routes_sales_ready_leads_round_robin_and_only_posts_locally(demo_form):
     from django.contrib.auth.models import User
 
-    from forms_app.demo_sales import demo_sales_setup
+    from forms_app.demo.sales import demo_sales_setup
 
     for username in ("sales1", "sales2"):
         User.objects.create_user(username)

@@ -7,9 +7,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from forms_app.demo import demo_lead
+from forms_app.capture.submit import lead_capture
+from forms_app.demo.history import demo_lead
 from forms_app.models import Lead
-from forms_app.services import lead_capture
 from scoring.models import ModelVersion, ModelVersionEvent
 from scoring.services import (
     LIVE_MIN_OUTCOMES,

@@ -5,7 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from forms_app.demo import demo_history_create
+from forms_app.demo.history import demo_history_create
 from scoring.models import TrainingRun
 from scoring.tasks import training_enqueue
 

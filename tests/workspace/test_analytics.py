@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from forms_app.analytics import NO_SOURCE, form_analytics, period_days
-from forms_app.demo import demo_history_create
+from forms_app.demo.history import demo_history_create
 from forms_app.models import FormStepStat, Lead, SpamRefusal
+from forms_app.workspace.analytics import NO_SOURCE, form_analytics, period_days
 
 NOW = timezone.now().replace(hour=12, minute=0, second=0, microsecond=0)
 

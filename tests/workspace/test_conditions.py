@@ -2,7 +2,7 @@
 
 import pytest
 
-from forms_app.builder import form_class_for
+from forms_app.capture.answer_form import form_class_for
 from forms_app.models import Form, Lead, Question
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from forms_app.demo import demo_history_create
+from forms_app.demo.history import demo_history_create
 from forms_app.models import Lead
 from scoring.features import SPEC_FORMAT
 from scoring.models import ModelVersion, ModelVersionEvent, TrainingRun

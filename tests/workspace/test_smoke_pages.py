@@ -2,7 +2,7 @@
 
 import pytest
 
-from forms_app.demo import demo_form_create
+from forms_app.demo.history import demo_form_create
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandParser
 
-from forms_app.demo import demo_form_create, demo_history_create
-from forms_app.demo_sales import demo_sales_setup
+from forms_app.demo.history import demo_form_create, demo_history_create
+from forms_app.demo.sales import demo_sales_setup
 from forms_app.tasks import periodic_tasks_ensure
 from scoring.features import SPEC_FORMAT
 from scoring.services import leads_rescore, model_version_train

@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from forms_app.importing import LeadImportError, leads_import
 from forms_app.models import Form
+from forms_app.workspace.importing import LeadImportError, leads_import
 
 
 class Command(BaseCommand):

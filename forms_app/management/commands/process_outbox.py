@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandParser
 
 from forms_app.models import Notification
-from forms_app.notifications import notification_deliver, outbox_sweep
+from forms_app.sales.outbox import notification_deliver, outbox_sweep
 
 
 class Command(BaseCommand):

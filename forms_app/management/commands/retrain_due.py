@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandParser
 
-from forms_app.learning import forms_retrain_due
+from forms_app.sales.learning import forms_retrain_due
 
 
 class Command(BaseCommand):

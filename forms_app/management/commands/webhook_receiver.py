@@ -3,7 +3,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from forms_app.notifications import DELIVERY_HEADER, SIGNATURE_HEADER, signature_verify
+from forms_app.sales.outbox import DELIVERY_HEADER, SIGNATURE_HEADER, signature_verify
 
 
 class Command(BaseCommand):

@@ -3,7 +3,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from forms_app.importing import (
+from forms_app.models import Form
+from forms_app.workspace.importing import (
     ImportReport,
     LeadImportError,
     answer_from_text,
@@ -11,7 +12,6 @@ from forms_app.importing import (
     csv_read,
     is_missing,
 )
-from forms_app.models import Form
 from scoring.features import CAPTURE_CATEGORICAL_SIGNALS, CAPTURE_NUMERIC_SIGNALS
 from scoring.services import points_rules_for, score_answers
 

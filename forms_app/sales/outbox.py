@@ -19,16 +19,16 @@ import logging
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import F
+from django.tasks import task
 from django.utils import timezone
 
-from forms_app.models import Lead, LeadEvent, Notification, RoutingRule
+from forms_app.models import LeadEvent, Notification
 
 logger = logging.getLogger(__name__)
 
@@ -37,201 +37,23 @@ DELIVERY_HEADER = "X-Formscore-Delivery"
 EVENT_HEADER = "X-Formscore-Event"
 
 
-def _setting(name: str, default: float) -> float:
-    return getattr(settings, name, default)
-
-
 def max_attempts() -> int:
-    return int(_setting("FORMSCORE_OUTBOX_MAX_ATTEMPTS", 6))
+    return settings.FORMSCORE_OUTBOX_MAX_ATTEMPTS
 
 
 def backoff_seconds(attempts: int) -> float:
     """Wait after the n-th failed attempt: base · 2^(n−1), capped at an hour."""
-    base = _setting("FORMSCORE_OUTBOX_BACKOFF_SECONDS", 30)
+    base = settings.FORMSCORE_OUTBOX_BACKOFF_SECONDS
     return min(base * 2 ** max(attempts - 1, 0), 3600)
 
 
 def request_timeout() -> float:
-    return _setting("FORMSCORE_OUTBOX_TIMEOUT_SECONDS", 10)
+    return settings.FORMSCORE_OUTBOX_TIMEOUT_SECONDS
 
 
 def lease_seconds() -> float:
     # Longer than any request can take, so a live worker never loses its row to the sweep.
-    return max(_setting("FORMSCORE_OUTBOX_LEASE_SECONDS", 120), 2 * request_timeout() + 10)
-
-
-# ---------------------------------------------------------------------------------------------
-# What a lead looks like in a message
-
-
-@dataclass(frozen=True)
-class LeadContact:
-    name: str
-    company: str
-    email: str
-
-
-def lead_contact(lead: Lead) -> LeadContact:
-    """Name, company and e-mail from the answers, whatever the form calls those questions."""
-    answers = {key: value for key, value in (lead.answers or {}).items() if isinstance(value, str)}
-    name = answers.get("full_name") or answers.get("name") or ""
-    if not name:
-        name = " ".join(answers[k] for k in ("first_name", "last_name") if answers.get(k)).strip()
-    if not name:
-        name = next((v for k, v in answers.items() if k.endswith("name") and v), "")
-    company = next(
-        (
-            answers[k]
-            for k in ("company", "company_name", "organization", "organisation")
-            if k in answers
-        ),
-        "",
-    )
-    email = next((v for k, v in answers.items() if "email" in k and "@" in v), "")
-    return LeadContact(name=name.strip(), company=company.strip(), email=email.strip())
-
-
-def lead_url(lead: Lead) -> str:
-    return f"{settings.SITE_URL}/app/inbox/{lead.pk}/"
-
-
-def _top_factors(lead: Lead, limit: int = 3) -> list[dict]:
-    factors = [f for f in (lead.factors or []) if isinstance(f, dict)]
-    return sorted(factors, key=lambda f: abs(f.get("impact") or 0), reverse=True)[:limit]
-
-
-def slack_escape(text: str) -> str:
-    """Slack's mrkdwn needs only these three escaped; answers are untrusted text."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def slack_message(lead: Lead, assignee_name: str) -> dict:
-    contact = lead_contact(lead)
-    who = slack_escape(contact.name or contact.email or f"Lead {lead.pk}")
-    company = f" at {slack_escape(contact.company)}" if contact.company else ""
-    tier = lead.get_tier_display() or "Not scored"
-    score = f"{lead.score}/100" if lead.score is not None else "no score"
-    factors = "\n".join(
-        f"• {slack_escape(f.get('label', f.get('feature', '')))}  {f.get('impact', 0):+.0f}"
-        for f in _top_factors(lead)
-    )
-    lines = [
-        f"*New lead: {who}{company}*",
-        f"Score *{score}* · {slack_escape(tier)} · form {slack_escape(lead.form.name)}",
-    ]
-    if assignee_name:
-        lines.append(f"Assigned to {slack_escape(assignee_name)}")
-    if factors:
-        lines.append(f"Top factors:\n{factors}")
-    lines.append(f"<{lead_url(lead)}|Open the lead in formscore>")
-    text = "\n".join(lines)
-    return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
-
-
-def webhook_payload(lead: Lead, assignee) -> dict:
-    contact = lead_contact(lead)
-    rep = getattr(assignee, "rep_profile", None) if assignee else None
-    return {
-        "event": "lead.created",
-        "lead": {
-            "id": str(lead.public_id),
-            "url": lead_url(lead),
-            "form": lead.form.slug,
-            "created_at": lead.created_at.isoformat(),
-            "name": contact.name,
-            "company": contact.company,
-            "email": contact.email,
-            "answers": lead.answers,
-            "capture": {k: v for k, v in (lead.capture or {}).items() if k != "ip"},
-            "score": lead.score,
-            "probability": lead.probability,
-            "tier": lead.tier,
-            "points_score": lead.points_score,
-            "factors": _top_factors(lead, limit=5),
-        },
-        "assigned_to": (
-            {
-                "username": assignee.get_username(),
-                "email": assignee.email,
-                "display_name": rep.display_name if rep else assignee.get_full_name(),
-            }
-            if assignee
-            else None
-        ),
-    }
-
-
-def email_message(lead: Lead, assignee_name: str) -> dict:
-    contact = lead_contact(lead)
-    who = contact.name or contact.email or f"Lead {lead.pk}"
-    score = f"{lead.score}/100" if lead.score is not None else "no score"
-    factors = "\n".join(
-        f"  {f.get('label', f.get('feature', ''))}  {f.get('impact', 0):+.0f}"
-        for f in _top_factors(lead)
-    )
-    body = (
-        f"{who}{' at ' + contact.company if contact.company else ''} submitted {lead.form.name}.\n"
-        f"Score {score}, {lead.get_tier_display() or 'not scored'}.\n"
-        + (f"Assigned to {assignee_name}.\n" if assignee_name else "")
-        + (f"\nTop factors:\n{factors}\n" if factors else "")
-        + f"\nOpen the lead: {lead_url(lead)}\n"
-    )
-    # Header injection is impossible (Django refuses newlines), but keep the subject to one line.
-    subject = " ".join(f"New {lead.get_tier_display() or 'lead'}: {who}".split())[:150]
-    return {"subject": subject, "body": body}
-
-
-def notifications_for_rule(*, lead: Lead, rule: RoutingRule, assignee) -> list[Notification]:
-    """Outbox rows for one matched rule; call inside the lead's transaction."""
-    from forms_app.routing import user_display_name
-
-    assignee_name = user_display_name(assignee) if assignee else ""
-    now = timezone.now()
-    rows = []
-    if rule.notify_slack_url:
-        rows.append(
-            Notification(
-                channel=Notification.Channel.SLACK,
-                destination=rule.notify_slack_url,
-                payload=slack_message(lead, assignee_name),
-            )
-        )
-    if rule.notify_webhook_url:
-        rows.append(
-            Notification(
-                channel=Notification.Channel.WEBHOOK,
-                destination=rule.notify_webhook_url,
-                signing_secret=rule.webhook_secret,
-                payload=webhook_payload(lead, assignee),
-            )
-        )
-    recipients = []
-    for item in (rule.notify_emails or "").split(","):
-        item = item.strip()
-        if item == "rep":
-            if assignee is not None and assignee.email:
-                recipients.append(assignee.email)
-        elif "@" in item:
-            recipients.append(item)
-    if recipients:
-        rows.append(
-            Notification(
-                channel=Notification.Channel.EMAIL,
-                destination=",".join(dict.fromkeys(recipients)),
-                payload=email_message(lead, assignee_name),
-            )
-        )
-    for row in rows:
-        row.lead, row.rule, row.next_attempt_at = lead, rule, now
-    created = Notification.objects.bulk_create(rows)
-    if created:
-        ids = [row.pk for row in created]
-        transaction.on_commit(lambda: notifications_enqueue(ids=ids))
-    return created
-
-
-# ---------------------------------------------------------------------------------------------
-# Delivery
+    return max(settings.FORMSCORE_OUTBOX_LEASE_SECONDS, 2 * request_timeout() + 10)
 
 
 def signature_header(*, secret: str, body: bytes, timestamp: int) -> str:
@@ -356,8 +178,6 @@ def _record_failure(row: Notification, error: str) -> str:
 
 def notifications_enqueue(*, ids: list[int], run_after=None) -> None:
     """Hand rows to the task backend. A lost enqueue is harmless: the sweep finds the row."""
-    from forms_app.tasks import deliver_notification
-
     task = deliver_notification.using(run_after=run_after) if run_after else deliver_notification
     for notification_id in ids:
         try:
@@ -409,9 +229,6 @@ def notification_resend(*, notification: Notification, actor) -> Notification:
     return notification
 
 
-def outbox_summary() -> dict[str, int]:
-    """How many rows are in each state, e.g. for a health check."""
-    counts = dict.fromkeys(Notification.Status.values, 0)
-    for row in Notification.objects.values("status").annotate(n=Count("id")):
-        counts[row["status"]] = row["n"]
-    return counts
+@task
+def deliver_notification(notification_id: int) -> str:
+    return notification_deliver(notification_id=notification_id)

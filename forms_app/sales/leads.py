@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from forms_app.models import Form, Lead, LeadEvent
 from forms_app.permissions import is_sales_manager
-from forms_app.routing import OPEN_STATUSES, user_display_name
+from forms_app.sales.reps import user_display_name
+from forms_app.sales.routing import OPEN_STATUSES
 
 
 class OutcomeError(ValueError):

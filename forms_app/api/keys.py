@@ -1,4 +1,4 @@
-"""A user's token for the headless API (forms_app/api.py): issue a new one, or revoke it."""
+"""A user's key for the token API (forms_app/api/token_api.py): issue a new one, or revoke it."""
 
 from django.db import transaction
 from rest_framework.authtoken.models import Token

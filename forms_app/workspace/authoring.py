@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Max
 
-from forms_app.capture import UTM_PARAMETERS
+from forms_app.capture.metadata import UTM_PARAMETERS
 from forms_app.models import Form, Lead, Question
 from forms_app.models.forms import normalized_choices, stable_key
 from scoring.models import PointsRule

@@ -16,7 +16,7 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
-from forms_app.capture import FIELD_PREFIX
+from forms_app.capture.metadata import FIELD_PREFIX
 from forms_app.models import Form, SpamRefusal
 
 HONEYPOT_FIELD = f"{FIELD_PREFIX}website"

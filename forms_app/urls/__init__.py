@@ -9,6 +9,6 @@ urlpatterns = [
     path("f/<slug:slug>/next/<uuid:lead_id>/", public.next_step, name="next_step"),
     path("embed.js", public.embed_script, name="embed_script"),
     path("app/", home.app_home, name="app_home"),
-    path("app/", include("forms_app.urls_workspace")),
-    path("app/", include("forms_app.urls_inbox")),
+    path("app/", include("forms_app.urls.workspace")),
+    path("app/", include("forms_app.urls.sales")),
 ]

@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 from django import forms
 from django.core.exceptions import ValidationError
 
-from forms_app.authoring import QUESTION_FIELDS
 from forms_app.models import Form, Question
+from forms_app.workspace.authoring import QUESTION_FIELDS
 from scoring.features import EMAIL_DOMAIN_KINDS
 from scoring.models import PointsRule
 

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from forms_app.models import Form, Lead
-from forms_app.routing import lead_route
+from forms_app.sales.routing import lead_route
 from scoring.services import score_answers, score_fields
 
 logger = logging.getLogger(__name__)

@@ -23,19 +23,19 @@ from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
-from forms_app.builder import form_class_for
-from forms_app.capture import UTM_PARAMETERS, key_pages_visited
-from forms_app.leads import (
+from forms_app.capture.answer_form import form_class_for
+from forms_app.capture.metadata import UTM_PARAMETERS, key_pages_visited
+from forms_app.capture.next_step import next_step_for
+from forms_app.capture.submit import lead_capture
+from forms_app.models import Form, Lead
+from forms_app.permissions import can_use_inbox, can_use_workspace
+from forms_app.sales.leads import (
     Outcome,
     OutcomeError,
     lead_for_user,
     lead_outcome_record,
     leads_visible_to,
 )
-from forms_app.models import Form, Lead
-from forms_app.next_step import next_step_for
-from forms_app.permissions import can_use_inbox, can_use_workspace
-from forms_app.services import lead_capture
 from scoring.services import score_answers
 
 # --- permissions ---------------------------------------------------------------------------

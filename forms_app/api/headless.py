@@ -17,13 +17,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from forms_app.api import PageSerializer, StrictSerializer, answers_checked, next_step_json
-from forms_app.capture import UTM_PARAMETERS, page_capture
-from forms_app.embedding import allowed_origins, origin_normalized, submit_origin_allowed
+from forms_app.api.token_api import (
+    PageSerializer,
+    StrictSerializer,
+    answers_checked,
+    next_step_json,
+)
+from forms_app.capture.metadata import UTM_PARAMETERS, page_capture
+from forms_app.capture.origins import allowed_origins, origin_normalized, submit_origin_allowed
+from forms_app.capture.spam import Refusal, content_refusal, rate_limit_refusal, spam_refusal_record
+from forms_app.capture.submit import lead_capture
+from forms_app.capture.tokens import FormTokenError, form_token_issue, form_token_read
 from forms_app.models import Form, Lead, Question, SpamRefusal
-from forms_app.services import lead_capture
-from forms_app.spam import Refusal, content_refusal, rate_limit_refusal, spam_refusal_record
-from forms_app.tokens import FormTokenError, form_token_issue, form_token_read
 
 
 class PublicSubmissionSerializer(StrictSerializer):

@@ -11,13 +11,13 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from forms_app.models import Form, Lead, LeadEvent, RoutingRule, Team
-from forms_app.notifications import notifications_for_rule
+from forms_app.sales.notifications import notifications_for_rule
+from forms_app.sales.reps import user_display_name
 
 logger = logging.getLogger(__name__)
 
@@ -152,11 +152,6 @@ def _assignee(rule: RoutingRule, *, lock: bool):
     return None
 
 
-def _display_name(user) -> str:
-    profile = getattr(user, "rep_profile", None)
-    return profile.display_name if profile else (user.get_full_name() or user.get_username())
-
-
 def _decide(lead: Lead, *, lock: bool) -> RoutingDecision:
     decision = RoutingDecision()
     rules = (
@@ -173,7 +168,7 @@ def _decide(lead: Lead, *, lock: bool) -> RoutingDecision:
             assignee = _assignee(rule, lock=lock)
             if assignee is not None:
                 decision.assignee, decision.assigned_by = assignee, rule
-                decision.explanation.append(f"{rule.name}: assigns {_display_name(assignee)}")
+                decision.explanation.append(f"{rule.name}: assigns {user_display_name(assignee)}")
             else:
                 decision.explanation.append(f"{rule.name}: matches, but no rep is available")
         else:
@@ -226,7 +221,7 @@ def _route(lead: Lead) -> RoutingDecision:
             lead=lead,
             kind=LeadEvent.Kind.ROUTED,
             message=f"Routed by rule “{decision.assigned_by.name}” to "
-            f"{_display_name(decision.assignee)}",
+            f"{user_display_name(decision.assignee)}",
         )
     elif not decision.matched:
         LeadEvent.objects.create(
@@ -241,54 +236,6 @@ def _route(lead: Lead) -> RoutingDecision:
     for rule in decision.matched:
         notifications_for_rule(lead=lead, rule=rule, assignee=decision.assignee)
     return decision
-
-
-def user_display_name(user) -> str:
-    return _display_name(user)
-
-
-def reps_for_assignment() -> list:
-    """Users who can be assigned leads: active users with a rep profile or in the sales group."""
-    return list(
-        get_user_model()
-        .objects.filter(is_active=True)
-        .filter(Q(rep_profile__isnull=False) | Q(groups__name="sales"))
-        .select_related("rep_profile")
-        .distinct()
-        .order_by("first_name", "username")
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# Managing reps, teams and rules (marketers and admins)
-
-
-def rep_profile_save(
-    *, user, display_name: str, booking_url: str, active: bool, capacity: int, teams: list[Team]
-):
-    from forms_app.models import RepProfile
-
-    with transaction.atomic():
-        profile, _ = RepProfile.objects.update_or_create(
-            user=user,
-            defaults={
-                "display_name": display_name,
-                "booking_url": booking_url,
-                "active": active,
-                "capacity": capacity,
-            },
-        )
-        user.sales_teams.set(teams)
-    return profile
-
-
-def team_save(*, team: Team | None, name: str, members: list) -> Team:
-    with transaction.atomic():
-        team = team or Team()
-        team.name = name
-        team.save()
-        team.members.set(members)
-    return team
 
 
 def routing_rule_save(*, rule: RoutingRule, conditions: list[dict]) -> RoutingRule:

@@ -1,0 +1,5 @@
+"""The demo: its form, a seeded history with planted effects, its reps and routing, and the
+synthetic dataset the engine's tests and benchmarks train on.
+
+Used by `manage.py demo`, tests and `bench/`; nothing in the product imports it.
+"""

@@ -1,0 +1,50 @@
+"""Reps and teams: who can be assigned leads, how they are named, and their profiles."""
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q
+
+from forms_app.models import RepProfile, Team
+
+
+def user_display_name(user) -> str:
+    profile = getattr(user, "rep_profile", None)
+    return profile.display_name if profile else (user.get_full_name() or user.get_username())
+
+
+def reps_for_assignment() -> list:
+    """Users who can be assigned leads: active users with a rep profile or in the sales group."""
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(rep_profile__isnull=False) | Q(groups__name="sales"))
+        .select_related("rep_profile")
+        .distinct()
+        .order_by("first_name", "username")
+    )
+
+
+def rep_profile_save(
+    *, user, display_name: str, booking_url: str, active: bool, capacity: int, teams: list[Team]
+):
+    with transaction.atomic():
+        profile, _ = RepProfile.objects.update_or_create(
+            user=user,
+            defaults={
+                "display_name": display_name,
+                "booking_url": booking_url,
+                "active": active,
+                "capacity": capacity,
+            },
+        )
+        user.sales_teams.set(teams)
+    return profile
+
+
+def team_save(*, team: Team | None, name: str, members: list) -> Team:
+    with transaction.atomic():
+        team = team or Team()
+        team.name = name
+        team.save()
+        team.members.set(members)
+    return team
