@@ -1,4 +1,7 @@
-"""Scoring use cases: score a lead, train a version, activate it, roll it back.
+"""Scoring use cases: score a row of answers, train a version, activate it, roll it back.
+
+Forms and leads are not known here: callers (forms_app/scoring_adapter.py) pass a form's id, its
+questions as `QuestionInput`, rows of answers and capture, outcomes, points rules and thresholds.
 
 This module is imported by the web process, so it imports onnxruntime (through scoring.runtime)
 and never scikit-learn or pandas: training is imported lazily, only where a model is trained (a
@@ -15,7 +18,6 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from forms_app.models import Form, Lead
 from scoring import metrics, runtime
 from scoring.features import QuestionInput
 from scoring.models import ModelVersion, ModelVersionEvent, PointsRule
@@ -67,39 +69,39 @@ class LiveQuality:
         return max(LIVE_MIN_OUTCOMES - self.outcomes, 0)
 
 
-def lead_as_row(lead: Lead) -> dict[str, Any]:
-    return {"answers": lead.answers, "capture": lead.capture}
+@dataclass(frozen=True)
+class Thresholds:
+    """A form's tier thresholds: scores at or above them are sales-ready / marketing-qualified."""
 
+    sales_ready: int = 80
+    marketing_qualified: int = 60
 
-def spec_questions(form: Form) -> list[QuestionInput]:
-    """The form's questions as the scoring engine sees them (only those that feed the score)."""
-    return [
-        QuestionInput(
-            key=q.key,
-            label=q.label,
-            kind=q.kind,
-            choices=tuple((c["value"], c["label"]) for c in q.choices),
-            feeds_score=q.feeds_score,
+    def tier(self, score: int) -> str:
+        return runtime.tier_for(
+            score, sales_ready=self.sales_ready, marketing_qualified=self.marketing_qualified
         )
-        for q in form.questions.filter(archived=False)
-    ]
 
 
-def points_rules_for(form: Form) -> list[dict]:
-    return [rule.as_rule() for rule in PointsRule.objects.filter(form=form)]
+@dataclass(frozen=True)
+class TrainingHistory:
+    """What a form's model learns from: its questions, and its labelled leads oldest first."""
+
+    questions: list[QuestionInput]
+    key_pages: list[str]
+    rows: list[dict[str, Any]]  # {"answers": {...}, "capture": {...}} per lead
+    outcomes: list[bool]  # converted or not, per row
+    times: list[Any]  # when each lead arrived (datetimes), per row
+    points_rules: list[dict]
+    thresholds: Thresholds
 
 
-def tier_for(form: Form, score: int) -> str:
-    return runtime.tier_for(
-        score,
-        sales_ready=form.sales_ready_threshold,
-        marketing_qualified=form.marketing_qualified_threshold,
-    )
+def points_rules_for(form_id: int) -> list[dict]:
+    return [rule.as_rule() for rule in PointsRule.objects.filter(form_id=form_id)]
 
 
-def active_version(form: Form) -> ModelVersion | None:
+def active_version(form_id: int) -> ModelVersion | None:
     return (
-        ModelVersion.objects.filter(form=form, status=ModelVersion.Status.ACTIVE)
+        ModelVersion.objects.filter(form_id=form_id, status=ModelVersion.Status.ACTIVE)
         .only("id", "form_id", "number", "sha256", "algorithm")
         .first()
     )
@@ -129,22 +131,16 @@ def _points_factors(rules: list[dict], row: dict) -> list[dict]:
     ]
 
 
-def score_answers(
-    *,
-    form: Form,
-    answers: dict[str, Any],
-    capture: dict[str, Any],
-    rules: list[dict] | None = None,
+def score_row(
+    *, form_id: int, row: dict[str, Any], rules: list[dict], thresholds: Thresholds
 ) -> ScoreResult:
-    """Score answers without storing anything: the submit path, previews and score_csv use it.
+    """Score one lead's answers and capture with the form's active version, storing nothing.
 
     The points system always runs. The active ML version, when there is one, gives the score;
     when it cannot (a broken file, an error), the points score stands in and `fallback` is set.
     """
-    row = {"answers": answers, "capture": capture}
-    rules = points_rules_for(form) if rules is None else rules
     points = points_score(rules, row)
-    version = active_version(form)
+    version = active_version(form_id)
     if version is not None:
         try:
             scored, factors = served_model(version).score_explain(row)
@@ -153,7 +149,7 @@ def score_answers(
             return ScoreResult(
                 score=points,
                 probability=None,
-                tier=tier_for(form, points),
+                tier=thresholds.tier(points),
                 points_score=points,
                 factors=_points_factors(rules, row),
                 model_version=None,
@@ -163,7 +159,7 @@ def score_answers(
         return ScoreResult(
             score=scored.score,
             probability=scored.probability,
-            tier=tier_for(form, scored.score),
+            tier=thresholds.tier(scored.score),
             points_score=points,
             factors=factors,
             model_version=version,
@@ -171,96 +167,32 @@ def score_answers(
     return ScoreResult(
         score=points,
         probability=None,
-        tier=tier_for(form, points),
+        tier=thresholds.tier(points),
         points_score=points,
         factors=_points_factors(rules, row),
         model_version=None,
     )
 
 
-def score_fields(result: ScoreResult) -> dict[str, Any]:
-    """The Lead fields that store a score result."""
-    return {
-        "score": result.score,
-        "probability": result.probability,
-        "tier": result.tier,
-        "points_score": result.points_score,
-        "model_version": result.model_version,
-        "factors": result.factors,
-        "needs_rescoring": result.fallback,
-        "scored_at": timezone.now(),
-    }
-
-
-def lead_score(lead: Lead) -> ScoreResult:
-    """Score a stored lead with its form's active version and save the result on it."""
-    result = score_answers(form=lead.form, answers=lead.answers, capture=lead.capture)
-    for name, value in score_fields(result).items():
-        setattr(lead, name, value)
-    lead.save(update_fields=[*score_fields(result)])
-    return result
-
-
-RESCORE_SCOPES = ("flagged", "unscored", "all")
-
-
-def leads_rescore(*, form: Form | None = None, scope: str = "flagged") -> int:
-    """Score leads again (flagged for rescoring, never scored, or all); returns the count."""
-    if scope not in RESCORE_SCOPES:
-        raise ValueError(f"scope must be one of {RESCORE_SCOPES}, not {scope!r}")
-    leads = Lead.objects.select_related("form")
-    if form is not None:
-        leads = leads.filter(form=form)
-    if scope == "flagged":
-        leads = leads.filter(needs_rescoring=True)
-    elif scope == "unscored":
-        leads = leads.filter(score__isnull=True)
-    count = 0
-    for lead in leads.iterator(chunk_size=500):
-        lead_score(lead)
-        count += 1
-    return count
-
-
 # --- training and the registry ------------------------------------------------------------
 
 
-def model_version_live_quality(version: ModelVersion) -> LiveQuality:
-    """The version's ROC AUC on the leads it scored live: the honest sequel to its holdout AUC.
-
-    Only leads that arrived through the form or the API after its training window count, with
-    the probability stored when they were scored; numpy only, so the web process can call it.
-    """
-    form = version.form
-    leads = Lead.objects.filter(
-        model_version=version,
-        status__in=form.labelled_statuses(),
-        is_partial=False,
-        probability__isnull=False,
-        source__in=[Lead.Source.FORM, Lead.Source.API],
-    )
-    if version.window_end is not None:
-        leads = leads.filter(created_at__gt=version.window_end)
-    rows = list(leads.values_list("probability", "status"))
-    converted_statuses = form.converted_statuses()
-    y = [status in converted_statuses for _, status in rows]
-    converted = sum(y)
+def live_quality(probabilities: list[float], converted: list[bool]) -> LiveQuality:
+    """How well the probabilities a version gave live leads rank their outcomes (numpy only)."""
+    n, positives = len(probabilities), sum(converted)
     auc = None
-    if len(rows) >= LIVE_MIN_OUTCOMES and 0 < converted < len(rows):
-        auc = round(metrics.roc_auc(y, [p for p, _ in rows]), 3)
-    return LiveQuality(outcomes=len(rows), converted=converted, roc_auc=auc)
+    if n >= LIVE_MIN_OUTCOMES and 0 < positives < n:
+        auc = round(metrics.roc_auc(converted, probabilities), 3)
+    return LiveQuality(outcomes=n, converted=positives, roc_auc=auc)
 
 
-def labelled_leads(form: Form) -> list[Lead]:
-    """Leads with a known outcome, oldest first: what the model learns from."""
-    return list(
-        Lead.objects.filter(form=form, status__in=form.labelled_statuses(), is_partial=False)
-        .only("id", "answers", "capture", "status", "created_at")
-        .order_by("created_at", "id")
-    )
+def _form_lock(form_id: int) -> None:
+    """Lock the version's form row (the model is named through the foreign key, not imported)."""
+    form_model = ModelVersion._meta.get_field("form").related_model
+    form_model.objects.select_for_update().filter(pk=form_id).first()
 
 
-def _challenger_beats_active(form: Form, result, leads: list[Lead]) -> tuple[bool, str]:
+def _challenger_beats_active(form_id: int, result, history: TrainingHistory) -> tuple[bool, str]:
     """Compare the challenger with the active scorer (ML or points) on the same holdout."""
     challenger_auc = result.metrics.get("roc_auc")
     n, positives = result.counts["n"], result.counts["positives"]
@@ -271,14 +203,15 @@ def _challenger_beats_active(form: Form, result, leads: list[Lead]) -> tuple[boo
             f"Not activated: the gate needs {min_leads} labelled leads and {min_positives}"
             f" conversions; training had {n} and {positives}."
         )
-    incumbent = active_version(form)
+    incumbent = active_version(form_id)
     if incumbent is None:
         incumbent_name, incumbent_auc = "the points system", result.metrics.get("points_roc_auc")
     else:
-        holdout = [leads[i] for i in result.holdout_indices]
-        y = [lead.status in form.converted_statuses() for lead in holdout]
+        y = [history.outcomes[i] for i in result.holdout_indices]
         try:
-            scored = served_model(incumbent).score([lead_as_row(lead) for lead in holdout])
+            scored = served_model(incumbent).score(
+                [history.rows[i] for i in result.holdout_indices]
+            )
             incumbent_auc = metrics.roc_auc(y, [s.probability for s in scored])
         except Exception:
             logger.exception("The active version %s could not score the holdout", incumbent)
@@ -304,13 +237,14 @@ def _challenger_beats_active(form: Form, result, leads: list[Lead]) -> tuple[boo
 
 def model_version_train(
     *,
-    form: Form,
+    form_id: int,
+    history: TrainingHistory,
     actor=None,
     activate: str = "auto",
     progress: Callable[[str, float], None] | None = None,
     seed: int = 0,
 ) -> TrainOutcome:
-    """Train a challenger on the form's labelled leads, register it, and let the gate decide.
+    """Train a challenger on a form's history, register it, and let the gate decide.
 
     Raises scoring.training.TrainingError (with a marketer-readable message) when the data
     cannot produce a trustworthy model.
@@ -319,33 +253,31 @@ def model_version_train(
 
     if activate not in ACTIVATE_CHOICES:
         raise ValueError(f"activate must be one of {ACTIVATE_CHOICES}, not {activate!r}")
-    leads = labelled_leads(form)
-    converted = form.converted_statuses()
     result = training.train(
-        spec_questions=spec_questions(form),
-        key_pages=form.key_pages,
-        leads=[lead_as_row(lead) for lead in leads],
-        outcomes=[lead.status in converted for lead in leads],
-        times=[lead.created_at for lead in leads],
-        points_rules=points_rules_for(form),
+        spec_questions=history.questions,
+        key_pages=history.key_pages,
+        leads=history.rows,
+        outcomes=history.outcomes,
+        times=history.times,
+        points_rules=history.points_rules,
         seed=seed,
         progress=progress,
-        sales_ready=form.sales_ready_threshold,
-        marketing_qualified=form.marketing_qualified_threshold,
+        sales_ready=history.thresholds.sales_ready,
+        marketing_qualified=history.thresholds.marketing_qualified,
     )
     if activate == "always":
         should_activate, reason = True, "Activated on request (--activate always)."
     elif activate == "never":
         should_activate, reason = False, "Kept as a candidate on request (--activate never)."
     else:
-        should_activate, reason = _challenger_beats_active(form, result, leads)
+        should_activate, reason = _challenger_beats_active(form_id, result, history)
     with transaction.atomic():
-        version = model_version_register(form=form, result=result, actor=actor)
+        version = model_version_register(form_id=form_id, result=result, actor=actor)
         if should_activate:
             model_version_activate(version=version, actor=actor, reason=reason)
         else:
             ModelVersionEvent.objects.create(
-                form=form,
+                form_id=form_id,
                 version=version,
                 action=ModelVersionEvent.Action.KEPT,
                 actor=actor,
@@ -356,14 +288,15 @@ def model_version_train(
     )
 
 
-def model_version_register(*, form: Form, result, actor=None) -> ModelVersion:
+def model_version_register(*, form_id: int, result, actor=None) -> ModelVersion:
     """Store a trained model (a scoring.training.TrainingResult) as the form's next version."""
     with transaction.atomic():
-        # Two trainings finishing together must not take the same version number.
-        Form.objects.select_for_update().filter(pk=form.pk).first()
-        number = (form.model_versions.aggregate(n=Max("number"))["n"] or 0) + 1
+        # Race: two trainings finishing together must not take the same version number.
+        _form_lock(form_id)
+        versions = ModelVersion.objects.filter(form_id=form_id)
+        number = (versions.aggregate(n=Max("number"))["n"] or 0) + 1
         version = ModelVersion.objects.create(
-            form=form,
+            form_id=form_id,
             number=number,
             algorithm=result.algorithm + (" (calibrated)" if result.calibrated else ""),
             onnx=result.onnx_bytes,
@@ -381,7 +314,7 @@ def model_version_register(*, form: Form, result, actor=None) -> ModelVersion:
             created_by=actor,
         )
         ModelVersionEvent.objects.create(
-            form=form, version=version, action=ModelVersionEvent.Action.TRAINED, actor=actor
+            form_id=form_id, version=version, action=ModelVersionEvent.Action.TRAINED, actor=actor
         )
     return version
 
@@ -389,8 +322,8 @@ def model_version_register(*, form: Form, result, actor=None) -> ModelVersion:
 def model_version_activate(*, version: ModelVersion, actor=None, reason: str = "") -> None:
     """Make a version the one that scores its form's leads; the previous one is retired."""
     with transaction.atomic():
-        # Lock the form row: two activations at once must not leave two active versions.
-        Form.objects.select_for_update().filter(pk=version.form_id).first()
+        # Race: two activations at once must not leave two active versions.
+        _form_lock(version.form_id)
         ModelVersion.objects.filter(
             form_id=version.form_id, status=ModelVersion.Status.ACTIVE
         ).exclude(pk=version.pk).update(status=ModelVersion.Status.RETIRED)
@@ -408,7 +341,7 @@ def model_version_activate(*, version: ModelVersion, actor=None, reason: str = "
     runtime.served_model_forget(group=version.form_id)
 
 
-def model_version_rollback(*, form: Form, actor=None, reason: str = "") -> ModelVersion | None:
+def model_version_rollback(*, form_id: int, actor=None, reason: str = "") -> ModelVersion | None:
     """Go back to the version active before the current one, or to the points system.
 
     A version that was rolled back is never a rollback target again (it can still be activated).
@@ -416,12 +349,14 @@ def model_version_rollback(*, form: Form, actor=None, reason: str = "") -> Model
     Returns the version now active (None: the points system scores the form again).
     """
     with transaction.atomic():
-        Form.objects.select_for_update().filter(pk=form.pk).first()
-        current = form.model_versions.filter(status=ModelVersion.Status.ACTIVE).first()
+        # Race: a rollback and an activation at once must agree on which version was current.
+        _form_lock(form_id)
+        versions = ModelVersion.objects.filter(form_id=form_id)
+        current = versions.filter(status=ModelVersion.Status.ACTIVE).first()
         if current is None:
             raise ActivationError("The points system is active; there is nothing to roll back.")
         previous = (
-            form.model_versions.filter(
+            versions.filter(
                 status=ModelVersion.Status.RETIRED,
                 activated_at__isnull=False,
                 activated_at__lt=current.activated_at,
@@ -433,7 +368,7 @@ def model_version_rollback(*, form: Form, actor=None, reason: str = "") -> Model
         current.status = ModelVersion.Status.RETIRED
         current.save(update_fields=["status"])
         ModelVersionEvent.objects.create(
-            form=form,
+            form_id=form_id,
             version=current,
             action=ModelVersionEvent.Action.ROLLED_BACK,
             actor=actor,
@@ -444,5 +379,5 @@ def model_version_rollback(*, form: Form, actor=None, reason: str = "") -> Model
             model_version_activate(
                 version=previous, actor=actor, reason=f"Rollback from v{current.number}."
             )
-    runtime.served_model_forget(group=form.pk)
+    runtime.served_model_forget(group=form_id)
     return previous

@@ -72,6 +72,6 @@ def demo_training():
 @pytest.fixture
 def scored_demo_form(demo_form, demo_training) -> Form:
     """The demo form with a real trained ONNX model active."""
-    version = model_version_register(form=demo_form, result=demo_training)
+    version = model_version_register(form_id=demo_form.pk, result=demo_training)
     model_version_activate(version=version, reason="test fixture")
     return demo_form

@@ -36,7 +36,7 @@ from forms_app.sales.leads import (
     lead_outcome_record,
     leads_visible_to,
 )
-from scoring.services import score_answers
+from forms_app.scoring_adapter import score_answers
 
 # --- permissions ---------------------------------------------------------------------------
 

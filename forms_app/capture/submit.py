@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from forms_app.models import Form, Lead
 from forms_app.sales.routing import lead_route
-from scoring.services import score_answers, score_fields
+from forms_app.scoring_adapter import score_answers, score_fields
 
 logger = logging.getLogger(__name__)
 

@@ -8,9 +8,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db.models import Max
-from django.utils import timezone
 
 from forms_app.models import Form, Lead
+from forms_app.scoring_adapter import form_model_train, training_run_finish
+from scoring.models import ModelVersion, TrainingRun
 
 logger = logging.getLogger(__name__)
 
@@ -26,13 +27,11 @@ class RetrainCheck:
 
 
 def retrain_threshold(form: Form) -> int:
-    return form.retrain_after_outcomes or getattr(settings, "FORMSCORE_RETRAIN_AFTER_OUTCOMES", 50)
+    return form.retrain_after_outcomes or settings.FORMSCORE_RETRAIN_AFTER_OUTCOMES
 
 
 def last_trained_at(form: Form) -> datetime | None:
     """When the form's model was last trained (or a training was last tried), if ever."""
-    from scoring.models import ModelVersion, TrainingRun
-
     moments = [
         ModelVersion.objects.filter(form=form).aggregate(last=Max("created_at"))["last"],
         TrainingRun.objects.filter(form=form).aggregate(last=Max("created_at"))["last"],
@@ -50,8 +49,6 @@ def outcomes_since_training(form: Form) -> int:
 
 
 def _notify_marketers_of_promotion(form: Form) -> None:
-    from scoring.models import ModelVersion
-
     version = ModelVersion.objects.filter(form=form, status=ModelVersion.Status.ACTIVE).first()
     recipients = list(
         get_user_model()
@@ -62,7 +59,7 @@ def _notify_marketers_of_promotion(form: Form) -> None:
     )
     if not recipients or version is None:
         return
-    auc = (version.metrics or {}).get("roc_auc") or (version.metrics or {}).get("auc")
+    auc = (version.metrics or {}).get("roc_auc")
     try:
         send_mail(
             f"{form.name}: model v{version.number} is now scoring leads",
@@ -83,31 +80,19 @@ def form_retrain_if_due(*, form: Form, force: bool = False) -> RetrainCheck:
     new_outcomes = outcomes_since_training(form)
     if new_outcomes < threshold and not force:
         return RetrainCheck(form.slug, new_outcomes, threshold)
-    from scoring.models import TrainingRun
-    from scoring.services import model_version_train
-
     # Recorded like a training started from the workspace, so the Models page shows it and the
     # next check counts outcomes from here even when this training fails.
     run = TrainingRun.objects.create(
         form=form, status=TrainingRun.Status.RUNNING, message="Retraining on new outcomes"
     )
     try:
-        outcome = model_version_train(form=form, activate="auto")
+        outcome = form_model_train(form=form, activate="auto")
     except Exception as exc:  # a failed training must not stop the check of other forms
         logger.exception("Retraining %s failed", form.slug)
-        TrainingRun.objects.filter(pk=run.pk).update(
-            status=TrainingRun.Status.FAILED,
-            message=f"Not trained: {exc}",
-            progress=1.0,
-            finished_at=timezone.now(),
-        )
+        training_run_finish(run.pk, TrainingRun.Status.FAILED, f"Not trained: {exc}")
         return RetrainCheck(form.slug, new_outcomes, threshold, detail=f"training failed: {exc}")
-    TrainingRun.objects.filter(pk=run.pk).update(
-        status=TrainingRun.Status.SUCCEEDED,
-        message=outcome.reason,
-        version=outcome.version,
-        progress=1.0,
-        finished_at=timezone.now(),
+    training_run_finish(
+        run.pk, TrainingRun.Status.SUCCEEDED, outcome.reason, version=outcome.version
     )
     if outcome.activated:
         _notify_marketers_of_promotion(form)

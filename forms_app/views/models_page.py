@@ -14,17 +14,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from forms_app.models import Form, Lead
 from forms_app.permissions import workspace_required
+from forms_app.scoring_adapter import model_version_live_quality, training_enqueue
 from forms_app.workspace.form_stats import forms_with_stats, stats_of
 from forms_app.workspace.importing import LeadImportError, columns_match, csv_read, leads_import
 from scoring.features import SPEC_FORMAT
 from scoring.models import ModelVersion, ModelVersionEvent, TrainingRun
-from scoring.services import (
-    ActivationError,
-    model_version_activate,
-    model_version_live_quality,
-    model_version_rollback,
-)
-from scoring.tasks import training_enqueue
+from scoring.services import ActivationError, model_version_activate, model_version_rollback
 
 COMPARE_MAX = 4
 IMPORT_SESSION_KEY = "formscore_lead_import"
@@ -186,7 +181,7 @@ def version_rollback(request: HttpRequest, slug: str) -> HttpResponse:
     form = get_object_or_404(Form, slug=slug)
     reason = request.POST.get("reason", "").strip()[:500]
     try:
-        now_active = model_version_rollback(form=form, actor=request.user, reason=reason)
+        now_active = model_version_rollback(form_id=form.pk, actor=request.user, reason=reason)
     except ActivationError as exc:
         messages.error(request, str(exc))
     else:

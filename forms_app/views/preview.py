@@ -11,9 +11,9 @@ from django.views.decorators.http import require_GET, require_POST
 from forms_app.capture.answer_form import form_class_for
 from forms_app.models import Form, Lead
 from forms_app.permissions import workspace_required
+from forms_app.scoring_adapter import score_answers
 from forms_app.workspace.inputs import points_rule_describe
 from scoring.points import points_breakdown
-from scoring.services import score_answers
 
 DEVICES = ("desktop", "mobile", "tablet")
 CAPTURE_INPUTS = ("utm_source", "utm_medium", "referrer", "device", "seconds_to_complete")

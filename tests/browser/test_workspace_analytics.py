@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from forms_app.demo.history import demo_history_create
-from scoring.services import leads_rescore
+from forms_app.scoring_adapter import leads_rescore
 from tests.browser.workspace_pages import log_in, whole_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

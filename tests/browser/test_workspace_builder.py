@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from forms_app.demo.history import demo_form_create, demo_history_create
 from forms_app.models import Form, Lead
-from scoring.services import lead_score, model_version_train
+from forms_app.scoring_adapter import form_model_train, lead_score
 from tests.browser.workspace_pages import log_in, whole_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -106,7 +106,7 @@ def test_a_marketer_builds_a_form_from_scratch_and_a_prospect_fills_it(
     # Beside a form with a history, the list shows each form's numbers.
     demo = demo_form_create()
     demo_history_create(demo, count=300)
-    model_version_train(form=demo, activate="always")
+    form_model_train(form=demo, activate="always")
     for lead in demo.leads.filter(created_at__gte=timezone.now() - timedelta(days=30)):
         lead_score(lead)  # the list's sales-ready share counts the last 30 days
     page.goto(f"{live_server.url}/app/forms/")

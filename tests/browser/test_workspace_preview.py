@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from forms_app.demo.history import demo_history_create
 from forms_app.models import Lead
-from scoring.services import model_version_train
+from forms_app.scoring_adapter import form_model_train
 from tests.browser.workspace_pages import log_in, whole_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -21,7 +21,7 @@ def test_changing_an_answer_updates_the_score_and_factors(
 ):
     settings.FORMSCORE_GATE_MIN_LEADS = 100
     demo_history_create(demo_form, count=600)
-    model_version_train(form=demo_form, activate="always")
+    form_model_train(form=demo_form, activate="always")
     stored = Lead.objects.count()
     page.set_viewport_size({"width": 1360, "height": 900})
     log_in(page, live_server, "morgan", "marketer")

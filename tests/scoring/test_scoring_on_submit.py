@@ -10,14 +10,13 @@ from django.utils import timezone
 from forms_app.capture.submit import lead_capture
 from forms_app.demo.history import demo_lead
 from forms_app.models import Lead
+from forms_app.scoring_adapter import model_version_live_quality, score_answers
 from scoring.models import ModelVersion, ModelVersionEvent
 from scoring.services import (
     LIVE_MIN_OUTCOMES,
     LiveQuality,
     model_version_activate,
-    model_version_live_quality,
     model_version_register,
-    score_answers,
 )
 
 KEEN = {
@@ -105,8 +104,8 @@ def test_without_a_model_the_points_system_scores_the_lead(client, demo_form):
 def test_a_broken_model_stores_the_lead_with_points_and_flags_it_for_rescoring(
     demo_form, demo_training, capsys
 ):
-    good = model_version_register(form=demo_form, result=demo_training)
-    broken = model_version_register(form=demo_form, result=demo_training)
+    good = model_version_register(form_id=demo_form.pk, result=demo_training)
+    broken = model_version_register(form_id=demo_form.pk, result=demo_training)
     ModelVersion.objects.filter(pk=broken.pk).update(onnx=b"not an onnx file")
     model_version_activate(version=broken, reason="simulate a corrupted upload")
 
@@ -143,28 +142,28 @@ def test_activation_and_rollback_are_logged_with_who_and_why(
     from scoring.services import model_version_rollback
 
     morgan = django_user_model.objects.create_user("morgan")
-    v1 = model_version_register(form=demo_form, result=demo_training, actor=morgan)
-    v2 = model_version_register(form=demo_form, result=demo_training, actor=morgan)
+    v1 = model_version_register(form_id=demo_form.pk, result=demo_training, actor=morgan)
+    v2 = model_version_register(form_id=demo_form.pk, result=demo_training, actor=morgan)
     model_version_activate(version=v1, actor=morgan, reason="first model")
     model_version_activate(version=v2, actor=morgan, reason="newer data")
 
     v1.refresh_from_db()
     assert v1.status == ModelVersion.Status.RETIRED
-    assert model_version_rollback(form=demo_form, actor=morgan, reason="v2 looks off") == v1
+    assert model_version_rollback(form_id=demo_form.pk, actor=morgan, reason="v2 looks off") == v1
     v1.refresh_from_db(), v2.refresh_from_db()
     assert (v1.status, v2.status) == ("active", "retired")
     rolled = ModelVersionEvent.objects.get(action="rolled_back")
     assert (rolled.version, rolled.actor, rolled.reason) == (v2, morgan, "v2 looks off")
 
-    assert model_version_rollback(form=demo_form, actor=morgan) is None
+    assert model_version_rollback(form_id=demo_form.pk, actor=morgan) is None
     assert not demo_form.model_versions.filter(status="active").exists()
 
 
 def test_the_database_refuses_two_active_versions_for_one_form(demo_form, demo_training):
     from django.db import IntegrityError
 
-    v1 = model_version_register(form=demo_form, result=demo_training)
-    v2 = model_version_register(form=demo_form, result=demo_training)
+    v1 = model_version_register(form_id=demo_form.pk, result=demo_training)
+    v2 = model_version_register(form_id=demo_form.pk, result=demo_training)
     ModelVersion.objects.filter(pk=v1.pk).update(status="active")
     with pytest.raises(IntegrityError):
         ModelVersion.objects.filter(pk=v2.pk).update(status="active")

@@ -6,8 +6,8 @@ import pytest
 from django.core.management import call_command
 
 from forms_app.demo.history import demo_history_create
+from forms_app.scoring_adapter import training_enqueue
 from scoring.models import TrainingRun
-from scoring.tasks import training_enqueue
 
 # The worker closes database connections between tasks, as it does in production.
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -15,7 +15,7 @@ django.setup()
 from django.urls import get_resolver
 from formscore.wsgi import application
 get_resolver().url_patterns
-import forms_app.views.public, forms_app.capture.submit, scoring.services, scoring.tasks
+import forms_app.views.public, forms_app.capture.submit, forms_app.scoring_adapter, scoring.services
 heavy = ("sklearn", "pandas", "skl2onnx", "scipy")
 print(",".join(m for m in heavy if m in sys.modules) or "clean")
 """

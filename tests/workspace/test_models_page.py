@@ -6,10 +6,10 @@ from django.utils import timezone
 
 from forms_app.demo.history import demo_history_create
 from forms_app.models import Lead
+from forms_app.scoring_adapter import training_run
 from scoring.features import SPEC_FORMAT
 from scoring.models import ModelVersion, ModelVersionEvent, TrainingRun
 from scoring.services import model_version_activate
-from scoring.tasks import training_run
 
 
 def _version(form, number, *, auc, status=ModelVersion.Status.CANDIDATE, spec_format=SPEC_FORMAT):

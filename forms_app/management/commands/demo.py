@@ -6,9 +6,9 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from forms_app.demo.history import demo_form_create, demo_history_create
 from forms_app.demo.sales import demo_sales_setup
+from forms_app.scoring_adapter import form_model_train, leads_rescore
 from forms_app.tasks import periodic_tasks_ensure
 from scoring.features import SPEC_FORMAT
-from scoring.services import leads_rescore, model_version_train
 from scoring.training import TrainingError
 
 DEMO_USERS = [
@@ -65,7 +65,7 @@ class Command(BaseCommand):
         if not form.model_versions.filter(feature_spec__format=SPEC_FORMAT).exists():
             self.stdout.write("Training the demo model on its history…")
             try:
-                outcome = model_version_train(form=form, activate="auto")
+                outcome = form_model_train(form=form, activate="auto")
             except TrainingError as exc:
                 self.stdout.write(self.style.WARNING(f"  Not trained ({exc}); points score it."))
             else:

@@ -4,7 +4,8 @@ import sys
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from forms_app.models import Form
-from scoring.services import ACTIVATE_CHOICES, model_version_train
+from forms_app.scoring_adapter import form_model_train
+from scoring.services import ACTIVATE_CHOICES
 from scoring.training import TrainingError
 
 
@@ -23,9 +24,7 @@ class Command(BaseCommand):
             raise CommandError(f"No form with the slug {slug!r}.")
         progress = None if json else self._progress
         try:
-            outcome = model_version_train(
-                form=form, activate=activate, progress=progress, seed=seed
-            )
+            outcome = form_model_train(form=form, activate=activate, progress=progress, seed=seed)
         except TrainingError as exc:
             raise CommandError(f"Not trained: {exc}") from None
         version = outcome.version

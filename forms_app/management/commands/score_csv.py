@@ -4,6 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from forms_app.models import Form
+from forms_app.scoring_adapter import score_answers
 from forms_app.workspace.importing import (
     ImportReport,
     LeadImportError,
@@ -13,7 +14,7 @@ from forms_app.workspace.importing import (
     is_missing,
 )
 from scoring.features import CAPTURE_CATEGORICAL_SIGNALS, CAPTURE_NUMERIC_SIGNALS
-from scoring.services import points_rules_for, score_answers
+from scoring.services import points_rules_for
 
 CAPTURE_COLUMNS = {key for key, _ in (*CAPTURE_CATEGORICAL_SIGNALS, *CAPTURE_NUMERIC_SIGNALS)}
 
@@ -43,7 +44,7 @@ class Command(BaseCommand):
                 "No column matches a question key or label of the form "
                 f"({', '.join(q.key for q in form.questions.all())})."
             )
-        rules = points_rules_for(form)
+        rules = points_rules_for(form.pk)
         problems = ImportReport()
         with output.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle, delimiter=delimiter)

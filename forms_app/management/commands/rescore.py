@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from forms_app.models import Form
-from scoring.services import leads_rescore
+from forms_app.scoring_adapter import leads_rescore
 
 
 class Command(BaseCommand):

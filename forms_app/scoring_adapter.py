@@ -1,0 +1,216 @@
+"""The one place that turns forms and leads into what `scoring` takes, and its answers into leads.
+
+`scoring` imports nothing from forms_app: it takes a form's id, its questions as `QuestionInput`,
+rows of answers and capture, outcomes, points rules and thresholds, and returns scores,
+explanations and versions. Views, the API, commands and tests call the functions below.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+from django.tasks import task
+from django.utils import timezone
+
+from forms_app.models import Form, Lead
+from scoring import services as scoring
+from scoring.features import QuestionInput
+from scoring.models import ModelVersion, TrainingRun
+from scoring.services import LiveQuality, ScoreResult, Thresholds, TrainingHistory, TrainOutcome
+
+
+def spec_questions(form: Form) -> list[QuestionInput]:
+    """The form's questions as the scoring engine sees them."""
+    return [
+        QuestionInput(
+            key=q.key,
+            label=q.label,
+            kind=q.kind,
+            choices=tuple((c["value"], c["label"]) for c in q.choices),
+            feeds_score=q.feeds_score,
+        )
+        for q in form.questions.filter(archived=False)
+    ]
+
+
+def thresholds_of(form: Form) -> Thresholds:
+    return Thresholds(
+        sales_ready=form.sales_ready_threshold,
+        marketing_qualified=form.marketing_qualified_threshold,
+    )
+
+
+def lead_as_row(lead: Lead) -> dict[str, Any]:
+    return {"answers": lead.answers, "capture": lead.capture}
+
+
+def score_answers(
+    *,
+    form: Form,
+    answers: dict[str, Any],
+    capture: dict[str, Any],
+    rules: list[dict] | None = None,
+) -> ScoreResult:
+    """Score answers without storing anything: the submit path, previews and score_csv use it."""
+    return scoring.score_row(
+        form_id=form.pk,
+        row={"answers": answers, "capture": capture},
+        rules=scoring.points_rules_for(form.pk) if rules is None else rules,
+        thresholds=thresholds_of(form),
+    )
+
+
+def score_fields(result: ScoreResult) -> dict[str, Any]:
+    """The Lead fields that store a score result."""
+    return {
+        "score": result.score,
+        "probability": result.probability,
+        "tier": result.tier,
+        "points_score": result.points_score,
+        "model_version": result.model_version,
+        "factors": result.factors,
+        "needs_rescoring": result.fallback,
+        "scored_at": timezone.now(),
+    }
+
+
+def lead_score(lead: Lead) -> ScoreResult:
+    """Score a stored lead with its form's active version and save the result on it."""
+    result = score_answers(form=lead.form, answers=lead.answers, capture=lead.capture)
+    for name, value in score_fields(result).items():
+        setattr(lead, name, value)
+    lead.save(update_fields=[*score_fields(result)])
+    return result
+
+
+RESCORE_SCOPES = ("flagged", "unscored", "all")
+
+
+def leads_rescore(*, form: Form | None = None, scope: str = "flagged") -> int:
+    """Score leads again (flagged for rescoring, never scored, or all); returns the count."""
+    if scope not in RESCORE_SCOPES:
+        raise ValueError(f"scope must be one of {RESCORE_SCOPES}, not {scope!r}")
+    leads = Lead.objects.select_related("form")
+    if form is not None:
+        leads = leads.filter(form=form)
+    if scope == "flagged":
+        leads = leads.filter(needs_rescoring=True)
+    elif scope == "unscored":
+        leads = leads.filter(score__isnull=True)
+    count = 0
+    for lead in leads.iterator(chunk_size=500):
+        lead_score(lead)
+        count += 1
+    return count
+
+
+def model_version_live_quality(version: ModelVersion) -> LiveQuality:
+    """The version's ROC AUC on the leads it scored live: the honest sequel to its holdout AUC.
+
+    Only leads that arrived through the form or the API after its training window count, with
+    the probability stored when they were scored.
+    """
+    form = version.form
+    leads = Lead.objects.filter(
+        model_version=version,
+        status__in=form.labelled_statuses(),
+        is_partial=False,
+        probability__isnull=False,
+        source__in=[Lead.Source.FORM, Lead.Source.API],
+    )
+    if version.window_end is not None:
+        leads = leads.filter(created_at__gt=version.window_end)
+    rows = list(leads.values_list("probability", "status"))
+    converted = form.converted_statuses()
+    return scoring.live_quality([p for p, _ in rows], [status in converted for _, status in rows])
+
+
+def training_history(form: Form) -> TrainingHistory:
+    """The form's leads with a known outcome, oldest first: what its model learns from."""
+    leads = list(
+        Lead.objects.filter(form=form, status__in=form.labelled_statuses(), is_partial=False)
+        .only("id", "answers", "capture", "status", "created_at")
+        .order_by("created_at", "id")
+    )
+    converted = form.converted_statuses()
+    return TrainingHistory(
+        questions=spec_questions(form),
+        key_pages=form.key_pages,
+        rows=[lead_as_row(lead) for lead in leads],
+        outcomes=[lead.status in converted for lead in leads],
+        times=[lead.created_at for lead in leads],
+        points_rules=scoring.points_rules_for(form.pk),
+        thresholds=thresholds_of(form),
+    )
+
+
+def form_model_train(
+    *,
+    form: Form,
+    actor=None,
+    activate: str = "auto",
+    progress: Callable[[str, float], None] | None = None,
+    seed: int = 0,
+) -> TrainOutcome:
+    """Train a challenger on the form's labelled leads, register it, and let the gate decide.
+
+    Raises scoring.training.TrainingError (with a marketer-readable message) when the data
+    cannot produce a trustworthy model.
+    """
+    return scoring.model_version_train(
+        form_id=form.pk,
+        history=training_history(form),
+        actor=actor,
+        activate=activate,
+        progress=progress,
+        seed=seed,
+    )
+
+
+# --- training in the background ------------------------------------------------------------
+
+
+def training_enqueue(*, form: Form, actor=None, activate: str = "auto") -> TrainingRun:
+    """Record a training request and hand it to the task worker once the request commits."""
+    run = TrainingRun.objects.create(form=form, actor=actor, activate=activate)
+    transaction.on_commit(lambda: training_run.enqueue(run.pk))
+    return run
+
+
+@task
+def training_run(run_id: int) -> None:
+    """Run a queued training request; the web process enqueues it, a task worker runs it."""
+    from scoring.training import TrainingError  # scikit-learn: only in the worker
+
+    # Claim the run: zero rows updated means another worker already has it.
+    if not TrainingRun.objects.filter(pk=run_id, status=TrainingRun.Status.QUEUED).update(
+        status=TrainingRun.Status.RUNNING, message="Starting"
+    ):
+        return
+    run = TrainingRun.objects.select_related("form", "actor").get(pk=run_id)
+
+    def progress(stage: str, fraction: float) -> None:
+        TrainingRun.objects.filter(pk=run_id).update(progress=fraction, message=stage)
+
+    try:
+        outcome = form_model_train(
+            form=run.form, actor=run.actor, activate=run.activate, progress=progress
+        )
+    except TrainingError as exc:
+        training_run_finish(run_id, TrainingRun.Status.FAILED, f"Not trained: {exc}")
+        return
+    except Exception as exc:
+        training_run_finish(
+            run_id, TrainingRun.Status.FAILED, f"Training failed: {type(exc).__name__}: {exc}"
+        )
+        raise
+    training_run_finish(
+        run_id, TrainingRun.Status.SUCCEEDED, outcome.reason, version=outcome.version
+    )
+
+
+def training_run_finish(run_id: int, status: str, message: str, version=None) -> None:
+    """Close a training run: its outcome, its version if one was registered, and when."""
+    TrainingRun.objects.filter(pk=run_id).update(
+        status=status, message=message, version=version, progress=1.0, finished_at=timezone.now()
+    )
