@@ -19,10 +19,11 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from forms_app.demo.engine_dataset import demo_dataset
 from scoring.features import feature_matrix
 from scoring.onnx_export import feed_frame
 from scoring.runtime import served_model_build
-from scoring.training import demo_dataset, train
+from scoring.training import train
 
 MIN_SPEEDUP = 100.0
 MAX_EXPLAIN_RATIO = 5.0

@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.tasks import task
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from forms_app.sales.learning import forms_retrain_due
 from forms_app.sales.outbox import outbox_sweep
@@ -47,8 +48,6 @@ def _waiting(periodic_task) -> bool:
     """Whether a run of this task is already queued (only the database backend can tell)."""
     if "django_tasks_db" not in settings.TASKS["default"]["BACKEND"]:
         return False
-    from django_tasks_db.models import DBTaskResult
-
     return DBTaskResult.objects.filter(task_path=periodic_task.module_path, status="READY").exists()
 
 

@@ -16,9 +16,11 @@ Leads older than three weeks have an outcome (qualified or won if they converted
 unqualified); newer ones are still new or contacted.
 """
 
+import json
 import math
 import random
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from django.db import transaction
@@ -217,79 +219,8 @@ _OPTIONS = {
     "role": ROLES,
     "country": COUNTRIES,
 }
-_FIRST = [
-    "Ana",
-    "Ben",
-    "Chen",
-    "Dana",
-    "Eli",
-    "Farah",
-    "Gus",
-    "Hana",
-    "Ivo",
-    "Jade",
-    "Kofi",
-    "Lena",
-    "Marco",
-    "Nia",
-    "Omar",
-    "Pia",
-    "Quinn",
-    "Rosa",
-    "Sami",
-    "Tara",
-    "Uma",
-    "Vik",
-    "Wen",
-    "Yara",
-    "Zoe",
-]
-_LAST = [
-    "Silva",
-    "Novak",
-    "Okafor",
-    "Lindqvist",
-    "Moreau",
-    "Tanaka",
-    "Schmidt",
-    "Patel",
-    "Garcia",
-    "Kowalski",
-    "Haddad",
-    "Nguyen",
-    "Rossi",
-    "Murphy",
-    "Fischer",
-    "Costa",
-]
-_COMPANY_A = [
-    "Blue",
-    "North",
-    "Bright",
-    "Iron",
-    "Clear",
-    "Swift",
-    "Green",
-    "Silver",
-    "Oak",
-    "Nova",
-    "Peak",
-    "Harbor",
-]
-_COMPANY_B = [
-    "Labs",
-    "Systems",
-    "Works",
-    "Analytics",
-    "Logistics",
-    "Health",
-    "Retail",
-    "Capital",
-    "Studio",
-    "Foods",
-    "Cloud",
-    "Robotics",
-]
+# Names and company words of the synthetic prospects.
+_NAMES = json.loads((Path(__file__).parent / "names.json").read_text())
 _FREE_MAIL = ["gmail.com", "yahoo.com", "outlook.com", "hotmail.com", "proton.me"]
 _SOURCES = [
     ("google", "cpc"),
@@ -329,8 +260,10 @@ def conversion_probability(answers: dict[str, Any], capture: dict[str, Any]) -> 
 
 def demo_lead(rng: random.Random, created_at: datetime) -> tuple[dict, dict, float]:
     """Answers, capture metadata and true conversion probability of one synthetic lead."""
-    first, last = rng.choice(_FIRST), rng.choice(_LAST)
-    company = f"{rng.choice(_COMPANY_A)} {rng.choice(_COMPANY_B)}"
+    first, last = rng.choice(_NAMES["first_names"]), rng.choice(_NAMES["last_names"])
+    company = (
+        f"{rng.choice(_NAMES['company_first_words'])} {rng.choice(_NAMES['company_second_words'])}"
+    )
     domain = (
         rng.choice(_FREE_MAIL)
         if rng.random() < 0.22

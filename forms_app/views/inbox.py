@@ -107,7 +107,6 @@ CAPTURE_LABELS = {
     "referrer": "Referrer",
     "page_url": "Page",
     "device": "Device",
-    "country": "Country",
     "seconds_to_complete": "Time to complete",
     "page_views": "Page views before the submit",
     "key_pages": "Key pages visited",

@@ -17,7 +17,6 @@ from forms_app.sales.routing import (
 )
 
 CAPTURE_KEYS = [
-    ("country", "Country"),
     ("utm_source", "UTM source"),
     ("utm_medium", "UTM medium"),
     ("utm_campaign", "UTM campaign"),

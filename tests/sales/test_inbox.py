@@ -284,15 +284,27 @@ def test_a_marketer_sets_up_a_rep_a_team_and_a_rule_and_tries_it(
     assert set(team.members.all()) == {sam, riley}
     assert client.post("/app/reps/teams/new/", {"name": "emea"}).status_code == 422
 
+    rule_fields = {
+        "name": "Hot to EMEA",
+        "tiers": ["sales_ready"],
+        "min_score": "80",
+        "capture_key": "country",  # no capture signal records a country: not offered
+        "capture_operator": "in",
+        "capture_value": "de, fr",
+        "action": "round_robin",
+        "team": team.pk,
+    }
+    assert client.post("/app/forms/contact/routing/new/", rule_fields).status_code == 422
+
     response = client.post(
         "/app/forms/contact/routing/new/",
         {
             "name": "Hot to EMEA",
             "tiers": ["sales_ready"],
             "min_score": "80",
-            "capture_key": "country",
+            "capture_key": "utm_source",
             "capture_operator": "in",
-            "capture_value": "de, fr",
+            "capture_value": "google, linkedin",
             "action": "round_robin",
             "team": team.pk,
             "notify_emails": "rep",
@@ -305,13 +317,13 @@ def test_a_marketer_sets_up_a_rep_a_team_and_a_rule_and_tries_it(
     assert rule.conditions == [
         {"source": "tier", "key": "", "operator": "in", "value": ["sales_ready"]},
         {"source": "score", "key": "", "operator": "gte", "value": 80},
-        {"source": "capture", "key": "country", "operator": "in", "value": "de, fr"},
+        {"source": "capture", "key": "utm_source", "operator": "in", "value": "google, linkedin"},
     ]
     page = client.get("/app/forms/contact/routing/").content.decode()
     assert "Hot to EMEA" in page and "Score is at least 80" in page
 
     hot = lead_for(contact_form, None, score=88, tier="sales_ready")
-    Lead.objects.filter(pk=hot.pk).update(capture={"country": "de"})
+    Lead.objects.filter(pk=hot.pk).update(capture={"utm_source": "linkedin"})
     preview = client.get(f"/app/forms/contact/routing/preview/?lead={hot.pk}").content.decode()
     assert "would go to <strong>Sam S.</strong>" in preview
     assert client.get("/app/forms/contact/routing/preview/?lead=x").status_code == 400

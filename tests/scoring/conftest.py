@@ -2,7 +2,8 @@
 
 import pytest
 
-from scoring.training import demo_dataset, train
+from forms_app.demo.engine_dataset import demo_dataset
+from scoring.training import train
 
 DEMO_RULES = [
     {

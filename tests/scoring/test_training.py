@@ -7,6 +7,7 @@ import onnx
 import pytest
 from threadpoolctl import threadpool_limits
 
+from forms_app.demo.engine_dataset import demo_dataset
 from scoring.features import feature_matrix, feature_spec_build
 from scoring.onnx_export import ParityError, check_parity, export, feed_frame
 from scoring.training import (
@@ -15,7 +16,6 @@ from scoring.training import (
     _stressed,
     calibrated_build,
     candidate_build,
-    demo_dataset,
     train,
 )
 

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
 
 from forms_app.models import Notification
 from forms_app.sales.outbox import notification_deliver, outbox_sweep
@@ -18,8 +19,6 @@ class Command(BaseCommand):
         swept = outbox_sweep()
         self.stdout.write(f"{swept} notification(s) re-enqueued")
         if deliver:
-            from django.utils import timezone
-
             due = Notification.objects.filter(
                 status=Notification.Status.PENDING, next_attempt_at__lte=timezone.now()
             ).values_list("pk", flat=True)
