@@ -5,7 +5,6 @@ rows of answers and capture, outcomes, points rules and thresholds, and returns 
 explanations and versions. Views, the API, commands and tests call the functions below.
 """
 
-from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -134,37 +133,20 @@ def training_history(form: Form) -> TrainingHistory:
     )
     converted = form.converted_statuses()
     return TrainingHistory(
-        questions=spec_questions(form),
+        spec_questions=spec_questions(form),
         key_pages=form.key_pages,
-        rows=[lead_as_row(lead) for lead in leads],
+        leads=[lead_as_row(lead) for lead in leads],
         outcomes=[lead.status in converted for lead in leads],
         times=[lead.created_at for lead in leads],
         points_rules=scoring.points_rules_for(form.pk),
-        thresholds=thresholds_of(form),
+        sales_ready=form.sales_ready_threshold,
+        marketing_qualified=form.marketing_qualified_threshold,
     )
 
 
-def form_model_train(
-    *,
-    form: Form,
-    actor=None,
-    activate: str = "auto",
-    progress: Callable[[str, float], None] | None = None,
-    seed: int = 0,
-) -> TrainOutcome:
-    """Train a challenger on the form's labelled leads, register it, and let the gate decide.
-
-    Raises scoring.training.TrainingError (with a marketer-readable message) when the data
-    cannot produce a trustworthy model.
-    """
-    return scoring.model_version_train(
-        form_id=form.pk,
-        history=training_history(form),
-        actor=actor,
-        activate=activate,
-        progress=progress,
-        seed=seed,
-    )
+def form_model_train(*, form: Form, **options: Any) -> TrainOutcome:
+    """`scoring.services.model_version_train` on the form's history (same options, same errors)."""
+    return scoring.model_version_train(form_id=form.pk, history=training_history(form), **options)
 
 
 # --- training in the background ------------------------------------------------------------

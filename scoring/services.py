@@ -84,15 +84,19 @@ class Thresholds:
 
 @dataclass(frozen=True)
 class TrainingHistory:
-    """What a form's model learns from: its questions, and its labelled leads oldest first."""
+    """What a form's model learns from: its questions, and its labelled leads oldest first.
 
-    questions: list[QuestionInput]
+    The fields are `scoring.training.train`'s arguments, so the history is passed as it is.
+    """
+
+    spec_questions: list[QuestionInput]
     key_pages: list[str]
-    rows: list[dict[str, Any]]  # {"answers": {...}, "capture": {...}} per lead
-    outcomes: list[bool]  # converted or not, per row
-    times: list[Any]  # when each lead arrived (datetimes), per row
+    leads: list[dict[str, Any]]  # {"answers": {...}, "capture": {...}} per lead
+    outcomes: list[bool]  # converted or not, per lead
+    times: list[Any]  # when each lead arrived (datetimes), per lead
     points_rules: list[dict]
-    thresholds: Thresholds
+    sales_ready: int
+    marketing_qualified: int
 
 
 def points_rules_for(form_id: int) -> list[dict]:
@@ -210,7 +214,7 @@ def _challenger_beats_active(form_id: int, result, history: TrainingHistory) -> 
         y = [history.outcomes[i] for i in result.holdout_indices]
         try:
             scored = served_model(incumbent).score(
-                [history.rows[i] for i in result.holdout_indices]
+                [history.leads[i] for i in result.holdout_indices]
             )
             incumbent_auc = metrics.roc_auc(y, [s.probability for s in scored])
         except Exception:
@@ -253,18 +257,7 @@ def model_version_train(
 
     if activate not in ACTIVATE_CHOICES:
         raise ValueError(f"activate must be one of {ACTIVATE_CHOICES}, not {activate!r}")
-    result = training.train(
-        spec_questions=history.questions,
-        key_pages=history.key_pages,
-        leads=history.rows,
-        outcomes=history.outcomes,
-        times=history.times,
-        points_rules=history.points_rules,
-        seed=seed,
-        progress=progress,
-        sales_ready=history.thresholds.sales_ready,
-        marketing_qualified=history.thresholds.marketing_qualified,
-    )
+    result = training.train(**vars(history), seed=seed, progress=progress)
     if activate == "always":
         should_activate, reason = True, "Activated on request (--activate always)."
     elif activate == "never":
