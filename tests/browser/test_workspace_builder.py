@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from forms_app.demo.history import demo_form_create, demo_history_create
 from forms_app.models import Form, Lead
 from scoring.services import lead_score, model_version_train
-from tests.browser.workspace_pages import log_in, whole_page
+from tests.helpers.browser import log_in, whole_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

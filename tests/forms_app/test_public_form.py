@@ -1,7 +1,5 @@
 """A prospect fills the public form over real HTTP requests against the real database."""
 
-import re
-
 import pytest
 from django.core.management import call_command
 
@@ -9,34 +7,8 @@ from forms_app.capture.tokens import form_token_issue
 from forms_app.models import Form, Lead
 from scoring.features import SPEC_FORMAT
 from scoring.runtime import served_model_forget
-
-GOOD_ANSWERS = {
-    "work_email": "ada@lovelace.example",
-    "full_name": "Ada Lovelace",
-    "company": "Analytical Engines",
-    "company_size": "51_200",
-    "timeline": "within_1_month",
-    "budget": "20k_50k",
-    "industry": "saas",
-    "role": "vp_head",
-    "country": "uk",
-    "consent": "on",
-}
-
-
-def token_from(response) -> str:
-    return re.search(r'name="_fs_token" value="([^"]+)"', response.content.decode()).group(1)
-
-
-def submit(client, slug, answers, **extra):
-    page = client.get(f"/f/{slug}/?utm_source=linkedin&utm_campaign=spring")
-    data = {
-        **answers,
-        "_fs_token": token_from(page),
-        "_fs_utm_source": "linkedin",
-        "_fs_utm_campaign": "spring",
-    }
-    return client.post(f"/f/{slug}/", data, **extra)
+from tests.helpers.answers import GOOD_ANSWERS
+from tests.helpers.submit import submit, token_from
 
 
 def test_the_form_page_shows_every_question_with_its_label(client, demo_form):

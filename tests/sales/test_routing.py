@@ -10,7 +10,7 @@ from django.utils import timezone
 from forms_app.capture.submit import lead_capture
 from forms_app.models import Lead, LeadEvent, Notification, RoutingRule
 from forms_app.sales.routing import lead_route, routing_preview
-from tests.sales.conftest import run_worker
+from tests.helpers.worker import run_worker
 
 ANSWERS = {"full_name": "Grace Hopper", "company": "Navy", "team_size": 40, "timeline": "later"}
 
