@@ -26,3 +26,11 @@ KEEN_DEMO_ANSWERS = {
     "country": "us",
     "consent": True,
 }
+
+# Answers to the `contact_form` fixture of tests/sales/.
+CONTACT_ANSWERS = {
+    "full_name": "Grace Hopper",
+    "company": "Navy",
+    "team_size": 40,
+    "timeline": "later",
+}
