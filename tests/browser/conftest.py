@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.host_site import HostSite
+from tests.helpers.host_site import HostSite
 
 CHROMIUM = Path(os.environ.get("FORMSCORE_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from forms_app.models import Lead, SpamRefusal
-from tests.browser.test_public_form_browser import fill_demo_form
+from tests.helpers.browser import fill_demo_form
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -4,21 +4,9 @@ import pytest
 from playwright.sync_api import expect
 
 from forms_app.models import Lead
+from tests.helpers.browser import fill_demo_form
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def fill_demo_form(page):
-    page.get_by_label("Work e-mail").fill("grace@hopper.example")
-    page.get_by_label("Your name").fill("Grace Hopper")
-    page.get_by_role("textbox", name="Company").fill("Compilers Inc")
-    page.get_by_label("Company size").select_option(label="201–1,000")
-    page.get_by_label("Within 1 month").check()
-    page.get_by_label("Over $50k").check()
-    page.get_by_label("Industry").select_option(label="Software / SaaS")
-    page.get_by_label("Your role").select_option(label="VP / Head of department")
-    page.get_by_label("Country").select_option(label="United States")
-    page.get_by_label("I agree to be contacted").check()
 
 
 def test_a_prospect_fills_the_demo_form_and_sees_the_thank_you(

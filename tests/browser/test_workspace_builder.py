@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from forms_app.demo.history import demo_form_create, demo_history_create
 from forms_app.models import Form, Lead
 from forms_app.scoring_adapter import form_model_train, lead_score
-from tests.browser.workspace_pages import log_in, whole_page
+from tests.helpers.browser import log_in, whole_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

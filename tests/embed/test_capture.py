@@ -3,8 +3,8 @@
 import pytest
 
 from forms_app.models import Lead
-from tests.embed.conftest import send
-from tests.forms_app.test_public_form import GOOD_ANSWERS
+from tests.helpers.answers import GOOD_ANSWERS
+from tests.helpers.submit import send
 
 HOST_PAGE = "https://www.example.com/contact?utm_source=newsletter&utm_campaign=autumn"
 SIGNALS = {

@@ -3,7 +3,8 @@
 import pytest
 from django.contrib.auth.models import User
 
-from tests.embed.conftest import send
+from tests.helpers.answers import GOOD_ANSWERS
+from tests.helpers.submit import send
 
 
 def frame_ancestors(response) -> str:
@@ -43,8 +44,6 @@ def test_a_malformed_allowed_site_never_reaches_the_header(client, demo_form, si
 
 
 def test_the_next_step_page_keeps_the_same_framing_policy(client, demo_form):
-    from tests.forms_app.test_public_form import GOOD_ANSWERS
-
     demo_form.allowed_sites = ["https://www.example.com"]
     demo_form.save()
     done = send(client, "demo", client.get("/f/demo/"), GOOD_ANSWERS)

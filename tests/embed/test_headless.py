@@ -4,7 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from forms_app.models import Lead, SpamRefusal
-from tests.demo_answers import KEEN_DEMO_ANSWERS
+from tests.helpers.answers import KEEN_DEMO_ANSWERS
 
 SITE = "https://www.example.com"
 

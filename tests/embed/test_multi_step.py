@@ -1,7 +1,7 @@
 """A multi-step form, step by step over plain POSTs (what a browser without JavaScript does)."""
 
 from forms_app.models import FormStepStat, Lead
-from tests.embed.conftest import hidden_inputs, send
+from tests.helpers.submit import hidden_inputs, send
 
 STEP_1 = {"work_e_mail": "ada@engines.example", "your_name": "Ada"}
 STEP_2 = {"team_size": "medium", "interested_in": "pricing", "seats": "25"}

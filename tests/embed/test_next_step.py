@@ -4,8 +4,8 @@ import pytest
 
 from forms_app.capture.next_step import next_step_for
 from forms_app.models import Lead
-from tests.embed.conftest import send
-from tests.forms_app.test_public_form import GOOD_ANSWERS
+from tests.helpers.answers import GOOD_ANSWERS
+from tests.helpers.submit import send
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import pytest
 from django.contrib.auth.models import User
 
 from forms_app.models import Lead, SpamRefusal
-from tests.embed.conftest import send
-from tests.forms_app.test_public_form import GOOD_ANSWERS
+from tests.helpers.answers import GOOD_ANSWERS
+from tests.helpers.submit import send
 
 
 @pytest.fixture

@@ -1,42 +1,11 @@
 """A prospect fills the public form over real HTTP requests against the real database."""
 
-import re
-
 import pytest
-from django.core.management import call_command
 
 from forms_app.capture.tokens import form_token_issue
 from forms_app.models import Form, Lead
-from scoring.features import SPEC_FORMAT
-from scoring.runtime import served_model_forget
-
-GOOD_ANSWERS = {
-    "work_email": "ada@lovelace.example",
-    "full_name": "Ada Lovelace",
-    "company": "Analytical Engines",
-    "company_size": "51_200",
-    "timeline": "within_1_month",
-    "budget": "20k_50k",
-    "industry": "saas",
-    "role": "vp_head",
-    "country": "uk",
-    "consent": "on",
-}
-
-
-def token_from(response) -> str:
-    return re.search(r'name="_fs_token" value="([^"]+)"', response.content.decode()).group(1)
-
-
-def submit(client, slug, answers, **extra):
-    page = client.get(f"/f/{slug}/?utm_source=linkedin&utm_campaign=spring")
-    data = {
-        **answers,
-        "_fs_token": token_from(page),
-        "_fs_utm_source": "linkedin",
-        "_fs_utm_campaign": "spring",
-    }
-    return client.post(f"/f/{slug}/", data, **extra)
+from tests.helpers.answers import GOOD_ANSWERS
+from tests.helpers.submit import submit, token_from
 
 
 def test_the_form_page_shows_every_question_with_its_label(client, demo_form):
@@ -150,39 +119,3 @@ def test_hidden_fields_capture_their_url_parameter(client, make_form):
     data = {"e_mail": "a@b.example", "campaign": "autumn-launch", "_fs_token": token_from(page)}
     client.post("/f/webinar/", data)
     assert Lead.objects.get().answers == {"e_mail": "a@b.example", "campaign": "autumn-launch"}
-
-
-def test_the_demo_command_can_run_twice_without_duplicating(db, capsys):
-    call_command("demo", "--password", "demo-pass-123", "--leads", "200")
-    call_command("demo", "--password", "demo-pass-123", "--leads", "200")
-    output = capsys.readouterr().out
-    assert "already has its demo history" in output
-    assert "marketer  / demo-pass-123" in output
-    assert "/app/" in output and "/api/v1/public/forms/demo" in output
-    assert Form.objects.filter(slug="demo").count() == 1
-    assert Lead.objects.filter(source=Lead.Source.DEMO).count() == 200
-
-
-def test_the_demo_command_retrains_a_model_this_version_cannot_serve(db, capsys):
-    call_command("demo", "--password", "demo-pass-123", "--leads", "1000")
-    form = Form.objects.get(slug="demo")
-    older = form.model_versions.get()
-    older.feature_spec = older.feature_spec | {"format": 1}  # as an earlier formscore wrote it
-    older.save(update_fields=["feature_spec"])
-    served_model_forget()  # a new process after the upgrade
-    capsys.readouterr()
-
-    call_command("demo", "--password", "demo-pass-123", "--leads", "1000")
-
-    assert "Training the demo model" in capsys.readouterr().out
-    newer = form.model_versions.exclude(pk=older.pk).get()
-    assert newer.number == older.number + 1
-    assert newer.feature_spec["format"] == SPEC_FORMAT
-
-
-def test_the_demo_history_converts_at_a_realistic_rate(db):
-    call_command("demo", "--password", "demo-pass-123", "--leads", "3000")
-    form = Form.objects.get(slug="demo")
-    labelled = form.leads.filter(status__in=form.labelled_statuses()).count()
-    converted = form.leads.filter(status__in=form.converted_statuses()).count()
-    assert 0.08 <= converted / labelled <= 0.12

@@ -8,7 +8,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.contrib.auth.models import Group, User
-from django.core.management import call_command
 
 from forms_app.models import RepProfile, RoutingRule, Team
 
@@ -179,8 +178,3 @@ def fast_retries(settings):
     settings.FORMSCORE_OUTBOX_MAX_ATTEMPTS = 3
     settings.FORMSCORE_OUTBOX_TIMEOUT_SECONDS = 1
     return settings
-
-
-def run_worker() -> None:
-    """The real django-tasks-db worker, in this process, until the queue is empty."""
-    call_command("db_worker", batch=True, startup_delay=False, interval=0, verbosity=0)

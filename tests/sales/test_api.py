@@ -14,8 +14,8 @@ from rest_framework.test import APIClient
 from forms_app.api.token_api import SubmitThrottle
 from forms_app.demo.history import demo_lead
 from forms_app.models import Form, Lead, LeadEvent, Notification, RoutingRule
-from tests.demo_answers import KEEN_DEMO_ANSWERS
-from tests.sales.conftest import run_worker
+from tests.helpers.answers import KEEN_DEMO_ANSWERS
+from tests.helpers.worker import run_worker
 
 
 def client_for(user) -> APIClient:

@@ -20,8 +20,8 @@ from django_tasks_db.models import DBTaskResult
 from forms_app.capture.submit import lead_capture
 from forms_app.models import Lead, LeadEvent, Notification, RoutingRule
 from forms_app.sales.outbox import SIGNATURE_HEADER, outbox_sweep, signature_verify
-from tests.forms_app.test_public_form import submit
-from tests.sales.conftest import run_worker
+from tests.helpers.submit import submit
+from tests.helpers.worker import run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

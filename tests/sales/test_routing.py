@@ -5,31 +5,17 @@ from collections import Counter
 
 import pytest
 from django.db import close_old_connections, connection
-from django.utils import timezone
 
 from forms_app.capture.submit import lead_capture
 from forms_app.models import Lead, LeadEvent, Notification, RoutingRule
 from forms_app.sales.routing import lead_route, routing_preview
-from tests.sales.conftest import run_worker
-
-ANSWERS = {"full_name": "Grace Hopper", "company": "Navy", "team_size": 40, "timeline": "later"}
+from tests.helpers.answers import CONTACT_ANSWERS as ANSWERS
+from tests.helpers.leads import scored_lead
+from tests.helpers.worker import run_worker
 
 
 def capture(form, answers=ANSWERS, **capture) -> Lead:
     return lead_capture(form=form, answers=answers, capture=capture).lead
-
-
-def scored_lead(form, *, score: int, tier: str, answers=ANSWERS, capture=None) -> Lead:
-    """A lead as the scorer leaves it (score, tier), not yet routed."""
-    return Lead.objects.create(
-        form=form,
-        answers=answers,
-        capture=capture or {},
-        created_at=timezone.now(),
-        score=score,
-        tier=tier,
-        scored_at=timezone.now(),
-    )
 
 
 def test_round_robin_gives_each_rep_a_lead_in_turn(round_robin_rule, sam, riley, alex):
@@ -223,22 +209,3 @@ def test_a_broken_rule_never_costs_the_lead(contact_form, sam, receiver):
     assert lead.assigned_to is None
     assert lead.events.get().message == "Routing failed (AttributeError); assign this lead by hand"
     assert not Notification.objects.exists()
-
-
-def test_the_demo_routes_sales_ready_leads_round_robin_and_only_posts_locally(demo_form):
-    from django.contrib.auth.models import User
-
-    from forms_app.demo.sales import demo_sales_setup
-
-    for username in ("sales1", "sales2"):
-        User.objects.create_user(username)
-    with pytest.raises(ValueError, match="must point at 127"):
-        demo_sales_setup(form=demo_form, webhook_url="https://example.com/hook")
-    hot, _ = demo_sales_setup(form=demo_form, webhook_url="http://127.0.0.1:8161/")
-    demo_sales_setup(form=demo_form)  # safe to re-run
-
-    assert RoutingRule.objects.filter(form=demo_form).count() == 2
-    assert hot.notify_webhook_url == "http://127.0.0.1:8161/"
-    lead = scored_lead(demo_form, score=93, tier="sales_ready")
-    assert routing_preview(form=demo_form, lead=lead).assigned_by == hot
-    assert User.objects.get(username="sales2").rep_profile.booking_url.startswith("https://")

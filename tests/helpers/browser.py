@@ -1,4 +1,4 @@
-"""Shared steps of the workspace browser tests."""
+"""Shared steps of the browser tests: logging in, filling the demo form, whole-page screenshots."""
 
 from django.contrib.auth.models import Group, User
 
@@ -24,3 +24,16 @@ def whole_page(page, screenshot, name: str):
     path = screenshot(name)
     page.set_viewport_size({"width": 1360, "height": 900})
     return path
+
+
+def fill_demo_form(page):
+    page.get_by_label("Work e-mail").fill("grace@hopper.example")
+    page.get_by_label("Your name").fill("Grace Hopper")
+    page.get_by_role("textbox", name="Company").fill("Compilers Inc")
+    page.get_by_label("Company size").select_option(label="201–1,000")
+    page.get_by_label("Within 1 month").check()
+    page.get_by_label("Over $50k").check()
+    page.get_by_label("Industry").select_option(label="Software / SaaS")
+    page.get_by_label("Your role").select_option(label="VP / Head of department")
+    page.get_by_label("Country").select_option(label="United States")
+    page.get_by_label("I agree to be contacted").check()
