@@ -145,29 +145,27 @@ def score_row(
     """
     points = points_score(rules, row)
     version = active_version(form_id)
-    if version is not None:
-        try:
-            scored, factors = served_model(version).score_explain(row)
-        except Exception as exc:  # a broken model must never lose or block a lead
-            logger.exception("Scoring with %s failed; using the points score", version)
-            return ScoreResult(
-                score=points,
-                probability=None,
-                tier=thresholds.tier(points),
-                points_score=points,
-                factors=_points_factors(rules, row),
-                model_version=None,
-                fallback=True,
-                error=f"{type(exc).__name__}: {exc}",
-            )
-        return ScoreResult(
-            score=scored.score,
-            probability=scored.probability,
-            tier=thresholds.tier(scored.score),
-            points_score=points,
-            factors=factors,
-            model_version=version,
-        )
+    if version is None:
+        return _points_result(points, rules, row, thresholds)
+    try:
+        scored, factors = served_model(version).score_explain(row)
+    except Exception as exc:  # a broken model must never lose or block a lead
+        logger.exception("Scoring with %s failed; using the points score", version)
+        return _points_result(points, rules, row, thresholds, error=f"{type(exc).__name__}: {exc}")
+    return ScoreResult(
+        score=scored.score,
+        probability=scored.probability,
+        tier=thresholds.tier(scored.score),
+        points_score=points,
+        factors=factors,
+        model_version=version,
+    )
+
+
+def _points_result(
+    points: int, rules: list[dict], row: dict, thresholds: Thresholds, *, error: str = ""
+) -> ScoreResult:
+    """The points system's score; with an error, it stands in for a version that failed."""
     return ScoreResult(
         score=points,
         probability=None,
@@ -175,6 +173,8 @@ def score_row(
         points_score=points,
         factors=_points_factors(rules, row),
         model_version=None,
+        fallback=bool(error),
+        error=error,
     )
 
 

@@ -97,6 +97,11 @@ class Form(models.Model):
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
 
+    @staticmethod
+    def revision_bump(form_id: int) -> None:
+        """Mark the form's questions changed: runtime answer forms cached per revision expire."""
+        Form.objects.filter(pk=form_id).update(revision=F("revision") + 1)
+
     def clean(self) -> None:
         if not 0 < self.marketing_qualified_threshold < self.sales_ready_threshold <= 100:
             raise ValidationError(
@@ -105,15 +110,19 @@ class Form(models.Model):
         if not re.fullmatch(r"#[0-9a-fA-F]{6}", self.accent_color or ""):
             raise ValidationError({"accent_color": "Use a colour like #4338ca."})
 
+    def conversion_status(self) -> str:
+        """The status that records a conversion under this form's definition (e.g. on import)."""
+        if self.conversion_definition == self.Conversion.WON:
+            return Lead.Status.WON
+        return Lead.Status.QUALIFIED
+
     def converted_statuses(self) -> set[str]:
         """Lead statuses that count as a conversion under this form's definition."""
-        if self.conversion_definition == self.Conversion.WON:
-            return {Lead.Status.WON}
-        return {Lead.Status.QUALIFIED, Lead.Status.WON}
+        return {self.conversion_status(), Lead.Status.WON}
 
     def labelled_statuses(self) -> set[str]:
         """Statuses whose outcome is known, so the lead can teach the model."""
-        return self.converted_statuses() | {Lead.Status.LOST, Lead.Status.UNQUALIFIED}
+        return set(Lead.OUTCOME_STATUSES)
 
 
 class Question(models.Model):
@@ -175,12 +184,12 @@ class Question(models.Model):
             self.key = stable_key(self.label, taken)
         self.choices = normalized_choices(self.choices)
         super().save(*args, **kwargs)
-        Form.objects.filter(pk=self.form_id).update(revision=F("revision") + 1)
+        Form.revision_bump(self.form_id)
 
     def delete(self, *args, **kwargs):
         form_id = self.form_id
         result = super().delete(*args, **kwargs)
-        Form.objects.filter(pk=form_id).update(revision=F("revision") + 1)
+        Form.revision_bump(form_id)
         return result
 
     def choice_label(self, value: str) -> str:

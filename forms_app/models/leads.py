@@ -15,6 +15,10 @@ class Lead(models.Model):
         LOST = "lost", "Lost"
         UNQUALIFIED = "unqualified", "Unqualified"
 
+    # Statuses whose outcome is known (the lead can teach the model); which of them count as a
+    # conversion is the form's definition (Form.converted_statuses).
+    OUTCOME_STATUSES = (Status.QUALIFIED, Status.WON, Status.LOST, Status.UNQUALIFIED)
+
     class Tier(models.TextChoices):
         SALES_READY = "sales_ready", "Sales-ready"
         MARKETING_QUALIFIED = "marketing_qualified", "Marketing-qualified"

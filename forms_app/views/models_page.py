@@ -16,7 +16,13 @@ from forms_app.models import Form, Lead
 from forms_app.permissions import workspace_required
 from forms_app.scoring_adapter import model_version_live_quality, training_enqueue
 from forms_app.workspace.form_stats import forms_with_stats, stats_of
-from forms_app.workspace.importing import LeadImportError, columns_match, csv_read, leads_import
+from forms_app.workspace.importing import (
+    LeadImportError,
+    columns_match,
+    csv_read,
+    csv_text,
+    leads_import,
+)
 from scoring.features import SPEC_FORMAT
 from scoring.models import ModelVersion, ModelVersionEvent, TrainingRun
 from scoring.services import ActivationError, model_version_activate, model_version_rollback
@@ -208,11 +214,7 @@ def import_upload(request: HttpRequest, slug: str) -> HttpResponse:
     if upload.size > IMPORT_MAX_BYTES:
         messages.error(request, f"The file is larger than {IMPORT_MAX_BYTES // 1_000_000} MB.")
         return redirect("forms_app:models", slug=form.slug)
-    data = upload.read()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("latin-1")
+    text = csv_text(upload.read())
     try:
         csv_read(text)
     except LeadImportError as exc:

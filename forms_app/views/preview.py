@@ -13,9 +13,9 @@ from forms_app.models import Form, Lead
 from forms_app.permissions import workspace_required
 from forms_app.scoring_adapter import score_answers
 from forms_app.workspace.inputs import points_rule_describe
+from scoring.features import DEVICES
 from scoring.points import points_breakdown
 
-DEVICES = ("desktop", "mobile", "tablet")
 CAPTURE_INPUTS = ("utm_source", "utm_medium", "referrer", "device", "seconds_to_complete")
 
 

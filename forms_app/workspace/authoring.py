@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Max
 
 from forms_app.capture.metadata import UTM_PARAMETERS
 from forms_app.models import Form, Lead, Question
@@ -54,10 +54,6 @@ _COPIED_FORM_FIELDS = (
 )
 _COPIED_QUESTION_FIELDS = (*QUESTION_FIELDS, "key", "kind", "choices", "position", "condition")
 _URL_PARAMETER = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]{0,63}$")
-
-
-def _bump_revision(form: Form) -> None:
-    Form.objects.filter(pk=form.pk).update(revision=F("revision") + 1)
 
 
 def _unique_slug(text: str) -> str:
@@ -344,7 +340,7 @@ def questions_reorder(*, form: Form, ordered_ids: list[int]) -> None:
         for position, pk in enumerate(ordered_ids):
             questions[pk].position = position
         Question.objects.bulk_update(questions.values(), ["position"])
-        _bump_revision(form)
+        Form.revision_bump(form.pk)
 
 
 def question_move(*, question: Question, direction: str) -> None:

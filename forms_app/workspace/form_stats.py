@@ -62,19 +62,7 @@ def forms_with_stats() -> list[Form]:
         .annotate(
             recent_count=Count("pk", filter=recent),
             recent_sales_ready=Count("pk", filter=recent & Q(tier=Lead.Tier.SALES_READY)),
-            won=Count("pk", filter=Q(status=Lead.Status.WON)),
-            qualified=Count("pk", filter=Q(status=Lead.Status.QUALIFIED)),
-            labelled_count=Count(
-                "pk",
-                filter=Q(
-                    status__in=[
-                        Lead.Status.QUALIFIED,
-                        Lead.Status.WON,
-                        Lead.Status.LOST,
-                        Lead.Status.UNQUALIFIED,
-                    ]
-                ),
-            ),
+            **{status: Count("pk", filter=Q(status=status)) for status in Lead.OUTCOME_STATUSES},
         )
         .order_by()
     }
@@ -82,12 +70,8 @@ def forms_with_stats() -> list[Form]:
         row = numbers.get(form.pk, {})
         form.recent_count = row.get("recent_count", 0)
         form.recent_sales_ready = row.get("recent_sales_ready", 0)
-        form.labelled_count = row.get("labelled_count", 0)
-        form.converted_count = row.get("won", 0) + (
-            row.get("qualified", 0)
-            if form.conversion_definition == Form.Conversion.QUALIFIED
-            else 0
-        )
+        form.labelled_count = sum(row.get(s, 0) for s in form.labelled_statuses())
+        form.converted_count = sum(row.get(s, 0) for s in form.converted_statuses())
     return forms
 
 

@@ -62,15 +62,17 @@ def is_missing(value: str | None) -> bool:
     return value is None or value.strip().lower() in PLACEHOLDERS
 
 
+def csv_text(data: bytes) -> str:
+    """A CSV file's text: UTF-8 with or without BOM, else Latin-1 (which decodes any bytes)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
 def csv_read(data: bytes | str, *, delimiter: str = ",") -> tuple[list[str], list[list[str]]]:
-    """Header and rows of a CSV file (UTF-8 with or without BOM, or Latin-1)."""
-    if isinstance(data, bytes):
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = data.decode("latin-1")
-    else:
-        text = data
+    """Header and rows of a CSV file (bytes are decoded by csv_text)."""
+    text = csv_text(data) if isinstance(data, bytes) else data
     if len(delimiter) != 1:
         raise LeadImportError(f"The delimiter must be one character, not {delimiter!r}.")
     try:
@@ -280,11 +282,7 @@ def leads_import(
         matched = columns_match(form, feature_columns, mapping)
         report.mapping = {column: q.key for column, q in matched.items()}
         report.ignored_columns = [c for c in feature_columns if c not in matched]
-        converted_status = (
-            Lead.Status.WON
-            if form.conversion_definition == Form.Conversion.WON
-            else Lead.Status.QUALIFIED
-        )
+        converted_status = form.conversion_status()
         times = [r[0] for r in records]
         real_times = all(isinstance(t, datetime) for t in times)
         start = timezone.now() - timedelta(seconds=len(records))
