@@ -213,6 +213,44 @@ def leads_import(
     """
     header, rows = csv_read(data, delimiter=delimiter)
     exclude = [c.strip() for c in exclude or [] if c.strip()]
+    _columns_check(header, outcome_column=outcome_column, order_by=order_by, exclude=exclude)
+    _target_check(form, create_form_slug)
+    positives = {v.strip().lower() for v in positive_values} if positive_values else None
+    report = ImportReport(rows_read=len(rows))
+    records = _records_read(
+        header,
+        rows,
+        outcome_column=outcome_column,
+        order_by=order_by,
+        positives=positives,
+        report=report,
+    )
+    feature_columns = [c for c in header if c not in {outcome_column, order_by, *exclude}]
+    with transaction.atomic():
+        if create_form_slug is not None:
+            form = _form_create_from_columns(
+                slug=create_form_slug,
+                columns=feature_columns,
+                rows=[record.row for record in records],
+                header=header,
+            )
+            report.form_created = True
+        report.form = form
+        matched = columns_match(form, feature_columns, mapping)
+        report.mapping = {column: q.key for column, q in matched.items()}
+        report.ignored_columns = [c for c in feature_columns if c not in matched]
+        leads = _leads_built(form, matched, header, records, report)
+        report.rows_imported = len(leads)
+        if dry_run:
+            transaction.set_rollback(True)
+        else:
+            Lead.objects.bulk_create(leads, batch_size=1000)
+    return report
+
+
+def _columns_check(
+    header: list[str], *, outcome_column: str, order_by: str | None, exclude: list[str]
+) -> None:
     for option, names in (
         ("outcome column", [outcome_column]),
         ("--order-by column", [order_by] if order_by else []),
@@ -224,13 +262,46 @@ def leads_import(
                 f"The {option} {', '.join(map(repr, unknown))} is not in the file."
                 f" Columns: {', '.join(header)}."
             )
+
+
+def _target_check(form: Form | None, create_form_slug: str | None) -> None:
     if (form is None) == (create_form_slug is None):
         raise LeadImportError("Name an existing form or ask for a new one, not both.")
     if create_form_slug is not None and Form.objects.filter(slug=create_form_slug).exists():
         raise LeadImportError(f"A form with the slug {create_form_slug!r} already exists.")
-    positives = {v.strip().lower() for v in positive_values} if positive_values else None
 
-    report = ImportReport(rows_read=len(rows))
+
+@dataclass(frozen=True)
+class _Record:
+    """A row with an outcome, and where it goes in time order."""
+
+    order_key: Any  # a datetime or a number from the order column, else the line number
+    line: int
+    row: list[str]
+    converted: bool
+
+
+def _converted(outcome: str, positives: set[str] | None) -> bool | None:
+    """Whether an outcome cell means a conversion; None when it is not a known outcome."""
+    if positives is not None:
+        return outcome in positives
+    if outcome in POSITIVE_OUTCOMES:
+        return True
+    if outcome in NEGATIVE_OUTCOMES:
+        return False
+    return None
+
+
+def _records_read(
+    header: list[str],
+    rows: list[list[str]],
+    *,
+    outcome_column: str,
+    order_by: str | None,
+    positives: set[str] | None,
+    report: ImportReport,
+) -> list[_Record]:
+    """The rows with a known outcome, oldest first; the others are reported and skipped."""
     outcome_index = header.index(outcome_column)
     order_index = header.index(order_by) if order_by else None
     records = []
@@ -239,20 +310,14 @@ def leads_import(
             report.problem(number, "", f"has {len(row)} cells, the header has {len(header)}.")
             row = (row + [""] * len(header))[: len(header)]
         outcome = row[outcome_index].strip().lower()
-        if is_missing(outcome):
-            report.problem(number, outcome_column, "no outcome; row skipped.")
-            report.rows_skipped += 1
-            continue
-        if positives is not None:
-            converted = outcome in positives
-        elif outcome in POSITIVE_OUTCOMES:
-            converted = True
-        elif outcome in NEGATIVE_OUTCOMES:
-            converted = False
-        else:
-            report.problem(
-                number, outcome_column, f"{outcome!r} is not a known outcome (use --positive)."
+        converted = None if is_missing(outcome) else _converted(outcome, positives)
+        if converted is None:
+            message = (
+                "no outcome; row skipped."
+                if is_missing(outcome)
+                else f"{outcome!r} is not a known outcome (use --positive)."
             )
+            report.problem(number, outcome_column, message)
             report.rows_skipped += 1
             continue
         order_key: Any = number
@@ -263,54 +328,45 @@ def leads_import(
                 raise LeadImportError(
                     f"Line {number}: {raw!r} in {order_by!r} is neither a date nor a number."
                 )
-        records.append((order_key, number, row, converted))
+        records.append(_Record(order_key, number, row, converted))
     if not records:
         raise LeadImportError("No row has an outcome; nothing to import.")
-    records.sort(key=lambda record: (record[0], record[1]))
+    return sorted(records, key=lambda record: (record.order_key, record.line))
 
-    feature_columns = [c for c in header if c not in {outcome_column, order_by, *exclude}]
-    with transaction.atomic():
-        if create_form_slug is not None:
-            form = _form_create_from_columns(
-                slug=create_form_slug,
-                columns=feature_columns,
-                rows=[record[2] for record in records],
-                header=header,
+
+def _leads_built(
+    form: Form,
+    matched: dict[str, Question],
+    header: list[str],
+    records: list[_Record],
+    report: ImportReport,
+) -> list[Lead]:
+    """One unsaved Lead per record, its answers read by the questions the columns match."""
+    converted_status = form.conversion_status()
+    real_times = all(isinstance(record.order_key, datetime) for record in records)
+    start = timezone.now() - timedelta(seconds=len(records))
+    leads = []
+    for position, record in enumerate(records):
+        answers = {}
+        for column, question in matched.items():
+            raw = record.row[header.index(column)]
+            if is_missing(raw):
+                continue
+            value = answer_from_text(question, raw, report, record.line, column)
+            if value is not None:
+                answers[question.key] = value
+        leads.append(
+            Lead(
+                form=form,
+                answers=answers,
+                capture={"imported": {"line": record.line, "order": str(record.order_key)}},
+                source=Lead.Source.IMPORT,
+                # Without real dates, file order becomes time order, one second apart.
+                created_at=(
+                    record.order_key if real_times else start + timedelta(seconds=position)
+                ),
+                status=converted_status if record.converted else Lead.Status.LOST,
             )
-            report.form_created = True
-        report.form = form
-        matched = columns_match(form, feature_columns, mapping)
-        report.mapping = {column: q.key for column, q in matched.items()}
-        report.ignored_columns = [c for c in feature_columns if c not in matched]
-        converted_status = form.conversion_status()
-        times = [r[0] for r in records]
-        real_times = all(isinstance(t, datetime) for t in times)
-        start = timezone.now() - timedelta(seconds=len(records))
-        leads = []
-        for position, (order_key, number, row, converted) in enumerate(records):
-            answers = {}
-            for column, question in matched.items():
-                raw = row[header.index(column)]
-                if is_missing(raw):
-                    continue
-                value = answer_from_text(question, raw, report, number, column)
-                if value is not None:
-                    answers[question.key] = value
-            leads.append(
-                Lead(
-                    form=form,
-                    answers=answers,
-                    capture={"imported": {"line": number, "order": str(order_key)}},
-                    source=Lead.Source.IMPORT,
-                    # Without real dates, file order becomes time order, one second apart.
-                    created_at=order_key if real_times else start + timedelta(seconds=position),
-                    status=converted_status if converted else Lead.Status.LOST,
-                )
-            )
-            report.converted += converted
-        report.rows_imported = len(leads)
-        if dry_run:
-            transaction.set_rollback(True)
-        else:
-            Lead.objects.bulk_create(leads, batch_size=1000)
-    return report
+        )
+        report.converted += record.converted
+    return leads
