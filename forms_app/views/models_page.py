@@ -5,8 +5,6 @@ visible progress, compares versions side by side with the points system, activat
 """
 
 from django.contrib import messages
-from django.db.models import Prefetch
-from django.db.models.fields.json import KT
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from forms_app.models import Form, Lead
 from forms_app.permissions import workspace_required
-from forms_app.scoring_adapter import model_version_live_quality, training_enqueue
+from forms_app.scoring_adapter import training_enqueue
 from forms_app.workspace.form_stats import forms_with_stats, stats_of
 from forms_app.workspace.importing import (
     LeadImportError,
@@ -23,14 +21,12 @@ from forms_app.workspace.importing import (
     csv_text,
     leads_import,
 )
-from scoring.features import SPEC_FORMAT
-from scoring.models import ModelVersion, ModelVersionEvent, TrainingRun
+from forms_app.workspace.registry import ARTEFACT_FIELDS, form_registry
+from scoring.models import ModelVersion, TrainingRun
 from scoring.services import ActivationError, model_version_activate, model_version_rollback
 
-COMPARE_MAX = 4
 IMPORT_SESSION_KEY = "formscore_lead_import"
 IMPORT_MAX_BYTES = 2_000_000
-_LIGHT_VERSION_FIELDS = ("onnx", "reference", "baseline", "feature_spec", "candidates")
 
 
 @require_GET
@@ -45,89 +41,13 @@ def models_overview(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _metric_rows(versions: list[ModelVersion], form: Form) -> list[dict]:
-    """One row per figure, one cell per version: what the comparison table shows."""
-    sales_ready, qualified = form.sales_ready_threshold, form.marketing_qualified_threshold
-
-    def figure(version: ModelVersion, key: str):
-        return (version.metrics or {}).get(key)
-
-    def at(version: ModelVersion, kind: str, tier: str):
-        thresholds = (version.metrics or {}).get("thresholds") or {}
-        threshold = thresholds.get(tier, sales_ready if tier == "sales_ready" else qualified)
-        return figure(version, f"{kind}_at_{threshold}")
-
-    rows = [
-        ("Holdout ROC AUC", "auc", lambda v: figure(v, "roc_auc")),
-        ("Points system, same holdout", "auc", lambda v: figure(v, "points_roc_auc")),
-        ("Average precision", "auc", lambda v: figure(v, "average_precision")),
-        ("Lift, top 20 %", "lift", lambda v: figure(v, "lift_top_20")),
-        ("Precision at sales-ready", "pct", lambda v: at(v, "precision", "sales_ready")),
-        ("Recall at sales-ready", "pct", lambda v: at(v, "recall", "sales_ready")),
-        (
-            "Precision at marketing-qualified",
-            "pct",
-            lambda v: at(v, "precision", "marketing_qualified"),
-        ),
-        (
-            "Recall at marketing-qualified",
-            "pct",
-            lambda v: at(v, "recall", "marketing_qualified"),
-        ),
-    ]
-    result = []
-    for label, kind, read in rows:
-        values = [read(version) for version in versions]
-        numbers = [v for v in values if isinstance(v, (int, float))]
-        best = max(numbers) if len(set(numbers)) > 1 else None
-        result.append(
-            {
-                "label": label,
-                "kind": kind,
-                "cells": [{"value": v, "best": v is not None and v == best} for v in values],
-            }
-        )
-    return result
-
-
 def _models_context(request: HttpRequest, form: Form) -> dict:
-    versions = list(
-        form.model_versions.defer(*_LIGHT_VERSION_FIELDS)
-        .annotate(spec_format=KT("feature_spec__format"))
-        .select_related("created_by")
-    )
-    chosen = [n for n in request.GET.getlist("compare") if n.isdigit()]
-    if chosen:
-        compared = [v for v in versions if str(v.number) in chosen][:COMPARE_MAX]
-    else:
-        active = [v for v in versions if v.status == ModelVersion.Status.ACTIVE]
-        compared = (active + [v for v in versions if v not in active])[:COMPARE_MAX]
-        compared.sort(key=lambda v: -v.number)
-    events = list(
-        ModelVersionEvent.objects.filter(form=form)
-        .select_related("actor")
-        .prefetch_related(
-            Prefetch("version", queryset=ModelVersion.objects.defer(*_LIGHT_VERSION_FIELDS))
-        )[:30]
-    )
-    labelled = form.leads.filter(status__in=form.labelled_statuses(), is_partial=False)
-    active = next((v for v in versions if v.status == ModelVersion.Status.ACTIVE), None)
+    registry = form_registry(form=form, compare=request.GET.getlist("compare"))
     return {
         "form": form,
         "tab": "models",
         "nav": "forms",
-        "versions": versions,
-        "compared": compared,
-        "metric_rows": _metric_rows(compared, form),
-        "active": active,
-        "live": model_version_live_quality(active) if active is not None else None,
-        # A version from an older feature spec format cannot be served (see scoring.features);
-        # the format comes back as text or a number depending on the database.
-        "active_outdated": active is not None and str(active.spec_format) != str(SPEC_FORMAT),
-        "events": events,
-        "run": TrainingRun.objects.filter(form=form).select_related("version").first(),
-        "labelled_count": labelled.count(),
-        "converted_count": labelled.filter(status__in=form.converted_statuses()).count(),
+        **vars(registry),
         "import_pending": (request.session.get(IMPORT_SESSION_KEY) or {}).get("form") == form.pk,
     }
 
@@ -173,7 +93,7 @@ def training_status(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def version_activate(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     form = get_object_or_404(Form, slug=slug)
     version = get_object_or_404(
-        ModelVersion.objects.defer(*_LIGHT_VERSION_FIELDS), form=form, number=number
+        ModelVersion.objects.defer(*ARTEFACT_FIELDS), form=form, number=number
     )
     reason = request.POST.get("reason", "").strip()[:500] or "Activated from the workspace."
     model_version_activate(version=version, actor=request.user, reason=reason)
