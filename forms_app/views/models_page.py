@@ -15,6 +15,7 @@ from forms_app.permissions import workspace_required
 from forms_app.scoring_adapter import training_enqueue
 from forms_app.workspace.form_stats import forms_with_stats, stats_of
 from forms_app.workspace.importing import (
+    ImportReport,
     LeadImportError,
     columns_match,
     csv_read,
@@ -172,33 +173,61 @@ def import_map(request: HttpRequest, slug: str) -> HttpResponse:
         messages.info(request, "Import cancelled; nothing was stored.")
         return redirect("forms_app:models", slug=form.slug)
     header, rows = csv_read(pending["csv"])
-    questions = list(form.questions.all())
     options = _import_options(request.POST, header) if request.method == "POST" else None
-    report, error, status = None, "", 200
+    report, error = None, ""
     if options is not None:
-        if options["outcome_column"] not in header:
-            error, status = "Choose the column that holds the outcome.", 422
-        elif options["outcome_column"] in options["mapping"]:
-            error, status = "The outcome column cannot also feed a question.", 422
-        elif len(set(options["mapping"].values())) < len(options["mapping"]):
-            error, status = "Two columns feed the same question; map each question once.", 422
-        else:
-            imported = request.POST.get("action") == "import"
-            try:
-                report = leads_import(
-                    data=pending["csv"], form=form, dry_run=not imported, **options
-                )
-            except LeadImportError as exc:
-                error, status = str(exc), 422
-            else:
-                if imported:
-                    del request.session[IMPORT_SESSION_KEY]
-                    messages.success(
-                        request,
-                        f"Imported {report.rows_imported} leads ({report.converted} converted)"
-                        f" from {pending['name']}. Train a model to learn from them.",
-                    )
-                    return redirect("forms_app:models", slug=form.slug)
+        imported = request.POST.get("action") == "import"
+        report, error = _import_attempt(form, pending["csv"], header, options, dry_run=not imported)
+        if imported and report is not None:
+            del request.session[IMPORT_SESSION_KEY]
+            messages.success(
+                request,
+                f"Imported {report.rows_imported} leads ({report.converted} converted)"
+                f" from {pending['name']}. Train a model to learn from them.",
+            )
+            return redirect("forms_app:models", slug=form.slug)
+    return render(
+        request,
+        "forms_app/workspace/import_map.html",
+        {
+            "form": form,
+            "tab": "models",
+            "nav": "forms",
+            "file_name": pending["name"],
+            "row_count": len(rows),
+            "questions": list(form.questions.all()),
+            **_mapping_choices(form, header, rows, options),
+            "positive_values": request.POST.get("positive_values", ""),
+            "report": report,
+            "error": error,
+            "action_url": reverse("forms_app:import_map", kwargs={"slug": form.slug}),
+            "lead_count": Lead.objects.filter(form=form).count(),
+        },
+        status=422 if error else 200,
+    )
+
+
+def _import_attempt(
+    form: Form, data: str, header: list[str], options: dict, *, dry_run: bool
+) -> tuple[ImportReport | None, str]:
+    """Check the mapping, then check (dry run) or import the file: a report, or what is wrong."""
+    if options["outcome_column"] not in header:
+        return None, "Choose the column that holds the outcome."
+    if options["outcome_column"] in options["mapping"]:
+        return None, "The outcome column cannot also feed a question."
+    if len(set(options["mapping"].values())) < len(options["mapping"]):
+        return None, "Two columns feed the same question; map each question once."
+    try:
+        return leads_import(data=data, form=form, dry_run=dry_run, **options), ""
+    except LeadImportError as exc:
+        return None, str(exc)
+
+
+def _mapping_choices(
+    form: Form, header: list[str], rows: list[list[str]], options: dict | None
+) -> dict:
+    """The columns with samples and their question (as chosen, or as guessed), and the guessed
+    outcome and time-order columns."""
     suggested = (
         options["mapping"]
         if options
@@ -213,6 +242,12 @@ def import_map(request: HttpRequest, slug: str) -> HttpResponse:
         }
         for index, column in enumerate(header)
     ]
+    if options:
+        return {
+            "columns": columns,
+            "outcome_column": options["outcome_column"],
+            "order_by": options["order_by"] or "",
+        }
     guess_outcome = next(
         (c for c in header if c.strip().lower() in {"outcome", "converted", "status", "won"}), ""
     )
@@ -220,24 +255,4 @@ def import_map(request: HttpRequest, slug: str) -> HttpResponse:
         (c for c in header if c.strip().lower() in {"created_at", "date", "created", "submitted"}),
         "",
     )
-    return render(
-        request,
-        "forms_app/workspace/import_map.html",
-        {
-            "form": form,
-            "tab": "models",
-            "nav": "forms",
-            "file_name": pending["name"],
-            "row_count": len(rows),
-            "columns": columns,
-            "questions": questions,
-            "outcome_column": options["outcome_column"] if options else guess_outcome,
-            "order_by": (options["order_by"] or "") if options else guess_order,
-            "positive_values": request.POST.get("positive_values", ""),
-            "report": report,
-            "error": error,
-            "action_url": reverse("forms_app:import_map", kwargs={"slug": form.slug}),
-            "lead_count": Lead.objects.filter(form=form).count(),
-        },
-        status=status,
-    )
+    return {"columns": columns, "outcome_column": guess_outcome, "order_by": guess_order}

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from statistics import median
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.fields.json import KT
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -132,17 +132,47 @@ def form_analytics(
     now = now or timezone.now()
     start = period_start(days, now)
     first_day = timezone.localdate(start)
-    converted_statuses = form.converted_statuses()
-    labelled_statuses = form.labelled_statuses()
     in_period = (
         Lead.objects.filter(form=form, created_at__gte=start, created_at__lte=now)
         .exclude(source=Lead.Source.IMPORT)
         .order_by()
     )
     complete = in_period.filter(is_partial=False)
-    is_labelled = Q(status__in=labelled_statuses)
-    is_converted = Q(status__in=converted_statuses)
+    outcomes = _Outcomes(
+        labelled=Q(status__in=form.labelled_statuses()),
+        converted=Q(status__in=form.converted_statuses()),
+        converted_statuses=form.converted_statuses(),
+    )
+    per_tier = _per_tier(complete, outcomes)
+    submissions = sum(row["n"] for row in per_tier.values())
+    return FormAnalytics(
+        days=days,
+        start=start,
+        submissions=submissions,
+        partial=in_period.filter(is_partial=True).count(),
+        labelled=sum(row["labelled"] for row in per_tier.values()),
+        converted=sum(row["converted"] for row in per_tier.values()),
+        won_amount=sum((row["won"] or Decimal(0) for row in per_tier.values()), Decimal(0)),
+        daily=_daily(complete, first_day, days),
+        tiers=_tiers(complete, per_tier, submissions),
+        score_bands=_score_bands(complete, outcomes),
+        sources=_sources(complete, outcomes),
+        steps=list(FormStepStat.objects.filter(form=form).order_by("step")),
+        spam=_spam(form, first_day),
+    )
 
+
+@dataclass(frozen=True)
+class _Outcomes:
+    """What counts as a known outcome and as a conversion for this form."""
+
+    labelled: Q
+    converted: Q
+    converted_statuses: set[str]
+
+
+def _daily(complete: QuerySet[Lead], first_day: date, days: int) -> list[Day]:
+    """Submissions and sales-ready leads of each day of the period, days without any included."""
     per_day = {
         row["day"]: row
         for row in complete.annotate(day=TruncDate("created_at"))
@@ -156,17 +186,26 @@ def form_analytics(
         daily.append(
             Day(day=day, submissions=row.get("n", 0), sales_ready=row.get("sales_ready", 0))
         )
+    return daily
 
-    per_tier = {
+
+def _per_tier(complete: QuerySet[Lead], outcomes: _Outcomes) -> dict[str, dict]:
+    """Per tier: leads, known outcomes, conversions and revenue won."""
+    return {
         row["tier"]: row
         for row in complete.values("tier").annotate(
             n=Count("pk"),
-            labelled=Count("pk", filter=is_labelled),
-            converted=Count("pk", filter=is_converted),
+            labelled=Count("pk", filter=outcomes.labelled),
+            converted=Count("pk", filter=outcomes.converted),
             won=Sum("won_amount", filter=Q(status=Lead.Status.WON)),
         )
     }
-    submissions = sum(row["n"] for row in per_tier.values())
+
+
+def _tiers(
+    complete: QuerySet[Lead], per_tier: dict[str, dict], submissions: int
+) -> list[TierFigures]:
+    """Each tier's figures, with how fast sales answered and whether within the SLA."""
     contact_times: dict[str, list[tuple[datetime, datetime, datetime | None]]] = {}
     for tier, created, contacted, due in complete.filter(
         first_contacted_at__isnull=False
@@ -194,27 +233,35 @@ def form_analytics(
                 ),
             )
         )
+    return tiers
 
+
+def _score_bands(complete: QuerySet[Lead], outcomes: _Outcomes) -> list[ScoreBand]:
+    """Conversion per band of ten score points: whether the score ranks leads in practice."""
     bands: dict[int, list[int]] = {low: [0, 0] for low in range(0, 100, 10)}
-    for score, status in complete.filter(is_labelled, score__isnull=False).values_list(
+    for score, status in complete.filter(outcomes.labelled, score__isnull=False).values_list(
         "score", "status"
     ):
         band = bands[min(score // 10 * 10, 90)]
         band[0] += 1
-        band[1] += status in converted_statuses
+        band[1] += status in outcomes.converted_statuses
+    return [ScoreBand(low, n, converted) for low, (n, converted) in bands.items()]
 
+
+def _sources(complete: QuerySet[Lead], outcomes: _Outcomes) -> list[SourceFigures]:
+    """The busiest UTM sources, with their sales-ready leads and conversions."""
     per_source = list(
         complete.annotate(utm_source=KT("capture__utm_source"))
         .values("utm_source")
         .annotate(
             n=Count("pk"),
             sales_ready=Count("pk", filter=Q(tier=Lead.Tier.SALES_READY)),
-            labelled=Count("pk", filter=is_labelled),
-            converted=Count("pk", filter=is_converted),
+            labelled=Count("pk", filter=outcomes.labelled),
+            converted=Count("pk", filter=outcomes.converted),
         )
         .order_by("-n", "utm_source")
     )
-    sources = [
+    return [
         SourceFigures(
             source=row["utm_source"] or NO_SOURCE,
             submissions=row["n"],
@@ -225,27 +272,14 @@ def form_analytics(
         for row in per_source[:SOURCES_SHOWN]
     ]
 
+
+def _spam(form: Form, first_day: date) -> list[tuple[str, int]]:
+    """Refused submissions since the period's first day, per reason in words."""
     reasons = dict(SpamRefusal.Reason.choices)
-    spam = [
+    return [
         (reasons.get(row["reason"], row["reason"]), row["total"])
         for row in SpamRefusal.objects.filter(form=form, day__gte=first_day)
         .values("reason")
         .annotate(total=Sum("count"))
         .order_by("-total", "reason")
     ]
-
-    return FormAnalytics(
-        days=days,
-        start=start,
-        submissions=submissions,
-        partial=in_period.filter(is_partial=True).count(),
-        labelled=sum(row["labelled"] for row in per_tier.values()),
-        converted=sum(row["converted"] for row in per_tier.values()),
-        won_amount=sum((row["won"] or Decimal(0) for row in per_tier.values()), Decimal(0)),
-        daily=daily,
-        tiers=tiers,
-        score_bands=[ScoreBand(low, n, converted) for low, (n, converted) in bands.items()],
-        sources=sources,
-        steps=list(FormStepStat.objects.filter(form=form).order_by("step")),
-        spam=spam,
-    )
