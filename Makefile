@@ -20,6 +20,8 @@ $(VENV)/.installed: pyproject.toml
 
 demo: export FORMSCORE_STATIC_MANIFEST = true
 demo: export SITE_URL ?= http://$(HOST):$(PORT)
+# The demo delivers webhooks to a receiver on this machine (manage.py webhook_receiver).
+demo: export FORMSCORE_OUTGOING_ALLOW_PRIVATE ?= true
 demo: venv
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py collectstatic --no-input --verbosity 0

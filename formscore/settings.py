@@ -235,6 +235,10 @@ LOGGING = {
 }
 
 # The sales loop: notification outbox delivery and retraining on new outcomes (docs/sales-loop.md).
+# Outgoing requests (Slack, webhooks) never go to loopback or private addresses unless this is on,
+# for a CRM inside the team's own network (forms_app/sales/outgoing.py). `make demo` and the tests
+# turn it on: their receivers listen on 127.0.0.1.
+FORMSCORE_OUTGOING_ALLOW_PRIVATE = env_bool("FORMSCORE_OUTGOING_ALLOW_PRIVATE", False)
 FORMSCORE_OUTBOX_MAX_ATTEMPTS = env_int("FORMSCORE_OUTBOX_MAX_ATTEMPTS", 6)
 FORMSCORE_OUTBOX_BACKOFF_SECONDS = env_float("FORMSCORE_OUTBOX_BACKOFF_SECONDS", 30.0)
 FORMSCORE_OUTBOX_TIMEOUT_SECONDS = env_float("FORMSCORE_OUTBOX_TIMEOUT_SECONDS", 10.0)

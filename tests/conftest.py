@@ -16,6 +16,12 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(autouse=True)
+def outgoing_requests_to_local_receivers(settings):
+    """Webhook and Slack receivers in tests listen on 127.0.0.1, as an on-premise CRM would."""
+    settings.FORMSCORE_OUTGOING_ALLOW_PRIVATE = True
+
+
+@pytest.fixture(autouse=True)
 def spam_defences_for_fast_tests(settings):
     """Tests fill forms in milliseconds and submit many from one address: lift the minimum fill
     time and start every test with an empty rate-limit cache (tests/embed/ test both defences)."""

@@ -17,8 +17,6 @@ import hmac
 import json
 import logging
 import time
-import urllib.error
-import urllib.request
 from datetime import timedelta
 
 from django.conf import settings
@@ -29,6 +27,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from forms_app.models import LeadEvent, Notification
+from forms_app.sales.outgoing import OutgoingFailed, OutgoingRefused, outgoing_post
 
 logger = logging.getLogger(__name__)
 
@@ -92,15 +91,10 @@ def _post_json(row: Notification) -> None:
         headers[SIGNATURE_HEADER] = signature_header(
             secret=row.signing_secret, body=body, timestamp=int(time.time())
         )
-    request = urllib.request.Request(row.destination, data=body, headers=headers, method="POST")
     try:
-        with urllib.request.urlopen(request, timeout=request_timeout()) as response:
-            response.read(1024)
-    except urllib.error.HTTPError as exc:
-        raise DeliveryError(f"HTTP {exc.code} from {row.destination}") from exc
-    except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise DeliveryError(f"{type(reason).__name__}: {reason}") from exc
+        outgoing_post(row.destination, body=body, headers=headers, timeout=request_timeout())
+    except (OutgoingRefused, OutgoingFailed) as exc:
+        raise DeliveryError(str(exc)) from exc
 
 
 def _send(row: Notification) -> None:

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from forms_app.models import Form, Lead, RoutingRule, Team
 from forms_app.permissions import workspace_required
+from forms_app.sales.outgoing import outgoing_url_check
 from forms_app.sales.reps import reps_for_assignment
 from forms_app.sales.routing import (
     condition_text,
@@ -56,6 +57,7 @@ class RuleForm(forms.Form):
         max_length=500,
         assume_scheme="https",
         label="Slack incoming-webhook URL",
+        validators=[outgoing_url_check],
         help_text="Posts name, company, score, tier, top factors and a link to the lead.",
     )
     notify_emails = forms.CharField(
@@ -69,6 +71,7 @@ class RuleForm(forms.Form):
         max_length=500,
         assume_scheme="https",
         label="Webhook URL (e.g. your CRM)",
+        validators=[outgoing_url_check],
         help_text="JSON, signed with HMAC-SHA256: see docs/sales-loop.md.",
     )
     stop_after = forms.BooleanField(required=False, initial=True)

@@ -114,9 +114,9 @@ class Received:
 
 @dataclass
 class Receiver:
-    """Paths: /ok → 200, /fail → 500, /flaky → 500 while flaky_failing, /slow → answers after
-    3 s, /hang-first → the first request waits until `release` is set and is never acknowledged,
-    later ones → 200."""
+    """Paths: /ok → 200, /fail → 500, /flaky → 500 while flaky_failing, /redirect → 302 to /ok,
+    /slow → answers after 3 s, /hang-first → the first request waits until `release` is set and
+    is never acknowledged, later ones → 200."""
 
     url: str
     received: list[Received] = field(default_factory=list)
@@ -147,6 +147,11 @@ def receiver():
                 first = len(state.received) == 1
             if self.path == "/fail" or (self.path == "/flaky" and state.flaky_failing):
                 self.send_response(500)
+                self.end_headers()
+                return
+            if self.path == "/redirect":
+                self.send_response(302)
+                self.send_header("Location", "/ok")
                 self.end_headers()
                 return
             if self.path == "/slow":
