@@ -71,6 +71,8 @@ def artefact_sha256(*, onnx_bytes: bytes, spec: dict, reference: list, baseline:
     fixed separators), each part preceded by its length so no part can run into the next. The
     JSON parts hash the same before they are stored and after the database gives them back
     (tuples become lists, keys are reordered, integral floats may come back as integers).
+    Migration scoring 0003 holds a frozen copy of this function: a change here needs a new
+    scheme tag (the first bytes) and a migration that rehashes every version.
     """
     digest = hashlib.sha256(b"formscore model version 1\n")
     parts = [bytes(onnx_bytes)] + [

@@ -6,6 +6,8 @@ import logging
 
 import onnx
 import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
 from forms_app.models import Lead
 from scoring.models import ModelVersion
@@ -140,3 +142,33 @@ def test_an_untouched_version_scores_with_its_model(client, demo_form, demo_trai
     assert 0 < lead.probability < 1
     assert not lead.needs_rescoring
     assert not [record for record in caplog.records if record.exc_info]
+
+
+# --- the migration that rehashed existing versions -----------------------------------------
+
+
+def migrate_scoring_to(name: str) -> None:
+    MigrationExecutor(connection).migrate([("scoring", name)])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_rehashes_versions_that_held_their_onnx_hash_and_only_those(
+    demo_form, demo_training
+):
+    version = model_version_register(form_id=demo_form.pk, result=demo_training)
+    broken = model_version_register(form_id=demo_form.pk, result=demo_training)
+    ModelVersion.objects.filter(pk=broken.pk).update(onnx=b"not the registered bytes")
+    onnx_only = hashlib.sha256(demo_training.onnx_bytes).hexdigest()
+    try:
+        migrate_scoring_to("0002_training_run")
+        assert ModelVersion.objects.get(pk=version.pk).sha256 == onnx_only
+
+        migrate_scoring_to("0003_model_version_artefact_sha256")
+    finally:
+        migrate_scoring_to("0003_model_version_artefact_sha256")
+
+    assert ModelVersion.objects.get(pk=version.pk).sha256 == (
+        artefact_sha256(**stored_artefact(version))
+    )
+    # Its bytes did not match before: a fresh hash would let them be served.
+    assert ModelVersion.objects.get(pk=broken.pk).sha256 == broken.sha256
