@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from forms_app.models import Lead
-from scoring.models import ModelVersion
+from scoring.models import ImmutableVersionError, ModelVersion
 from scoring.runtime import ModelIntegrityError, artefact_sha256, served_model_forget
 from scoring.services import model_version_activate, model_version_register
 from tests.demo_answers import KEEN_DEMO_ANSWERS
@@ -142,6 +142,45 @@ def test_an_untouched_version_scores_with_its_model(client, demo_form, demo_trai
     assert 0 < lead.probability < 1
     assert not lead.needs_rescoring
     assert not [record for record in caplog.records if record.exc_info]
+
+
+# --- immutable once registered ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("reference", [0.5, 0.6]),
+        ("onnx", b"another model"),
+        ("sha256", "0" * 64),
+        ("metrics", {"roc_auc": 0.99}),
+        ("n_leads", 1),
+    ],
+)
+def test_saving_a_registered_version_with_a_changed_field_is_refused(
+    demo_form, demo_training, field, value
+):
+    version = model_version_register(form_id=demo_form.pk, result=demo_training)
+    before = ModelVersion.objects.values(field).get(pk=version.pk)
+
+    setattr(version, field, value)
+    with pytest.raises(ImmutableVersionError, match=field):
+        version.save()
+    with pytest.raises(ImmutableVersionError):
+        version.save(update_fields=[field])
+
+    assert ModelVersion.objects.values(field).get(pk=version.pk) == before
+
+
+def test_saving_an_unchanged_version_or_only_its_status_is_allowed(demo_form, demo_training):
+    version = model_version_register(form_id=demo_form.pk, result=demo_training)
+    version.save()  # what was registered (tuples, key order) equals what the database holds
+
+    version = ModelVersion.objects.defer("onnx").get(pk=version.pk)
+    version.status = ModelVersion.Status.RETIRED
+    version.save()
+
+    assert ModelVersion.objects.get(pk=version.pk).status == "retired"
 
 
 # --- the migration that rehashed existing versions -----------------------------------------
