@@ -6,11 +6,12 @@ import logging
 
 import onnx
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from forms_app.models import Lead
-from scoring.models import ImmutableVersionError, ModelVersion
+from scoring.models import ImmutableVersionError, ModelVersion, ModelVersionEvent
 from scoring.runtime import ModelIntegrityError, artefact_sha256, served_model_forget
 from scoring.services import model_version_activate, model_version_register
 from tests.demo_answers import KEEN_DEMO_ANSWERS
@@ -211,3 +212,154 @@ def test_the_migration_rehashes_versions_that_held_their_onnx_hash_and_only_thos
     )
     # Its bytes did not match before: a fresh hash would let them be served.
     assert ModelVersion.objects.get(pk=broken.pk).sha256 == broken.sha256
+
+
+# --- the admin --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_versions(demo_form, demo_training):
+    first = model_version_register(form_id=demo_form.pk, result=demo_training)
+    second = model_version_register(form_id=demo_form.pk, result=demo_training)
+    model_version_activate(version=first, reason="first model")
+    return first, second
+
+
+CHANGELIST = "/admin/scoring/modelversion/"
+
+
+def test_the_admin_shows_a_version_without_inputs_and_without_its_onnx_bytes(
+    admin_client, two_versions
+):
+    first, _ = two_versions
+
+    page = admin_client.get(f"{CHANGELIST}{first.pk}/change/").content.decode()
+
+    assert first.sha256 in page and "Feature spec" in page and "Created at" in page
+    for field in ModelVersion.IMMUTABLE_FIELDS:
+        assert f'name="{field}"' not in page
+    assert 'name="_save"' not in page
+    assert "Onnx" not in page
+
+
+def test_the_admin_refuses_to_add_change_or_delete_a_version(admin_client, two_versions):
+    first, _ = two_versions
+    before = ModelVersion.objects.values().get(pk=first.pk)
+
+    assert admin_client.get(f"{CHANGELIST}add/").status_code == 403
+    changed = admin_client.post(f"{CHANGELIST}{first.pk}/change/", {"reference": "[0.5]"})
+    assert changed.status_code == 403
+    assert admin_client.post(f"{CHANGELIST}{first.pk}/delete/", {"post": "yes"}).status_code == 403
+    deleted = admin_client.post(
+        CHANGELIST, {"action": "delete_selected", "_selected_action": [first.pk], "index": 0}
+    )
+    assert deleted.status_code == 302
+
+    assert ModelVersion.objects.values().get(pk=first.pk) == before
+
+
+def test_activating_from_the_admin_list_is_audited_with_the_admin_as_actor(
+    admin_client, admin_user, two_versions
+):
+    first, second = two_versions
+
+    response = admin_client.post(
+        CHANGELIST,
+        {"action": "activate", "_selected_action": [second.pk], "index": 0},
+        follow=True,
+    )
+
+    assert f"{second} now scores the form&#x27;s new leads." in response.content.decode()
+    first.refresh_from_db(), second.refresh_from_db()
+    assert (first.status, second.status) == ("retired", "active")
+    event = ModelVersionEvent.objects.filter(action="activated").latest("pk")
+    assert (event.version, event.actor, event.reason) == (second, admin_user, "From the admin")
+
+
+def test_activating_from_a_versions_page_is_the_same_service(
+    admin_client, admin_user, two_versions
+):
+    _, second = two_versions
+
+    admin_client.post(
+        f"{CHANGELIST}{second.pk}/change/",
+        {"CHANGE_FORM-action": "activate", "_selected_action": [second.pk]},
+    )
+
+    second.refresh_from_db()
+    assert second.status == "active"
+    assert ModelVersionEvent.objects.filter(
+        version=second, action="activated", actor=admin_user
+    ).exists()
+
+
+def test_two_versions_of_one_form_cannot_be_activated_at_once(admin_client, two_versions):
+    first, second = two_versions
+
+    response = admin_client.post(
+        CHANGELIST,
+        {"action": "activate", "_selected_action": [first.pk, second.pk], "index": 0},
+        follow=True,
+    )
+
+    assert "A form has one active version: select one per form." in response.content.decode()
+    assert ModelVersion.objects.get(status="active") == first
+
+
+def test_rolling_back_from_the_admin_is_audited_with_the_admin_as_actor(
+    admin_client, admin_user, two_versions
+):
+    first, second = two_versions
+    model_version_activate(version=second, reason="newer")
+
+    response = admin_client.post(
+        CHANGELIST,
+        {"action": "rollback", "_selected_action": [second.pk], "index": 0},
+        follow=True,
+    )
+
+    assert "rolled back: v1 scores new leads again." in response.content.decode()
+    first.refresh_from_db(), second.refresh_from_db()
+    assert (first.status, second.status) == ("active", "retired")
+    rolled = ModelVersionEvent.objects.get(action="rolled_back")
+    assert (rolled.version, rolled.actor, rolled.reason) == (second, admin_user, "From the admin")
+
+
+def test_rolling_back_with_nothing_to_roll_back_says_why(admin_client, demo_form, demo_training):
+    version = model_version_register(form_id=demo_form.pk, result=demo_training)
+
+    response = admin_client.post(
+        CHANGELIST,
+        {"action": "rollback", "_selected_action": [version.pk], "index": 0},
+        follow=True,
+    )
+
+    assert "The points system is active; there is nothing to roll back." in (
+        response.content.decode()
+    )
+    assert not ModelVersionEvent.objects.filter(action="rolled_back").exists()
+
+
+def test_staff_without_the_registry_permission_see_no_actions(
+    client, django_user_model, two_versions
+):
+    viewer = django_user_model.objects.create_user("viewer", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_modelversion"))
+    client.force_login(viewer)
+    first, second = two_versions
+
+    assert 'value="activate"' not in client.get(CHANGELIST).content.decode()
+    client.post(CHANGELIST, {"action": "activate", "_selected_action": [second.pk], "index": 0})
+
+    assert ModelVersion.objects.get(status="active") == first
+
+
+def test_the_audit_trail_is_read_only_in_the_admin(admin_client, two_versions):
+    event = ModelVersionEvent.objects.filter(action="activated").get()
+    url = "/admin/scoring/modelversionevent/"
+
+    assert admin_client.get(f"{url}{event.pk}/change/").status_code == 200
+    assert admin_client.get(f"{url}add/").status_code == 403
+    assert admin_client.post(f"{url}{event.pk}/change/", {"reason": "edited"}).status_code == 403
+    assert admin_client.post(f"{url}{event.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert ModelVersionEvent.objects.get(pk=event.pk).reason == "first model"
