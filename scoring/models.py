@@ -4,12 +4,46 @@ Which version is live is a status on the row, never a file name. The traditional
 (PointsRule) is "version 0" of every form: it scores every lead, always.
 """
 
+import json
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 
+class ImmutableVersionError(Exception):
+    """A save() would change what a registered model version is; register a new version instead."""
+
+
 class ModelVersion(models.Model):
+    """One registered model: immutable once saved, except for which version is live.
+
+    ``sha256`` is ``scoring.runtime.artefact_sha256`` of the ONNX bytes, spec, reference and
+    baseline, checked whenever the version is loaded. ``status`` and ``activated_at`` change only
+    through ``scoring.services`` (activate, roll back), which write an audit event each time.
+    """
+
+    # Everything but status and activated_at: a save() of a registered row must not change these.
+    IMMUTABLE_FIELDS = (
+        "form",
+        "number",
+        "algorithm",
+        "onnx",
+        "sha256",
+        "feature_spec",
+        "metrics",
+        "candidates",
+        "library_versions",
+        "reference",
+        "baseline",
+        "window_start",
+        "window_end",
+        "n_leads",
+        "n_converted",
+        "created_at",
+        "created_by",
+    )
+
     class Status(models.TextChoices):
         CANDIDATE = "candidate", "Candidate"
         ACTIVE = "active", "Active"
@@ -54,6 +88,44 @@ class ModelVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.form} v{self.number} ({self.algorithm})"
+
+    def save(self, **kwargs) -> None:
+        if not self._state.adding:
+            self._refuse_changes(kwargs.get("update_fields"))
+        super().save(**kwargs)
+
+    def _refuse_changes(self, update_fields) -> None:
+        """Raise ImmutableVersionError if saving would change a registered field."""
+        deferred = self.get_deferred_fields()  # not loaded, so save() will not write them
+        fields = [self._meta.get_field(name) for name in self.IMMUTABLE_FIELDS]
+        fields = [f for f in fields if f.attname not in deferred]
+        if update_fields is not None:
+            fields = [f for f in fields if {f.name, f.attname} & set(update_fields)]
+        if not fields:
+            return  # e.g. save(update_fields=["status"])
+        columns = [f.attname for f in fields]
+        stored = type(self)._base_manager.filter(pk=self.pk).values(*columns).first()
+        if stored is None:
+            return  # not in the database: Django inserts it or raises as usual
+        changed = [
+            f.name
+            for f in fields
+            if _comparable(getattr(self, f.attname)) != _comparable(stored[f.attname])
+        ]
+        if changed:
+            raise ImmutableVersionError(
+                f"{self} is registered and cannot change ({', '.join(changed)});"
+                " train or register a new version instead."
+            )
+
+
+def _comparable(value):
+    """A field's value as the database gives it back: bytes for blobs, lists for tuples."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    if isinstance(value, dict | list | tuple):
+        return json.loads(json.dumps(value))
+    return value
 
 
 class ModelVersionEvent(models.Model):

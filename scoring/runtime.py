@@ -6,10 +6,12 @@ imports this module in a fresh interpreter and checks), because it runs in the w
 Cache: ``served_model_get`` keeps one ``ServedModel`` per model version per process (its
 ``InferenceSession`` with one intra-op thread, since web workers are processes and threads inside
 a session only fight them; the parsed spec; the reference; the baseline), loaded on first use, so
-the hot path does no JSON parsing. The cache key is ``(version_key, sha256)``; the bytes are
-checked against ``sha256`` when it is given. Pass ``group`` (e.g. the form id) and loading a new
-version for that group drops the group's previous one, so a process holds only the newest version
-per form; ``served_model_forget`` drops entries explicitly (e.g. on rollback, or in tests).
+the hot path does no JSON parsing. The cache key is ``(version_key, sha256)``; when ``sha256`` is
+given, the whole artefact as loaded (ONNX bytes, spec, reference, baseline) is checked against it
+with ``artefact_sha256`` before anything is built, and a mismatch raises ``ModelIntegrityError``.
+Pass ``group`` (e.g. the form id) and loading a new version for that group drops the group's
+previous one, so a process holds only the newest version per form; ``served_model_forget`` drops
+entries explicitly (e.g. on rollback, or in tests).
 
 Speed: scoring one lead writes its values into buffers bound once to the session (see
 ``_BoundFeed``), so a submit costs the model's arithmetic plus a few microseconds; batches (the
@@ -27,6 +29,7 @@ percentile lead would show no factor at all) and depend on the reference's shape
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import threading
 from bisect import bisect_right
@@ -47,7 +50,45 @@ MIN_IMPACT = 0.5  # probability points; smaller factors are noise to a salespers
 
 
 class ModelIntegrityError(Exception):
-    """The model bytes do not match the sha256 recorded for the version."""
+    """The artefact loaded for a version does not match the sha256 recorded for it."""
+
+
+def _hashable_json(value: Any) -> Any:
+    """``value`` with integral floats as ints: PostgreSQL's jsonb returns 1e16 as an integer."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _hashable_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_hashable_json(item) for item in value]
+    return value
+
+
+def artefact_sha256(*, onnx_bytes: bytes, spec: dict, reference: list, baseline: dict) -> str:
+    """The sha256 of a whole model version: its ONNX bytes and everything served with them.
+
+    The ONNX bytes, then the spec, the reference and the baseline as canonical JSON (sorted keys,
+    fixed separators), each part preceded by its length so no part can run into the next. The
+    JSON parts hash the same before they are stored and after the database gives them back
+    (tuples become lists, keys are reordered, integral floats may come back as integers).
+    Migration scoring 0003 holds a frozen copy of this function: a change here needs a new
+    scheme tag (the first bytes) and a migration that rehashes every version.
+    """
+    digest = hashlib.sha256(b"formscore model version 1\n")
+    parts = [bytes(onnx_bytes)] + [
+        json.dumps(
+            _hashable_json(part),
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+            allow_nan=False,
+        ).encode()
+        for part in (spec, reference, baseline)
+    ]
+    for part in parts:
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -358,17 +399,27 @@ def served_model_get(
     """The cached ServedModel of a version (see the module's docstring for the cache).
 
     ``loader()`` returns ``{"onnx_bytes", "spec" (dict or FeatureSpec), "reference", "baseline"}``
-    and is called only on first use.
+    and is called only on first use. With ``sha256``, an artefact that does not hash to it
+    (``artefact_sha256``) raises ``ModelIntegrityError`` and nothing is cached.
     """
 
     def build() -> ServedModel:
         parts = loader()
-        onnx_bytes = parts["onnx_bytes"]
-        if sha256 is not None and hashlib.sha256(onnx_bytes).hexdigest() != sha256:
-            raise ModelIntegrityError(f"model bytes do not match sha256 {sha256}")
+        spec = parts["spec"]
+        if sha256 is not None:
+            loaded = artefact_sha256(
+                onnx_bytes=parts["onnx_bytes"],
+                spec=spec.to_dict() if isinstance(spec, FeatureSpec) else spec,
+                reference=parts["reference"],
+                baseline=parts["baseline"],
+            )
+            if loaded != sha256:
+                raise ModelIntegrityError(
+                    f"the model version's artefact hashes to {loaded}, not {sha256} as registered"
+                )
         return served_model_build(
-            onnx_bytes=onnx_bytes,
-            spec=parts["spec"],
+            onnx_bytes=parts["onnx_bytes"],
+            spec=spec,
             reference=parts["reference"],
             baseline=parts["baseline"],
         )

@@ -288,13 +288,20 @@ def model_version_register(*, form_id: int, result, actor=None) -> ModelVersion:
         _form_lock(form_id)
         versions = ModelVersion.objects.filter(form_id=form_id)
         number = (versions.aggregate(n=Max("number"))["n"] or 0) + 1
+        spec = result.spec.to_dict()
         version = ModelVersion.objects.create(
             form_id=form_id,
             number=number,
             algorithm=result.algorithm + (" (calibrated)" if result.calibrated else ""),
             onnx=result.onnx_bytes,
-            sha256=result.sha256,
-            feature_spec=result.spec.to_dict(),
+            # The hash of exactly what is stored; served_model checks it on every load.
+            sha256=runtime.artefact_sha256(
+                onnx_bytes=result.onnx_bytes,
+                spec=spec,
+                reference=result.reference,
+                baseline=result.baseline,
+            ),
+            feature_spec=spec,
             metrics={**result.metrics, "parity": result.parity},
             candidates=result.candidates,
             library_versions=result.library_versions,

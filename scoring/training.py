@@ -25,7 +25,6 @@ The recipe, in order:
 
 from __future__ import annotations
 
-import hashlib
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -62,6 +61,7 @@ from scoring.runtime import (
     MARKETING_QUALIFIED,
     NURTURE,
     SALES_READY,
+    artefact_sha256,
     percentile_score,
     predict_probability,
     reference_array,
@@ -103,7 +103,13 @@ class TrainingResult:
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(self.onnx_bytes).hexdigest()
+        """The hash of the whole artefact, as the registry stores and checks it."""
+        return artefact_sha256(
+            onnx_bytes=self.onnx_bytes,
+            spec=self.spec.to_dict(),
+            reference=self.reference,
+            baseline=self.baseline,
+        )
 
 
 def library_versions() -> dict[str, str]:

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from forms_app.models import Form, Lead, RoutingRule
 from forms_app.sales.routing import routing_preview
 from scoring.features import SPEC_FORMAT
-from scoring.runtime import served_model_forget
+from scoring.runtime import artefact_sha256, served_model_forget
 from tests.helpers.leads import scored_lead
 
 
@@ -26,8 +26,11 @@ def test_the_demo_command_retrains_a_model_this_version_cannot_serve(db, capsys)
     call_command("demo", "--password", "demo-pass-123", "--leads", "1000")
     form = Form.objects.get(slug="demo")
     older = form.model_versions.get()
-    older.feature_spec = older.feature_spec | {"format": 1}  # as an earlier formscore wrote it
-    older.save(update_fields=["feature_spec"])
+    spec = older.feature_spec | {"format": 1}  # as an earlier formscore wrote it, hash and all
+    sha256 = artefact_sha256(
+        onnx_bytes=older.onnx, spec=spec, reference=older.reference, baseline=older.baseline
+    )
+    form.model_versions.filter(pk=older.pk).update(feature_spec=spec, sha256=sha256)
     served_model_forget()  # a new process after the upgrade
     capsys.readouterr()
 
