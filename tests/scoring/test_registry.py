@@ -14,8 +14,8 @@ from forms_app.models import Lead
 from scoring.models import ImmutableVersionError, ModelVersion, ModelVersionEvent
 from scoring.runtime import ModelIntegrityError, artefact_sha256, served_model_forget
 from scoring.services import model_version_activate, model_version_register
-from tests.demo_answers import KEEN_DEMO_ANSWERS
 from tests.forms_app.test_public_form import submit
+from tests.helpers.answers import KEEN_DEMO_ANSWERS
 
 ARTEFACT = {"onnx_bytes": b"model", "spec": {"format": 2}, "reference": [0.1], "baseline": {}}
 
