@@ -16,12 +16,16 @@ import hashlib
 import hmac
 import json
 import logging
+import threading
 import time
+from collections import deque
+from concurrent import futures
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import F
 from django.tasks import task
 from django.utils import timezone
@@ -223,6 +227,88 @@ def notification_resend(*, notification: Notification, actor) -> Notification:
     return notification
 
 
+# --- delivery that one slow endpoint cannot stall -------------------------------------------
+
+
+class _Dispatcher:
+    """Delivers on a few threads, each working through one destination's rows at a time.
+
+    The task worker runs one task at a time; were deliveries made in its loop, an endpoint that
+    answers after 8 s would hold every other endpoint's rows behind it. Here a slow or hanging
+    destination holds one thread while the rows of other destinations go on. A worker killed
+    mid-delivery leaves its rows "sending" with a lease, and the sweep takes them back.
+    """
+
+    def __init__(self, threads: int) -> None:
+        self._threads = threads
+        self._pool: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self._waiting: dict[str, deque[int]] = {}  # per destination, while a thread drains it
+        self._running: set[Future] = set()
+
+    def submit(self, destination: str, notification_id: int) -> None:
+        with self._lock:
+            if destination in self._waiting:
+                self._waiting[destination].append(notification_id)
+                return
+            self._waiting[destination] = deque([notification_id])
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self._threads, thread_name_prefix="outbox")
+            future = self._pool.submit(self._drain, destination)
+            self._running.add(future)
+        future.add_done_callback(self._done)
+
+    def _done(self, future: Future) -> None:
+        with self._lock:
+            self._running.discard(future)
+
+    def _drain(self, destination: str) -> None:
+        try:
+            while True:
+                with self._lock:
+                    queue = self._waiting[destination]
+                    if not queue:
+                        del self._waiting[destination]
+                        return
+                    notification_id = queue.popleft()
+                try:
+                    notification_deliver(notification_id=notification_id)
+                except Exception:  # the row stays claimed until its lease ends; the sweep retries
+                    logger.exception("Delivering notification %s failed", notification_id)
+        finally:
+            connections.close_all()  # this thread's own connections
+
+    def wait(self, timeout: float) -> bool:
+        """Wait for the deliveries under way (and those queued behind them); False on timeout."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                running = set(self._running)
+            if not running:
+                return True
+            futures.wait(running, timeout=max(deadline - time.monotonic(), 0))
+        return False
+
+
+_dispatcher = _Dispatcher(threads=8)
+
+
+def outbox_deliveries_wait(timeout: float = 30) -> bool:
+    """Wait for the deliveries this process has under way (a worker stopping, or a test)."""
+    return _dispatcher.wait(timeout)
+
+
 @task
 def deliver_notification(notification_id: int) -> str:
-    return notification_deliver(notification_id=notification_id)
+    if transaction.get_connection().in_atomic_block:
+        # Another connection could not see an uncommitted row yet: deliver here and now.
+        return notification_deliver(notification_id=notification_id)
+    destination = (
+        Notification.objects.filter(pk=notification_id)
+        .values_list("destination", flat=True)
+        .first()
+    )
+    if destination is None:
+        return "skipped"
+    _dispatcher.submit(destination, notification_id)
+    return "dispatched"

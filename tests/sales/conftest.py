@@ -107,6 +107,7 @@ class Received:
     path: str
     headers: dict
     body: bytes
+    arrived_at: float = field(default_factory=time.time)
 
     def json(self):
         return json.loads(self.body)
@@ -115,8 +116,8 @@ class Received:
 @dataclass
 class Receiver:
     """Paths: /ok → 200, /fail → 500, /flaky → 500 while flaky_failing, /redirect → 302 to /ok,
-    /slow → answers after 3 s, /hang-first → the first request waits until `release` is set and
-    is never acknowledged, later ones → 200."""
+    /slow → answers after 3 s, /very-slow → after 8 s, /hang-first → the first request waits
+    until `release` is set and is never acknowledged, later ones → 200."""
 
     url: str
     received: list[Received] = field(default_factory=list)
@@ -156,6 +157,8 @@ def receiver():
                 return
             if self.path == "/slow":
                 time.sleep(3)
+            if self.path == "/very-slow":
+                time.sleep(8)
             if self.path == "/hang-first" and first:
                 state.first_arrived.set()
                 state.release.wait(30)

@@ -169,3 +169,25 @@ def test_delivery_errors_are_told_in_words(contact_form, team, receiver, fast_re
     lead = delivered_lead(contact_form)
 
     assert Notification.objects.get(lead=lead).last_error == error
+
+
+def test_a_slow_endpoint_does_not_hold_back_another_endpoints_delivery(
+    contact_form, team, receiver
+):
+    for position, path in enumerate(["/very-slow", "/ok"], start=1):  # answers after 8 s, at once
+        RoutingRule.objects.create(
+            form=contact_form,
+            name=f"Rule {position}",
+            position=position,
+            team=team,
+            action=RoutingRule.Action.ROUND_ROBIN,
+            notify_webhook_url=f"{receiver.url}{path}",
+            stop_after=False,
+        )
+
+    lead = delivered_lead(contact_form)
+
+    arrived = {item.path: item.arrived_at for item in receiver.received}
+    assert arrived["/ok"] - lead.created_at.timestamp() < 2
+    assert arrived["/very-slow"] < arrived["/ok"]  # the slow one was asked first
+    assert set(Notification.objects.values_list("status", flat=True)) == {"delivered"}
