@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import json
 import logging
+import smtplib
 import threading
 import time
 from collections import deque
@@ -101,6 +102,18 @@ def _post_json(row: Notification) -> None:
         raise DeliveryError(str(exc)) from exc
 
 
+def _mail_error_in_words(exc: Exception) -> str:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "e-mail not sent: the mail server refused the recipients"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"e-mail not sent: the mail server answered {exc.smtp_code}"
+    if isinstance(exc, TimeoutError):
+        return "e-mail not sent: the mail server timed out"
+    if isinstance(exc, OSError):
+        return "e-mail not sent: could not reach the mail server"
+    return "e-mail not sent: the mail server failed"
+
+
 def _send(row: Notification) -> None:
     if row.channel == Notification.Channel.EMAIL:
         try:
@@ -112,7 +125,7 @@ def _send(row: Notification) -> None:
                 fail_silently=False,
             )
         except Exception as exc:  # any mail backend error is a failed attempt, retried later
-            raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
+            raise DeliveryError(_mail_error_in_words(exc)) from exc
         return
     _post_json(row)
 

@@ -191,3 +191,33 @@ def test_a_slow_endpoint_does_not_hold_back_another_endpoints_delivery(
     assert arrived["/ok"] - lead.created_at.timestamp() < 2
     assert arrived["/very-slow"] < arrived["/ok"]  # the slow one was asked first
     assert set(Notification.objects.values_list("status", flat=True)) == {"delivered"}
+
+
+def test_a_mail_server_that_cannot_be_reached_is_told_in_words(
+    settings, contact_form, team, fast_retries
+):
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 2},
+        }
+    }
+    RoutingRule.objects.create(
+        form=contact_form,
+        name="Tell the team",
+        position=1,
+        team=team,
+        action=RoutingRule.Action.ROUND_ROBIN,
+        notify_emails="sales@example.com",
+    )
+
+    lead = delivered_lead(contact_form)
+
+    row = Notification.objects.get(lead=lead)
+    assert (row.status, row.last_error) == (
+        "failed",
+        "e-mail not sent: could not reach the mail server",
+    )
