@@ -122,24 +122,42 @@ def test_a_loopback_address_saved_before_is_refused_again_when_delivered(
     assert receiver.received == []
 
 
-def test_a_host_that_resolves_to_a_private_address_at_delivery_is_refused(
-    settings, contact_form, team, fast_retries, monkeypatch
+@pytest.mark.parametrize(
+    ("address", "error"),
+    [
+        ("10.0.0.7", "refused: private address"),
+        ("192.168.1.20", "refused: private address"),
+        ("127.0.0.1", "refused: loopback address"),
+        ("::1", "refused: loopback address"),
+        ("::ffff:10.0.0.7", "refused: private address"),
+        ("fd12:3456::1", "refused: private address"),
+        ("fe80::1", "refused: link-local address"),
+        ("169.254.169.254", "refused: cloud metadata address"),
+        ("fd00:ec2::254", "refused: cloud metadata address"),
+        ("224.0.0.1", "refused: multicast address"),
+        ("0.0.0.0", "refused: unspecified address"),
+        ("240.0.0.1", "refused: reserved address"),
+    ],
+)
+def test_a_host_that_resolves_to_an_inward_address_at_delivery_is_refused(
+    settings, contact_form, team, fast_retries, monkeypatch, address, error
 ):
     settings.FORMSCORE_OUTGOING_ALLOW_PRIVATE = False
     outgoing_url_check("http://crm.example.invalid/hook")  # does not resolve yet: accepted
     rule_to(contact_form, team, "http://crm.example.invalid/hook")
     real_getaddrinfo = socket.getaddrinfo
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
 
-    def rebound_dns(host, *args, **kwargs):  # the outside world: DNS now answers 10.0.0.7
+    def rebound_dns(host, *args, **kwargs):  # the outside world: DNS now answers inward
         if host == "crm.example.invalid":
-            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.7", 80))]
+            return [(family, socket.SOCK_STREAM, 6, "", (address, 80))]
         return real_getaddrinfo(host, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", rebound_dns)
     lead = delivered_lead(contact_form)
 
     row = Notification.objects.get(lead=lead)
-    assert (row.status, row.last_error) == ("failed", "refused: private address")
+    assert (row.status, row.last_error) == ("failed", error)
 
 
 def test_a_redirect_is_a_failed_delivery_and_is_not_followed(
