@@ -5,31 +5,67 @@ rows of answers and capture, outcomes, points rules and thresholds, and returns 
 explanations and versions. Views, the API, commands and tests call the functions below.
 """
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.db.models import JSONField, OuterRef, Subquery
 from django.tasks import task
 from django.utils import timezone
 
-from forms_app.models import Form, Lead
+from forms_app.models import Form, Lead, Question
 from scoring import services as scoring
+from scoring.conditions import describe
 from scoring.features import QuestionInput
-from scoring.models import ModelVersion, TrainingRun
+from scoring.models import ModelVersion, PointsRule, TrainingRun
 from scoring.services import LiveQuality, ScoreResult, Thresholds, TrainingHistory, TrainOutcome
+
+
+def question_input(question: Question) -> QuestionInput:
+    """One question as the scoring engine sees it."""
+    return QuestionInput(
+        key=question.key,
+        label=question.label,
+        kind=question.kind,
+        choices=tuple((c["value"], c["label"]) for c in question.choices),
+        feeds_score=question.feeds_score,
+    )
 
 
 def spec_questions(form: Form) -> list[QuestionInput]:
     """The form's questions as the scoring engine sees them."""
-    return [
-        QuestionInput(
-            key=q.key,
-            label=q.label,
-            kind=q.kind,
-            choices=tuple((c["value"], c["label"]) for c in q.choices),
-            feeds_score=q.feeds_score,
-        )
-        for q in form.questions.filter(archived=False)
-    ]
+    return [question_input(q) for q in form.questions.filter(archived=False)]
+
+
+def condition_questions(questions: Iterable[Question]) -> dict[str, QuestionInput]:
+    """Questions by key, for `scoring.conditions.describe` to speak in their own words."""
+    return {q.key: question_input(q) for q in questions}
+
+
+def points_rules_labelled(form: Form) -> list[dict]:
+    """The form's points rules as scoring takes them, each labelled in its question's words.
+
+    One query, like the rules alone: each rule's question (archived ones too) comes along as
+    subqueries, so the submit path pays nothing for explanations that read "Budget is Over 50k".
+    """
+    question = Question.objects.filter(form_id=OuterRef("form_id"), key=OuterRef("key"))
+    rules = PointsRule.objects.filter(form_id=form.pk).annotate(
+        question_label=Subquery(question.values("label")[:1]),
+        question_kind=Subquery(question.values("kind")[:1]),
+        question_choices=Subquery(question.values("choices")[:1], output_field=JSONField()),
+    )
+    labelled = []
+    for rule in rules:
+        condition, questions = rule.as_rule(), {}
+        if rule.source == PointsRule.Source.ANSWER and rule.question_label is not None:
+            questions[rule.key] = QuestionInput(
+                key=rule.key,
+                label=rule.question_label,
+                kind=rule.question_kind,
+                choices=tuple((c["value"], c["label"]) for c in rule.question_choices or []),
+            )
+        labelled.append({**condition, "label": describe(condition, questions)})
+    return labelled
 
 
 def thresholds_of(form: Form) -> Thresholds:
@@ -50,11 +86,14 @@ def score_answers(
     capture: dict[str, Any],
     rules: list[dict] | None = None,
 ) -> ScoreResult:
-    """Score answers without storing anything: the submit path, previews and score_csv use it."""
+    """Score answers without storing anything: the submit path, previews and score_csv use it.
+
+    rules: the form's points rules as `points_rules_labelled` gives them (read when not given).
+    """
     return scoring.score_row(
         form_id=form.pk,
         row={"answers": answers, "capture": capture},
-        rules=scoring.points_rules_for(form.pk) if rules is None else rules,
+        rules=points_rules_labelled(form) if rules is None else rules,
         thresholds=thresholds_of(form),
     )
 

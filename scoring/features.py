@@ -72,18 +72,38 @@ DEFAULT_MIN_CATEGORY_COUNT = 5
 EMAIL_DOMAIN_KINDS = ("business", "free", "none")
 DEVICES = ("desktop", "mobile", "tablet")
 
+# Capture signals in words, in the order a lead page lists them: the one map of their names, for
+# model inputs, conditions (``scoring.conditions.describe``) and the pages that show a lead.
+CAPTURE_SIGNAL_LABELS = {
+    "utm_source": "UTM source",
+    "utm_medium": "UTM medium",
+    "utm_campaign": "UTM campaign",
+    "utm_term": "UTM term",
+    "utm_content": "UTM content",
+    "referrer": "Referrer",
+    "page_url": "Page",
+    "device": "Device",
+    "seconds_to_complete": "Seconds to complete",
+    "page_views": "Page views",
+    "sessions": "Visits",
+    "days_since_first_visit": "Days since first visit",
+    "key_pages": "Key pages visited",
+}
+
+
+def capture_signal_label(key: str) -> str:
+    """A capture signal's name in words ("UTM source"); an unknown one from its key."""
+    return CAPTURE_SIGNAL_LABELS.get(key) or key.replace("_", " ").capitalize()
+
+
 # (signal, label) in the order they appear in a spec.
-CAPTURE_CATEGORICAL_SIGNALS = (
-    ("utm_source", "UTM source"),
-    ("utm_medium", "UTM medium"),
-    ("referrer", "Referrer"),
-    ("device", "Device"),
+CAPTURE_CATEGORICAL_SIGNALS = tuple(
+    (signal, CAPTURE_SIGNAL_LABELS[signal])
+    for signal in ("utm_source", "utm_medium", "referrer", "device")
 )
-CAPTURE_NUMERIC_SIGNALS = (
-    ("seconds_to_complete", "Time to complete the form (s)"),
-    ("page_views", "Page views"),
-    ("sessions", "Visits"),
-    ("days_since_first_visit", "Days since first visit"),
+CAPTURE_NUMERIC_SIGNALS = tuple(
+    (signal, CAPTURE_SIGNAL_LABELS[signal])
+    for signal in ("seconds_to_complete", "page_views", "sessions", "days_since_first_visit")
 )
 
 # How a feature's value is derived from a lead; stored in the spec, so never rename one.

@@ -11,6 +11,7 @@ from django import forms as django_forms
 from django.core.validators import RegexValidator
 
 from forms_app.models import Form, Question
+from scoring.conditions import condition_holds, show_when_condition
 
 _CACHE_SIZE = 256
 _class_cache: OrderedDict[tuple, type[django_forms.Form]] = OrderedDict()
@@ -42,12 +43,17 @@ class AnswerForm(django_forms.Form):
             if source in hidden or source not in self.fields:
                 hidden.add(question.key)
                 continue
-            given = set(self.data.getlist(source)) if hasattr(self.data, "getlist") else set()
-            if not given and self.data.get(source) not in (None, ""):
-                given = {str(v) for v in _as_list(self.data.get(source))}
-            if not given & set(condition.get("values") or []):
+            submitted = {"answers": {source: self._submitted(source)}}
+            if not condition_holds(show_when_condition(condition), submitted):
                 hidden.add(question.key)
         return hidden
+
+    def _submitted(self, key: str) -> list[str]:
+        """The raw submitted values of a field: the condition is judged before cleaning."""
+        given = self.data.getlist(key) if hasattr(self.data, "getlist") else []
+        if not given and self.data.get(key) not in (None, ""):
+            given = [str(v) for v in _as_list(self.data.get(key))]
+        return given
 
     def full_clean(self) -> None:
         # A question hidden by its condition is never required, and its stale answer is dropped.

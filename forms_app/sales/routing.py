@@ -8,7 +8,6 @@ question for a stored lead without writing anything (the "try it on this lead" b
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
@@ -18,12 +17,14 @@ from django.utils import timezone
 from forms_app.models import Form, Lead, LeadEvent, RoutingRule, Team
 from forms_app.sales.notifications import notifications_for_rule
 from forms_app.sales.reps import user_display_name
+from scoring.conditions import InvalidCondition, condition_shape_check, conditions_hold
 
 logger = logging.getLogger(__name__)
 
 OPEN_STATUSES = (Lead.Status.NEW, Lead.Status.CONTACTED)
-OPERATORS = {"equals", "in", "gte", "lte"}
-SOURCES = {"tier", "score", "answer", "capture"}
+# What the routing rule editor offers of the condition language (scoring.conditions).
+ROUTING_OPERATORS = ("equals", "in", "gte", "lte")
+ROUTING_SOURCES = ("tier", "score", "answer", "capture")
 
 
 @dataclass
@@ -42,52 +43,18 @@ def sla_minutes(form: Form, tier: str) -> int | None:
     }.get(tier)
 
 
-def _number(value: Any) -> Decimal | None:
-    if isinstance(value, bool) or value in (None, ""):
-        return None
-    try:
-        return Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return None
-
-
-def _as_list(value: Any) -> list[str]:
-    if isinstance(value, list | tuple):
-        return [str(item) for item in value]
-    return [item.strip() for item in str(value).split(",") if item.strip()]
-
-
-def condition_holds(condition: dict, lead: Lead) -> bool:
-    source, key = condition.get("source"), condition.get("key", "")
-    operator, expected = condition.get("operator"), condition.get("value")
-    if source == "tier":
-        actual: Any = lead.tier
-    elif source == "score":
-        actual = lead.score
-    elif source == "answer":
-        actual = (lead.answers or {}).get(key)
-    elif source == "capture":
-        actual = (lead.capture or {}).get(key)
-    else:
-        return False
-    if actual in (None, "", []):
-        return False
-    if operator in ("gte", "lte"):
-        left, right = _number(actual), _number(expected)
-        if left is None or right is None:
-            return False
-        return left >= right if operator == "gte" else left <= right
-    actual_values = [str(v).lower() for v in (actual if isinstance(actual, list) else [actual])]
-    if operator == "equals":
-        return str(expected).lower() in actual_values
-    if operator == "in":
-        wanted = {item.lower() for item in _as_list(expected)}
-        return any(value in wanted for value in actual_values)
-    return False
+def lead_facts(lead: Lead) -> dict[str, Any]:
+    """What a routing condition reads of a lead (see scoring.conditions)."""
+    return {
+        "answers": lead.answers,
+        "capture": lead.capture,
+        "tier": lead.tier,
+        "score": lead.score,
+    }
 
 
 def rule_matches(rule: RoutingRule, lead: Lead) -> bool:
-    return all(condition_holds(condition, lead) for condition in rule.conditions or [])
+    return conditions_hold(rule.conditions or [], lead_facts(lead))
 
 
 def _open_counts(user_ids: list[int]) -> dict[int, int]:
@@ -240,8 +207,11 @@ def _route(lead: Lead) -> RoutingDecision:
 
 def routing_rule_save(*, rule: RoutingRule, conditions: list[dict]) -> RoutingRule:
     for condition in conditions:
-        if condition.get("source") not in SOURCES or condition.get("operator") not in OPERATORS:
-            raise ValueError(f"Unsupported condition {condition!r}.")
+        # The values stay as typed ("google, linkedin", "50"): the language reads them as such.
+        try:
+            condition_shape_check(condition, sources=ROUTING_SOURCES, operators=ROUTING_OPERATORS)
+        except InvalidCondition as exc:
+            raise ValueError(f"Unsupported condition {condition!r}: {exc}.") from exc
     rule.conditions = conditions
     if rule.position == 0 and rule.pk is None:
         last = RoutingRule.objects.filter(form=rule.form).order_by("-position").first()
@@ -252,18 +222,3 @@ def routing_rule_save(*, rule: RoutingRule, conditions: list[dict]) -> RoutingRu
 
 def routing_rule_delete(*, rule: RoutingRule) -> None:
     rule.delete()
-
-
-def condition_text(condition: dict) -> str:
-    """A condition as a person would say it: "tier is one of sales_ready"."""
-    words = {"equals": "is", "in": "is one of", "gte": "is at least", "lte": "is at most"}
-    source = condition.get("source")
-    subject = {"tier": "Tier", "score": "Score"}.get(source) or (
-        f"Answer “{condition.get('key')}”" if source == "answer" else f"{condition.get('key')}"
-    )
-    value = condition.get("value")
-    values = value if isinstance(value, list) else [value]
-    if source == "tier":
-        labels = dict(Lead.Tier.choices)
-        values = [labels.get(str(v), v) for v in values]
-    return f"{subject} {words.get(condition.get('operator'), '?')} {', '.join(map(str, values))}"

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from forms_app.models import Form, Question
 from forms_app.permissions import workspace_required
+from forms_app.scoring_adapter import condition_questions
 from forms_app.workspace import authoring
 from forms_app.workspace.inputs import (
     FormSettingsForm,
@@ -19,6 +20,8 @@ from forms_app.workspace.inputs import (
     choices_from_post,
     condition_from_post,
 )
+from scoring.conditions import describe, show_when_condition
+from scoring.features import QuestionInput
 
 
 def _builder_url(form: Form, question: Question | None = None) -> str:
@@ -46,9 +49,11 @@ def _builder_page(
         editing = next((q for q in active if q.pk == int(edit_id)), None)
     if editing is not None and question_form is None:
         question_form = QuestionForm(instance=editing, auto_id="edit_%s")
-    by_key = {q.key: q for q in active}
+    by_key, words = {q.key: q for q in active}, condition_questions(active)
     for question in active:
-        question.condition_text, question.condition_problem = _condition_text(question, by_key)
+        question.condition_text, question.condition_problem = _condition_text(
+            question, by_key, words
+        )
     condition_sources = []
     if editing is not None:
         condition_sources = [
@@ -87,18 +92,19 @@ def _builder_page(
     )
 
 
-def _condition_text(question: Question, by_key: dict[str, Question]) -> tuple[str, str]:
+def _condition_text(
+    question: Question, by_key: dict[str, Question], words: dict[str, QuestionInput]
+) -> tuple[str, str]:
     """How the builder describes a question's condition, and what is wrong with it, if anything."""
     if not question.condition:
         return "", ""
     source = by_key.get(question.condition.get("question"))
     if source is None:
         return "", "Its condition depends on a removed question, so it is never shown."
-    values = " or ".join(source.choice_label(v) for v in question.condition.get("values", []))
     problem = ""
     if (source.position, source.pk) > (question.position, question.pk):
         problem = f"“{source.label}” now comes after it; move this question below."
-    return f"Shown when “{source.label}” is {values}", problem
+    return f"Shown when {describe(show_when_condition(question.condition), words)}", problem
 
 
 @require_GET

@@ -26,6 +26,7 @@ from forms_app.sales.leads import (
 from forms_app.sales.notifications import lead_contact
 from forms_app.sales.outbox import notification_resend
 from forms_app.sales.reps import reps_for_assignment
+from scoring.features import CAPTURE_SIGNAL_LABELS, capture_signal_label
 
 PAGE_SIZE = 50
 
@@ -98,21 +99,6 @@ def _timeline(lead: Lead) -> list[dict]:
     return sorted(entries, key=lambda entry: entry["at"])
 
 
-CAPTURE_LABELS = {
-    "utm_source": "UTM source",
-    "utm_medium": "UTM medium",
-    "utm_campaign": "UTM campaign",
-    "utm_term": "UTM term",
-    "utm_content": "UTM content",
-    "referrer": "Referrer",
-    "page_url": "Page",
-    "device": "Device",
-    "seconds_to_complete": "Time to complete",
-    "page_views": "Page views before the submit",
-    "key_pages": "Key pages visited",
-}
-
-
 def _capture_rows(lead: Lead) -> list[tuple[str, str]]:
     """Capture signals in words; the client address and user agent stay out of the way."""
     rows = []
@@ -120,11 +106,11 @@ def _capture_rows(lead: Lead) -> list[tuple[str, str]]:
         if key in ("ip", "user_agent") or value in ("", None, [], {}):
             continue
         if key == "seconds_to_complete":
-            value = f"{float(value):.0f} s"
+            value = f"{float(value):.0f}"
         elif isinstance(value, list):
             value = ", ".join(str(item) for item in value)
-        rows.append((CAPTURE_LABELS.get(key, key.replace("_", " ").capitalize()), str(value)))
-    order = list(CAPTURE_LABELS.values())
+        rows.append((capture_signal_label(key), str(value)))
+    order = list(CAPTURE_SIGNAL_LABELS.values())
     return sorted(rows, key=lambda row: order.index(row[0]) if row[0] in order else len(order))
 
 

@@ -11,8 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from forms_app.capture.answer_form import form_class_for
 from forms_app.models import Form, Lead
 from forms_app.permissions import workspace_required
-from forms_app.scoring_adapter import score_answers
-from forms_app.workspace.inputs import points_rule_describe
+from forms_app.scoring_adapter import points_rules_labelled, score_answers
 from scoring.features import DEVICES
 from scoring.points import points_breakdown
 
@@ -40,12 +39,8 @@ def _capture_from(data) -> dict:
 
 def _context(form: Form, answer_form, capture: dict) -> dict:
     answers = answer_form.answers() if answer_form.is_bound else {}
-    result = score_answers(form=form, answers=answers, capture=capture)
-    questions = {q.key: q for q in answer_form.questions}
-    rules = []
-    for rule in form.points_rules.all():
-        field, value = points_rule_describe(rule, questions)
-        rules.append({**rule.as_rule(), "label": f"{field} {rule.get_operator_display()} {value}"})
+    rules = points_rules_labelled(form)
+    result = score_answers(form=form, answers=answers, capture=capture, rules=rules)
     factors = list(result.factors or [])
     return {
         "form": form,

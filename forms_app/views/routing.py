@@ -10,19 +10,16 @@ from forms_app.models import Form, Lead, RoutingRule, Team
 from forms_app.permissions import workspace_required
 from forms_app.sales.outgoing import outgoing_url_check
 from forms_app.sales.reps import reps_for_assignment
-from forms_app.sales.routing import (
-    condition_text,
-    routing_preview,
-    routing_rule_delete,
-    routing_rule_save,
-)
+from forms_app.sales.routing import routing_preview, routing_rule_delete, routing_rule_save
+from forms_app.scoring_adapter import condition_questions
+from scoring.conditions import describe
+from scoring.features import CAPTURE_SIGNAL_LABELS
 
 CAPTURE_KEYS = [
-    ("utm_source", "UTM source"),
-    ("utm_medium", "UTM medium"),
-    ("utm_campaign", "UTM campaign"),
-    ("device", "Device"),
+    (key, CAPTURE_SIGNAL_LABELS[key])
+    for key in ("utm_source", "utm_medium", "utm_campaign", "device")
 ]
+SCORE_FIELDS = {"gte": "min_score", "lte": "max_score"}
 ANSWER_OPERATORS = [("equals", "equals"), ("in", "is one of"), ("gte", "≥"), ("lte", "≤")]
 
 
@@ -155,7 +152,7 @@ def _initial(rule: RoutingRule) -> dict:
         if source == "tier":
             initial["tiers"] = value if isinstance(value, list) else [value]
         elif source == "score":
-            initial["min_score" if operator == "gte" else "max_score"] = value
+            initial[SCORE_FIELDS.get(operator, "max_score")] = value
         else:
             initial.update(
                 {
@@ -175,13 +172,14 @@ def _form(slug: str) -> Form:
 def routing_page(request: HttpRequest, slug: str) -> HttpResponse:
     form = _form(slug)
     rules = form.routing_rules.select_related("rep__rep_profile", "team")
+    words = condition_questions(form.questions.all())
     return render(
         request,
         "forms_app/sales/routing.html",
         {
             "nav": "forms",
             "form": form,
-            "rules": [(rule, [condition_text(c) for c in rule.conditions]) for rule in rules],
+            "rules": [(rule, [describe(c, words) for c in rule.conditions]) for rule in rules],
             "leads": form.leads.filter(is_partial=False).order_by("-created_at")[:25],
         },
     )

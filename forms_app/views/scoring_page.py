@@ -8,38 +8,36 @@ from django.views.decorators.http import require_GET, require_POST
 
 from forms_app.models import Form, Question
 from forms_app.permissions import workspace_required
+from forms_app.scoring_adapter import condition_questions
 from forms_app.workspace import authoring
 from forms_app.workspace.inputs import (
     PointsRuleForm,
     ThresholdsForm,
     add_service_errors,
-    points_rule_describe,
     rule_value_text,
 )
+from scoring.conditions import describe
 from scoring.models import PointsRule
 
 
 def _rule_rows(questions: list[Question], rules: list[PointsRule]) -> list[dict]:
     by_key = {q.key: q for q in questions}
+    words = condition_questions(questions)
     rows = []
     for rule in rules:
-        field_label, value_label = points_rule_describe(rule, by_key)
-        editable_value = (
-            value_label if rule.source == PointsRule.Source.ANSWER else rule_value_text(rule.value)
-        )
+        question = by_key.get(rule.key) if rule.source == PointsRule.Source.ANSWER else None
         rows.append(
             {
                 "rule": rule,
-                "field_label": field_label,
-                "value_label": value_label,
-                "archived": bool(rule.key in by_key and by_key[rule.key].archived),
+                "text": describe(rule.as_rule(), words),
+                "archived": bool(question and question.archived),
                 "edit_form": PointsRuleForm(
                     questions=questions,
                     prefix=f"rule{rule.pk}",
                     initial={
                         "field": f"{rule.source}:{rule.key}",
                         "operator": rule.operator,
-                        "value": editable_value,
+                        "value": rule_value_text(rule.value, question),
                         "points": rule.points,
                     },
                 ),

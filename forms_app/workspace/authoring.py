@@ -15,6 +15,7 @@ from django.db.models import Max
 from forms_app.capture.metadata import UTM_PARAMETERS
 from forms_app.models import Form, Lead, Question
 from forms_app.models.forms import normalized_choices, stable_key
+from scoring.conditions import OPERATORS
 from scoring.models import PointsRule
 from scoring.points import validate_rule
 
@@ -402,16 +403,14 @@ def _points_rule_checked(form: Form, fields: dict[str, Any]) -> dict[str, Any]:
         question = form.questions.filter(key=rule["key"]).first()
         if question is None:
             raise ValidationError({"key": f"This form has no question {rule['key']!r}."})
-        if rule["operator"] == "email_domain_kind" and question.kind != Question.Kind.EMAIL:
-            raise ValidationError(
-                {"operator": "“e-mail domain is” applies to e-mail questions only."}
-            )
-        if question.kind in Question.CHOICE_KINDS and rule["operator"] in _CHOICE_OPERATORS:
+        operator = OPERATORS[rule["operator"]]
+        if operator.question_kinds and question.kind not in operator.question_kinds:
+            name = PointsRule.Operator(operator.name).label
+            kinds = " or ".join(Question.Kind(k).label.lower() for k in operator.question_kinds)
+            raise ValidationError({"operator": f"“{name}” applies to {kinds} questions only."})
+        if question.kind in Question.CHOICE_KINDS and operator.on_choices:
             rule["value"] = _choice_values(question, rule["value"])
     return {"value": None, **rule}
-
-
-_CHOICE_OPERATORS = ("equals", "not_equals", "in", "contains")
 
 
 def _choice_values(question: Question, value: Any) -> Any:

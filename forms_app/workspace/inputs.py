@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 
 from forms_app.models import Form, Question
 from forms_app.workspace.authoring import QUESTION_FIELDS
-from scoring.features import EMAIL_DOMAIN_KINDS
+from scoring.conditions import InvalidCondition, value_from_text
+from scoring.features import CAPTURE_SIGNAL_LABELS
 from scoring.models import PointsRule
 
 
@@ -200,17 +201,21 @@ class ThresholdsForm(forms.Form):
     sales_ready = forms.IntegerField(min_value=2, max_value=100, label="Sales-ready from")
 
 
-CAPTURE_RULE_SIGNALS = (
-    ("utm_source", "UTM source"),
-    ("utm_medium", "UTM medium"),
-    ("utm_campaign", "UTM campaign"),
-    ("referrer", "Referrer"),
-    ("device", "Device"),
-    ("seconds_to_complete", "Seconds to complete"),
-    ("page_views", "Page views"),
-    ("sessions", "Visits"),
-    ("days_since_first_visit", "Days since first visit"),
-    ("key_pages", "Key pages visited"),
+# The capture signals a points rule can use, named as everywhere (scoring.features).
+CAPTURE_RULE_SIGNALS = tuple(
+    (key, CAPTURE_SIGNAL_LABELS[key])
+    for key in (
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
+        "referrer",
+        "device",
+        "seconds_to_complete",
+        "page_views",
+        "sessions",
+        "days_since_first_visit",
+        "key_pages",
+    )
 )
 
 
@@ -234,46 +239,25 @@ class PointsRuleForm(forms.Form):
         data = super().clean()
         if "field" in data:
             data["source"], data["key"] = data.pop("field").split(":", 1)
-        operator, raw = data.get("operator"), (data.get("value") or "").strip()
+        operator = data.get("operator")
         if operator is None:
             return data
-        if operator == "in":
-            data["value"] = [part.strip() for part in raw.split(",") if part.strip()]
-        elif operator in ("gte", "lte"):
-            try:
-                number = float(raw)
-            except ValueError:
-                self.add_error("value", f"This condition needs a number; got “{raw}”.")
-                return data
-            data["value"] = int(number) if number.is_integer() else number
-        elif operator == "is_set":
-            data["value"] = None if raw.lower() in ("", "true", "yes") else False
-        elif operator == "email_domain_kind":
-            if raw not in EMAIL_DOMAIN_KINDS:
-                self.add_error("value", f"Write one of: {', '.join(EMAIL_DOMAIN_KINDS)}.")
-            data["value"] = raw
-        else:
-            data["value"] = raw or None
+        try:
+            data["value"] = value_from_text(operator, data.get("value") or "")
+        except InvalidCondition as exc:
+            self.add_error("value", str(exc))
         return data
 
 
-def rule_value_text(value) -> str:
+def rule_value_text(value, question: Question | None = None) -> str:
+    """A rule's value as the marketer types it back: a choice question's values by their labels."""
     if isinstance(value, list):
-        return ", ".join(map(str, value))
+        return ", ".join(rule_value_text(item, question) for item in value)
     if value is None:
         return ""
     if isinstance(value, bool):
         return json.dumps(value)
-    return str(value)
-
-
-def points_rule_describe(rule: PointsRule, questions: dict[str, Question]) -> tuple[str, str]:
-    """The rule's field and value as a marketer reads them: ("Timeline", "Within 1 month")."""
-    question = questions.get(rule.key) if rule.source == PointsRule.Source.ANSWER else None
-    values = rule.value if isinstance(rule.value, list) else [rule.value]
-    shown = [question.choice_label(str(v)) if question else v for v in values]
-    field = question.label if question else dict(CAPTURE_RULE_SIGNALS).get(rule.key, rule.key)
-    return field, ", ".join(str(v) for v in shown if v is not None)
+    return question.choice_label(str(value)) if question else str(value)
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:

@@ -75,7 +75,7 @@ def test_the_breakdown_names_the_rules_that_fired():
 
     assert points_breakdown(rules, LEAD) == [
         {"rule": 0, "id": None, "label": "Buying this month", "points": 30},
-        {"rule": 2, "id": "r3", "label": "size gte 100", "points": 15},
+        {"rule": 2, "id": "r3", "label": "size is at least 100", "points": 15},
     ]
 
 

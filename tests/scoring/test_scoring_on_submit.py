@@ -98,7 +98,7 @@ def test_without_a_model_the_points_system_scores_the_lead(client, demo_form):
     assert lead.probability is None
     assert lead.tier == Lead.Tier.SALES_READY
     assert not lead.needs_rescoring
-    assert "timeline equals within_1_month" in [f["label"] for f in lead.factors]
+    assert "When do you want to start? is Within 1 month" in [f["label"] for f in lead.factors]
 
 
 def test_a_broken_model_stores_the_lead_with_points_and_flags_it_for_rescoring(

@@ -114,7 +114,7 @@ def test_a_condition_is_set_and_cleared_in_the_builder(marketer_client, draft_fo
     budget.refresh_from_db()
     assert budget.condition == {"question": "timeline", "values": ["now", "later"]}
     page = marketer_client.get("/app/forms/pricing/").content.decode()
-    assert "Shown when “Timeline” is Right now or Later this year" in page
+    assert "Shown when Timeline is Right now or Later this year" in page
 
     _edit(marketer_client, budget, condition_question="")
     budget.refresh_from_db()

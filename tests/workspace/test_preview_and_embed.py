@@ -29,7 +29,7 @@ def test_changing_an_answer_changes_the_score_and_nothing_is_stored(marketer_cli
     assert 'id="score-panel"' in later and "<html" not in later
     assert 'data-testid="points">0<' in later
     assert 'data-testid="points">85<' in now
-    assert "Timeline equals Right now" in now
+    assert "Timeline is Right now" in now
     assert "Sales-ready" in now
     assert Lead.objects.count() == 0
 

@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from forms_app.models import Form
-from forms_app.scoring_adapter import score_answers
+from forms_app.scoring_adapter import points_rules_labelled, score_answers
 from forms_app.workspace.importing import (
     ImportReport,
     LeadImportError,
@@ -14,7 +14,6 @@ from forms_app.workspace.importing import (
     is_missing,
 )
 from scoring.features import CAPTURE_CATEGORICAL_SIGNALS, CAPTURE_NUMERIC_SIGNALS
-from scoring.services import points_rules_for
 
 CAPTURE_COLUMNS = {key for key, _ in (*CAPTURE_CATEGORICAL_SIGNALS, *CAPTURE_NUMERIC_SIGNALS)}
 
@@ -44,7 +43,7 @@ class Command(BaseCommand):
                 "No column matches a question key or label of the form "
                 f"({', '.join(q.key for q in form.questions.all())})."
             )
-        rules = points_rules_for(form.pk)
+        rules = points_rules_labelled(form)
         problems = ImportReport()
         with output.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle, delimiter=delimiter)
