@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -10,7 +9,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from forms_app.models import Form, Question
 from forms_app.permissions import workspace_required
-from forms_app.scoring_adapter import condition_questions
 from forms_app.workspace import authoring
 from forms_app.workspace.inputs import (
     FormSettingsForm,
@@ -20,8 +18,7 @@ from forms_app.workspace.inputs import (
     choices_from_post,
     condition_from_post,
 )
-from scoring.conditions import describe, show_when_condition
-from scoring.features import QuestionInput
+from forms_app.workspace.questions import condition_sources, form_questions
 
 
 def _builder_url(form: Form, question: Question | None = None) -> str:
@@ -42,35 +39,12 @@ def _builder_page(
     add_form: QuestionAddForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    questions = list(form.questions.all())
-    active = [q for q in questions if not q.archived]
-    archived = [q for q in questions if q.archived]
+    questions = form_questions(form)
+    active = questions.active
     if editing is None and (edit_id := request.GET.get("edit", "")).isdigit():
         editing = next((q for q in active if q.pk == int(edit_id)), None)
     if editing is not None and question_form is None:
         question_form = QuestionForm(instance=editing, auto_id="edit_%s")
-    by_key, words = {q.key: q for q in active}, condition_questions(active)
-    for question in active:
-        question.condition_text, question.condition_problem = _condition_text(
-            question, by_key, words
-        )
-    condition_sources = []
-    if editing is not None:
-        condition_sources = [
-            q
-            for q in active
-            if q.kind in Question.CHOICE_KINDS
-            and (q.position, q.pk) < (editing.position, editing.pk)
-        ]
-    answer_counts = (
-        dict(
-            form.leads.aggregate(
-                **{f"n_{q.pk}": Count("pk", filter=Q(answers__has_key=q.key)) for q in archived}
-            )
-        )
-        if archived
-        else {}
-    )
     return render(
         request,
         "forms_app/workspace/builder.html",
@@ -79,10 +53,10 @@ def _builder_page(
             "tab": "questions",
             "nav": "forms",
             "questions": active,
-            "archived": [(q, answer_counts.get(f"n_{q.pk}", 0)) for q in archived],
+            "archived": questions.archived,
             "editing": editing,
             "question_form": question_form,
-            "condition_sources": condition_sources,
+            "condition_sources": condition_sources(active, editing) if editing else [],
             "add_form": add_form or QuestionAddForm(),
             "kinds": Question.Kind.choices,
             "choice_kinds": {str(k) for k in Question.CHOICE_KINDS},
@@ -90,21 +64,6 @@ def _builder_page(
         },
         status=status,
     )
-
-
-def _condition_text(
-    question: Question, by_key: dict[str, Question], words: dict[str, QuestionInput]
-) -> tuple[str, str]:
-    """How the builder describes a question's condition, and what is wrong with it, if anything."""
-    if not question.condition:
-        return "", ""
-    source = by_key.get(question.condition.get("question"))
-    if source is None:
-        return "", "Its condition depends on a removed question, so it is never shown."
-    problem = ""
-    if (source.position, source.pk) > (question.position, question.pk):
-        problem = f"“{source.label}” now comes after it; move this question below."
-    return f"Shown when {describe(show_when_condition(question.condition), words)}", problem
 
 
 @require_GET
