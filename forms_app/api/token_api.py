@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from rest_framework import serializers, status
@@ -23,11 +24,18 @@ from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
-from forms_app.capture.answer_form import form_class_for
+from forms_app.capture.checks import (
+    TOKEN_API,
+    CheckedSubmission,
+    Refusal,
+    Sender,
+    Submitted,
+    submission_check,
+)
 from forms_app.capture.metadata import UTM_PARAMETERS, key_pages_visited
 from forms_app.capture.next_step import next_step_for
 from forms_app.capture.submit import lead_capture
-from forms_app.models import Form, Lead
+from forms_app.models import Form, Lead, SpamRefusal
 from forms_app.permissions import can_use_inbox, can_use_workspace
 from forms_app.sales.leads import (
     Outcome,
@@ -115,7 +123,8 @@ class OutcomeSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
-def _validated(serializer_class, request: Request) -> dict:
+def body_validated(serializer_class, request: Request) -> dict:
+    """The request's JSON body, validated; a 400 naming each problem otherwise."""
     if not isinstance(request.data, dict):
         raise ValidationError({"detail": "Send a JSON object."})
     serializer = serializer_class(data=request.data)
@@ -123,21 +132,26 @@ def _validated(serializer_class, request: Request) -> dict:
     return serializer.validated_data
 
 
-def answers_checked(form: Form, answers: dict[str, Any]) -> dict[str, Any]:
-    """The answers checked by the form's own questions, exactly as the form page checks them."""
-    form_class = form_class_for(form)
-    unknown = sorted(set(answers) - {q.key for q in form_class.questions})
-    if unknown:
-        raise ValidationError(
-            {"answers": {key: ["Not a question of this form."] for key in unknown}}
-        )
-    answer_form = form_class(data=answers)
-    if not answer_form.is_valid():
-        errors = answer_form.errors.get_json_data(escape_html=False)
-        raise ValidationError(
-            {"answers": {key: [e["message"] for e in found] for key, found in errors.items()}}
-        )
-    return answer_form.answers()
+def _answers_checked(request: Request, form: Form, answers: dict) -> CheckedSubmission | Refusal:
+    """The answers through the submission check: judged as the form page judges them, with the
+    same messages; no form token, honeypot or fill time (the caller is authenticated)."""
+    return submission_check(
+        form=form,
+        sender=Sender.of(request),
+        read=lambda: Submitted(answers=answers),
+        checks=TOKEN_API,
+    )
+
+
+def refusal_response(refusal: Refusal) -> Response:
+    """A refused submission as JSON: a refusal naming fields is a 400 like every other bad field
+    of a body (docs/api.md), the others say why with their own status."""
+    if refusal.errors:
+        return Response(refusal.errors, status=status.HTTP_400_BAD_REQUEST)
+    response = Response({"detail": refusal.message}, status=refusal.status)
+    if refusal.reason == SpamRefusal.Reason.RATE_LIMIT:
+        response["Retry-After"] = str(settings.FORMSCORE_RATE_LIMIT_WINDOW)
+    return response
 
 
 def _capture_cleaned(form: Form, capture: dict[str, Any], request: Request) -> dict[str, Any]:
@@ -265,8 +279,10 @@ class FormLeads(APIView):
                 {"detail": f"The form '{form.slug}' is a draft: publish it to accept leads."},
                 status=status.HTTP_409_CONFLICT,
             )
-        data = _validated(SubmissionSerializer, request)
-        answers = answers_checked(form, data["answers"])
+        data = body_validated(SubmissionSerializer, request)
+        checked = _answers_checked(request, form, data["answers"])
+        if isinstance(checked, Refusal):
+            return refusal_response(checked)
         capture = _capture_cleaned(form, data.get("capture", {}), request)
         key = data.get("idempotency_key")
         token = None
@@ -276,7 +292,7 @@ class FormLeads(APIView):
             token = "api-" + hashlib.sha256(scoped).hexdigest()[:60]
         result = lead_capture(
             form=form,
-            answers=answers,
+            answers=checked.answers,
             capture=capture,
             submission_token=token,
             source=Lead.Source.API,
@@ -293,10 +309,12 @@ class FormScore(APIView):
 
     def post(self, request: Request, slug: str) -> Response:
         form = get_object_or_404(Form, slug=slug)
-        data = _validated(SubmissionSerializer, request)
-        answers = answers_checked(form, data["answers"])
+        data = body_validated(SubmissionSerializer, request)
+        checked = _answers_checked(request, form, data["answers"])
+        if isinstance(checked, Refusal):
+            return refusal_response(checked)
         capture = _capture_cleaned(form, data.get("capture", {}), request)
-        result = score_answers(form=form, answers=answers, capture=capture)
+        result = score_answers(form=form, answers=checked.answers, capture=capture)
         return Response(
             {
                 "score": result.score,
@@ -324,7 +342,7 @@ class LeadOutcome(APIView):
 
     def post(self, request: Request, public_id: UUID) -> Response:
         lead = _lead_visible(request, public_id)
-        data = _validated(OutcomeSerializer, request)
+        data = body_validated(OutcomeSerializer, request)
         outcome = Outcome(
             status=data["status"],
             reason=data.get("reason", ""),
