@@ -11,17 +11,16 @@ from typing import Any
 from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_vary_headers
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from forms_app.api.token_api import (
-    PageSerializer,
-    StrictSerializer,
+from forms_app.api.serializers import (
+    PublicLeadSerializer,
+    PublicSubmissionSerializer,
     body_validated,
-    next_step_json,
     refusal_response,
 )
 from forms_app.capture.checks import HEADLESS_FORM, Refusal, Sender, Submitted, submission_check
@@ -30,15 +29,7 @@ from forms_app.capture.origins import allowed_origins, origin_normalized
 from forms_app.capture.submit import lead_capture
 from forms_app.capture.tokens import form_token_issue
 from forms_app.models import Form, Lead, Question
-
-
-class PublicSubmissionSerializer(StrictSerializer):
-    token = serializers.CharField(max_length=500)
-    answers = serializers.DictField()
-    page = PageSerializer(required=False)
-    website = serializers.CharField(
-        required=False, allow_blank=True, help_text="Leave empty: a trap for bots."
-    )
+from forms_app.sales.leads import lead_for_api
 
 
 def _question_json(question: Question) -> dict[str, Any]:
@@ -152,10 +143,7 @@ class PublicSubmission(PublicFormView):
             submission_token=checked.token.nonce,
             source=Lead.Source.API,
         )
-        lead = Lead.objects.select_related("form", "assigned_to__rep_profile").get(
-            pk=result.lead.pk
-        )
         return Response(
-            {"id": str(lead.public_id), "next_step": next_step_json(lead)},
+            PublicLeadSerializer(lead_for_api(lead_id=result.lead.pk)).data,
             status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
         )
