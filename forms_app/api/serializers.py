@@ -139,7 +139,8 @@ class NextStepSerializer(serializers.Serializer):
     message = serializers.CharField()
     booking_url = serializers.CharField()
     rep_name = serializers.CharField()
-    resources = serializers.ListField(child=serializers.DictField(child=serializers.CharField()))
+    # [{"title", "url"}], already checked (capture.next_step): nested fields would only cost time.
+    resources = serializers.JSONField()
 
 
 class AssigneeSerializer(serializers.Serializer):
