@@ -11,33 +11,25 @@ from typing import Any
 from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_vary_headers
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from forms_app.api.token_api import (
-    PageSerializer,
-    StrictSerializer,
-    answers_checked,
-    next_step_json,
+from forms_app.api.serializers import (
+    PublicLeadSerializer,
+    PublicSubmissionSerializer,
+    body_validated,
+    refusal_response,
 )
+from forms_app.capture.checks import HEADLESS_FORM, Refusal, Sender, Submitted, submission_check
 from forms_app.capture.metadata import UTM_PARAMETERS, page_capture
-from forms_app.capture.origins import allowed_origins, origin_normalized, submit_origin_allowed
-from forms_app.capture.spam import Refusal, content_refusal, rate_limit_refusal, spam_refusal_record
+from forms_app.capture.origins import allowed_origins, origin_normalized
 from forms_app.capture.submit import lead_capture
-from forms_app.capture.tokens import FormTokenError, form_token_issue, form_token_read
-from forms_app.models import Form, Lead, Question, SpamRefusal
-
-
-class PublicSubmissionSerializer(StrictSerializer):
-    token = serializers.CharField(max_length=500)
-    answers = serializers.DictField()
-    page = PageSerializer(required=False)
-    website = serializers.CharField(
-        required=False, allow_blank=True, help_text="Leave empty: a trap for bots."
-    )
+from forms_app.capture.tokens import form_token_issue
+from forms_app.models import Form, Lead, Question
+from forms_app.sales.leads import lead_for_api
 
 
 def _question_json(question: Question) -> dict[str, Any]:
@@ -113,12 +105,14 @@ class PublicForm(PublicFormView):
         )
 
 
-def _refused(form: Form, refusal: Refusal) -> Response:
-    spam_refusal_record(form=form, reason=refusal.reason)
-    response = Response({"detail": refusal.message}, status=refusal.status)
-    if refusal.reason == SpamRefusal.Reason.RATE_LIMIT:
-        response["Retry-After"] = str(settings.FORMSCORE_RATE_LIMIT_WINDOW)
-    return response
+def _submitted(request: Request) -> Submitted:
+    data = body_validated(PublicSubmissionSerializer, request)
+    return Submitted(
+        answers=data["answers"],
+        token=data["token"],
+        honeypot=data.get("website", ""),
+        context=data.get("page", {}),
+    )
 
 
 class PublicSubmission(PublicFormView):
@@ -126,52 +120,30 @@ class PublicSubmission(PublicFormView):
 
     def post(self, request: Request, slug: str) -> Response:
         form = self.form = _published_form(slug)
-        refusal = rate_limit_refusal(request, form=form)
-        if refusal is not None:
-            return _refused(form, refusal)
-        if not submit_origin_allowed(request, form):
-            return _refused(
-                form,
-                Refusal(
-                    SpamRefusal.Reason.ORIGIN,
-                    403,
-                    "This form cannot be submitted from this site: it is not on the form's list "
-                    "of allowed sites.",
-                ),
-            )
-        if not isinstance(request.data, dict):
-            return Response({"detail": "Send a JSON object."}, status=400)
-        serializer = PublicSubmissionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        try:
-            token = form_token_read(data["token"], form_id=form.pk)
-        except FormTokenError as error:
-            spam_refusal_record(form=form, reason=SpamRefusal.Reason.TOKEN)
-            return Response({"token": [str(error)]}, status=400)
-        refusal = content_refusal(honeypot=data.get("website", ""), shown_at=token.issued_at)
-        if refusal is not None:
-            return _refused(form, refusal)
-        answers = answers_checked(form, data["answers"])
-        page = data.get("page", {})
+        checked = submission_check(
+            form=form,
+            sender=Sender.of(request),
+            read=lambda: _submitted(request),
+            checks=HEADLESS_FORM,
+        )
+        if isinstance(checked, Refusal):
+            return refusal_response(checked)
+        page = checked.context
         capture = page_capture(
             request,
             page_url=page.get("page_url", ""),
             referrer=page.get("referrer", ""),
             utm={name: page.get(name, "") for name in UTM_PARAMETERS},
-            shown_at=token.issued_at,
+            shown_at=checked.token.issued_at,
         )
         result = lead_capture(
             form=form,
-            answers=answers,
+            answers=checked.answers,
             capture=capture,
-            submission_token=token.nonce,
+            submission_token=checked.token.nonce,
             source=Lead.Source.API,
         )
-        lead = Lead.objects.select_related("form", "assigned_to__rep_profile").get(
-            pk=result.lead.pk
-        )
         return Response(
-            {"id": str(lead.public_id), "next_step": next_step_json(lead)},
+            PublicLeadSerializer(lead_for_api(lead_id=result.lead.pk)).data,
             status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
         )

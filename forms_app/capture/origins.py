@@ -63,18 +63,19 @@ def public_page_policy(form: Form) -> dict[str, list[str]]:
     }
 
 
-def submit_origin_allowed(request: HttpRequest, form: Form) -> bool:
-    """Whether the submitting page is ours or one of the form's allowed sites.
+def submit_origin_allowed(
+    *, form: Form, origin: str | None, referer: str | None, own: set[str]
+) -> bool:
+    """Whether the submitting page is ours (own: this site's origins) or one of the form's
+    allowed sites.
 
     Browsers send Origin with every POST (and "null" from privacy-sensitive contexts, which we
     refuse); without it the Referer decides. A request with neither is not from a browser page:
     it is still bound by the signed form token.
     """
-    allowed = own_origins(request) | set(allowed_origins(form))
-    origin = request.headers.get("Origin")
+    allowed = own | set(allowed_origins(form))
     if origin is not None:
         return origin_normalized(origin) in allowed
-    referer = request.headers.get("Referer")
     if referer:
         return origin_normalized(referer) in allowed
     return True

@@ -77,6 +77,43 @@ def inbox_leads(*, user, filters: InboxFilters, now: datetime | None = None) -> 
     return leads.order_by("-score", "-created_at", "-id")
 
 
+@dataclass(frozen=True)
+class ApiLeadFilters:
+    tier: str | None = None
+    status: str | None = None
+    since: datetime | None = None
+
+
+# What a lead's JSON shows beside the lead itself, read in the same query.
+_API_RELATED = ("form", "model_version", "assigned_to__rep_profile")
+
+
+def leads_for_api(*, user, form: Form, filters: ApiLeadFilters) -> QuerySet[Lead]:
+    """The token API's list of a form's leads the user may see: newest first."""
+    leads = leads_visible_to(user).filter(form=form).select_related(*_API_RELATED)
+    if filters.tier is not None:
+        leads = leads.filter(tier=filters.tier)
+    if filters.status is not None:
+        leads = leads.filter(status=filters.status)
+    if filters.since is not None:
+        leads = leads.filter(created_at__gte=filters.since)
+    return leads.order_by("-created_at", "-id")
+
+
+def lead_for_api(*, lead_id: int) -> Lead:
+    """A lead just stored or changed, with what its JSON shows."""
+    return Lead.objects.select_related(*_API_RELATED).get(pk=lead_id)
+
+
+def lead_for_user_by_public_id(*, user, public_id) -> Lead:
+    """The lead with this public id (the one webhooks carry) if this user may see it; a 404
+    otherwise."""
+    lead_id = Lead.objects.filter(public_id=public_id).values_list("pk", flat=True).first()
+    if lead_id is None:
+        raise Http404("No such lead.")
+    return lead_for_user(user=user, lead_id=lead_id)
+
+
 # ---------------------------------------------------------------------------------------------
 # Writes
 

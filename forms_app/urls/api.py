@@ -14,7 +14,7 @@ urlpatterns = [
         headless.PublicSubmission.as_view(),
         name="public_submission",
     ),
-    path("forms/<slug:slug>/leads", token_api.FormLeads.as_view(), name="form_leads"),
+    path("forms/<slug:slug>/leads", token_api.form_leads, name="form_leads"),
     path("forms/<slug:slug>/score", token_api.FormScore.as_view(), name="form_score"),
     path("leads/<uuid:public_id>", token_api.LeadDetail.as_view(), name="lead"),
     path("leads/<uuid:public_id>/outcome", token_api.LeadOutcome.as_view(), name="lead_outcome"),

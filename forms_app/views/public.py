@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -18,6 +18,15 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
 from forms_app.capture.answer_form import AnswerForm, form_class_for
+from forms_app.capture.checks import (
+    FORM_PAGE,
+    STEP,
+    Refusal,
+    Sender,
+    StepBack,
+    Submitted,
+    submission_check,
+)
 from forms_app.capture.metadata import (
     BROWSING_FIELDS,
     FIELD_PREFIX,
@@ -25,17 +34,10 @@ from forms_app.capture.metadata import (
     capture_from_request,
 )
 from forms_app.capture.next_step import next_step_for
-from forms_app.capture.origins import allowed_origins, public_page_policy, submit_origin_allowed
-from forms_app.capture.spam import (
-    HONEYPOT_FIELD,
-    Refusal,
-    content_refusal,
-    rate_limit_refusal,
-    spam_refusal_record,
-)
-from forms_app.capture.steps import form_steps, keys_in_step, keys_up_to_step, step_stat_record
-from forms_app.capture.submit import lead_capture, lead_partial_resume
-from forms_app.capture.tokens import FormTokenError, form_token_issue, form_token_read
+from forms_app.capture.origins import allowed_origins, public_page_policy
+from forms_app.capture.spam import HONEYPOT_FIELD
+from forms_app.capture.steps import StepPosition, keys_in_step, step_advance, step_stat_record
+from forms_app.capture.tokens import form_token_issue
 from forms_app.models import Form, Lead, Question, SpamRefusal
 
 _PAGE_CONTEXT = (*UTM_PARAMETERS, "page_url", "referrer")
@@ -114,15 +116,21 @@ class StepView:
         return round(100 * (self.index + 1) / self.total)
 
 
-def _step_view(request, questions, steps, index) -> StepView:
-    keys = keys_in_step(questions, steps[index])
+def _step_view(request, questions, step: StepPosition) -> StepView:
+    keys = keys_in_step(questions, step.number)
     carried = [
         (q.key, value)
         for q in questions
         if q.key not in keys and q.kind != Question.Kind.HIDDEN
         for value in (request.POST.getlist(q.key) if request.method == "POST" else [])
     ]
-    return StepView(number=steps[index], index=index, total=len(steps), keys=keys, carried=carried)
+    return StepView(
+        number=step.number,
+        index=step.index,
+        total=len(step.numbers),
+        keys=keys,
+        carried=carried,
+    )
 
 
 def _render_form(
@@ -132,12 +140,13 @@ def _render_form(
     *,
     token: str,
     page_context: dict[str, str],
-    step: StepView,
+    step: StepPosition,
     embedded: bool,
     status: int = 200,
     error: str | None = None,
 ) -> HttpResponse:
     conditions = _conditions(answer_form.questions)
+    step = _step_view(request, answer_form.questions, step)
     template = "_form.html" if request.htmx else "form_page.html"
     response = render(
         request,
@@ -174,7 +183,7 @@ def _conditions(questions: list[Question]) -> dict[str, str]:
 
 
 def _refused(request, form, refusal: Refusal, *, embedded: bool) -> HttpResponse:
-    spam_refusal_record(form=form, reason=refusal.reason)
+    """A refusal the prospect cannot correct on the form (a bot's, or from a foreign site)."""
     response = render(
         request,
         "forms_app/public/_refused.html" if request.htmx else "forms_app/public/refused.html",
@@ -193,134 +202,119 @@ def _refused(request, form, refusal: Refusal, *, embedded: bool) -> HttpResponse
 def form_page(request: HttpRequest, slug: str) -> HttpResponse:
     form = _published_form(slug)
     form_class = form_class_for(form)
-    questions = form_class.questions
-    steps = form_steps(questions)
     embedded = request.GET.get("embed") == "1" or request.POST.get(f"{FIELD_PREFIX}embed") == "1"
-    if request.method == "GET":
-        step_stat_record(form=form, step=steps[0], event="started")
-        return _render_form(
-            request,
-            form,
-            form_class(initial=_initial_for_hidden_fields(request, form_class)),
-            token=form_token_issue(form_id=form.pk),
-            page_context=_page_context(request, embedded=embedded),
-            step=_step_view(request, questions, steps, 0),
-            embedded=embedded,
-        )
-    return _form_submit(request, form, form_class, steps, embedded=embedded)
-
-
-def _posted_step_index(request: HttpRequest, steps: list[int]) -> int | None:
-    raw = request.POST.get(f"{FIELD_PREFIX}step", "")
-    if raw == "" and len(steps) == 1:
-        return 0
-    try:
-        number = int(raw)
-    except ValueError:
-        return None
-    return steps.index(number) if number in steps else None
-
-
-def _form_submit(request, form: Form, form_class, steps: list[int], *, embedded: bool):
-    questions = form_class.questions
-    page_context = {name: request.POST.get(f"{FIELD_PREFIX}{name}", "") for name in _PAGE_CONTEXT}
-    refusal = rate_limit_refusal(request, form=form)
-    if refusal is not None:
-        return _refused(request, form, refusal, embedded=embedded)
-    if not submit_origin_allowed(request, form):
-        refusal = Refusal(
-            SpamRefusal.Reason.ORIGIN,
-            403,
-            "This form cannot be submitted from the page it was sent from: the site is not "
-            "on the form's list of allowed sites.",
-        )
-        return _refused(request, form, refusal, embedded=embedded)
-    index = _posted_step_index(request, steps)
-    if index is None:
-        return HttpResponse(
-            f"{FIELD_PREFIX}step: not a step of this form.", status=400, content_type="text/plain"
-        )
-
-    def show(answer_form, step_index, *, token, status=200, error=None):
-        return _render_form(
-            request,
-            form,
-            answer_form,
-            token=token,
-            page_context=page_context,
-            step=_step_view(request, questions, steps, step_index),
-            embedded=embedded,
-            status=status,
-            error=error,
-        )
-
-    try:
-        token = form_token_read(request.POST.get(f"{FIELD_PREFIX}token", ""), form_id=form.pk)
-    except FormTokenError as exc:
-        spam_refusal_record(form=form, reason=SpamRefusal.Reason.TOKEN)
-        answer_form = _answer_form_up_to(form_class, request, steps[index])
-        answer_form.is_valid()  # keep what the prospect typed on the page shown again
-        fresh_token = form_token_issue(form_id=form.pk)
-        return show(answer_form, index, token=fresh_token, status=400, error=str(exc))
-    token_value = request.POST[f"{FIELD_PREFIX}token"]
-
-    if request.POST.get(f"{FIELD_PREFIX}back") and index > 0:
-        answer_form = form_class(initial=_initial_from_post(request, questions))
-        return show(answer_form, index - 1, token=token_value)
-
-    refusal = content_refusal(
-        honeypot=request.POST.get(HONEYPOT_FIELD, ""), shown_at=token.issued_at
+    if request.method == "POST":
+        return _form_submit(request, form, form_class, embedded=embedded)
+    first = StepPosition.first(form_class.questions)
+    step_stat_record(form=form, step=first.number, event="started")
+    return _render_form(
+        request,
+        form,
+        form_class(initial=_initial_for_hidden_fields(request, form_class)),
+        token=form_token_issue(form_id=form.pk),
+        page_context=_page_context(request, embedded=embedded),
+        step=first,
+        embedded=embedded,
     )
-    if refusal is not None:
-        if refusal.reason == SpamRefusal.Reason.TOO_FAST:
-            # Shown again with the same token: its clock keeps running, so a person can resend.
-            spam_refusal_record(form=form, reason=refusal.reason)
-            answer_form = _answer_form_up_to(form_class, request, steps[index])
-            answer_form.is_valid()
-            return show(answer_form, index, token=token_value, status=400, error=refusal.message)
-        return _refused(request, form, refusal, embedded=embedded)
 
-    answer_form = _answer_form_up_to(form_class, request, steps[index])
-    if not answer_form.is_valid():
-        # A tampered answer of an earlier step sends the prospect back to that step.
-        invalid_steps = [q.step for q in questions if q.key in answer_form.errors]
-        first_invalid = steps.index(min(invalid_steps)) if invalid_steps else index
-        return show(answer_form, min(first_invalid, index), token=token_value, status=422)
 
-    answers = answer_form.answers()
-    capture = capture_from_request(request, shown_at=token.issued_at, form=form)
-    step_stat_record(form=form, step=steps[index], event="completed", once_per=token.nonce)
-    email_keys = [q.key for q in questions if q.kind == Question.Kind.EMAIL]
-    if len(steps) > 1:
-        lead_partial_resume(form=form, email_keys=email_keys, answers=answers, token=token.nonce)
-    if index < len(steps) - 1:
-        step_stat_record(form=form, step=steps[index + 1], event="started", once_per=token.nonce)
-        if any(answers.get(key) for key in email_keys):
-            lead_capture(
-                form=form,
-                answers=answers,
-                capture=capture,
-                submission_token=token.nonce,
-                partial=True,
-            )
-        next_form = form_class(initial=_initial_from_post(request, questions))
-        return show(next_form, index + 1, token=token_value)
+def _submitted(request: HttpRequest, questions: list[Question]) -> Submitted:
+    """The form page's POST as plain values: the questions' answers apart from its own inputs."""
+    post = request.POST
+    answers = QueryDict(mutable=True)
+    for question in questions:
+        if question.key in post:
+            answers.setlist(question.key, post.getlist(question.key))
+    return Submitted(
+        answers=answers,
+        token=post.get(f"{FIELD_PREFIX}token", ""),
+        honeypot=post.get(HONEYPOT_FIELD, ""),
+        context=_posted_page_context(request),
+        step=post.get(f"{FIELD_PREFIX}step", ""),
+        back=bool(post.get(f"{FIELD_PREFIX}back")),
+    )
 
-    result = lead_capture(form=form, answers=answers, capture=capture, submission_token=token.nonce)
+
+def _posted_page_context(request: HttpRequest) -> dict[str, str]:
+    return {name: request.POST.get(f"{FIELD_PREFIX}{name}", "") for name in _PAGE_CONTEXT}
+
+
+def _form_submit(request, form: Form, form_class, *, embedded: bool) -> HttpResponse:
+    questions = form_class.questions
+    checked = submission_check(
+        form=form,
+        sender=Sender.of(request),
+        read=lambda: _submitted(request, questions),
+        checks=FORM_PAGE,
+    )
+    if isinstance(checked, StepBack | Refusal):
+        return _not_taken(request, form, form_class, checked, embedded=embedded)
+    capture = capture_from_request(request, shown_at=checked.token.issued_at, form=form)
+    moved = step_advance(
+        form=form,
+        questions=questions,
+        step=checked.step,
+        answers=checked.answers,
+        capture=capture,
+        nonce=checked.token.nonce,
+    )
+    if isinstance(moved, StepPosition):
+        answer_form = form_class(initial=_initial_from_post(request, questions))
+        return _step_shown(request, form, answer_form, moved, embedded=embedded)
     if request.htmx:
-        return _render_next_step(request, form, result.lead, partial=True, embedded=embedded)
-    url = reverse("forms_app:next_step", args=[form.slug, result.lead.public_id])
+        return _render_next_step(request, form, moved.lead, partial=True, embedded=embedded)
+    url = reverse("forms_app:next_step", args=[form.slug, moved.lead.public_id])
     return redirect(f"{url}?{urlencode({'embed': 1})}" if embedded else url)
 
 
-def _answer_form_up_to(form_class, request: HttpRequest, step: int) -> AnswerForm:
-    """The submitted answers of this step and the earlier ones (later steps are not judged yet)."""
-    answer_form = form_class(request.POST)
-    validated = keys_up_to_step(form_class.questions, step)
-    for key in list(answer_form.fields):
-        if key not in validated:
-            del answer_form.fields[key]
-    return answer_form
+def _not_taken(request, form: Form, form_class, outcome: StepBack | Refusal, *, embedded: bool):
+    """A submit the check did not take: the step to show (again), or why it was refused."""
+    if isinstance(outcome, StepBack):
+        answer_form = form_class(initial=_initial_from_post(request, form_class.questions))
+        return _step_shown(request, form, answer_form, outcome.step, embedded=embedded)
+    if outcome.step is not None:
+        # A bad token is replaced; any other keeps running, so after "too fast" a person can
+        # send the same page again.
+        fresh = outcome.reason == SpamRefusal.Reason.TOKEN
+        return _step_shown(
+            request,
+            form,
+            outcome.answer_form,
+            outcome.step,
+            embedded=embedded,
+            token=form_token_issue(form_id=form.pk) if fresh else None,
+            status=outcome.status,
+            error=outcome.message or None,
+        )
+    if outcome.reason == STEP:
+        return HttpResponse(outcome.message, status=400, content_type="text/plain")
+    return _refused(request, form, outcome, embedded=embedded)
+
+
+def _step_shown(
+    request: HttpRequest,
+    form: Form,
+    answer_form: AnswerForm,
+    step: StepPosition,
+    *,
+    embedded: bool,
+    token: str | None = None,
+    status: int = 200,
+    error: str | None = None,
+) -> HttpResponse:
+    """A step of the form shown after a POST, with the page context and token the POST carried
+    (or a fresh token)."""
+    return _render_form(
+        request,
+        form,
+        answer_form,
+        token=token or request.POST.get(f"{FIELD_PREFIX}token", ""),
+        page_context=_posted_page_context(request),
+        step=step,
+        embedded=embedded,
+        status=status,
+        error=error,
+    )
 
 
 def _render_next_step(request, form: Form, lead: Lead, *, partial: bool, embedded: bool):
