@@ -16,6 +16,7 @@ from forms_app.capture.checks import Refusal
 from forms_app.capture.metadata import UTM_PARAMETERS
 from forms_app.capture.next_step import next_step_for
 from forms_app.models import Lead, SpamRefusal
+from scoring.features import DEVICES
 
 # --- input ---------------------------------------------------------------------------------
 
@@ -47,7 +48,7 @@ class PageSerializer(StrictSerializer):
 class CaptureSerializer(PageSerializer):
     """Where the lead came from, as the form page would have captured it (all optional)."""
 
-    device = serializers.ChoiceField(["desktop", "mobile", "tablet"], required=False)
+    device = serializers.ChoiceField(DEVICES, required=False)
     seconds_to_complete = serializers.FloatField(min_value=0, max_value=86_400, required=False)
     page_views = serializers.IntegerField(min_value=0, max_value=100_000, required=False)
     sessions = serializers.IntegerField(min_value=0, max_value=100_000, required=False)
