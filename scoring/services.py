@@ -111,21 +111,27 @@ def active_version(form_id: int) -> ModelVersion | None:
     )
 
 
+def model_version_artefact(version_id: int) -> dict[str, Any]:
+    """A stored version's artefact, as `runtime.served_model_get` loads and hashes it."""
+    row = ModelVersion.objects.values("onnx", "feature_spec", "reference", "baseline").get(
+        pk=version_id
+    )
+    return {
+        "onnx_bytes": bytes(row["onnx"]),
+        "spec": row["feature_spec"],
+        "reference": row["reference"],
+        "baseline": row["baseline"],
+    }
+
+
 def served_model(version: ModelVersion) -> runtime.ServedModel:
     """The version's cached onnxruntime session (loaded from the database on first use)."""
-
-    def load() -> dict:
-        row = ModelVersion.objects.values("onnx", "feature_spec", "reference", "baseline").get(
-            pk=version.pk
-        )
-        return {
-            "onnx_bytes": bytes(row["onnx"]),
-            "spec": row["feature_spec"],
-            "reference": row["reference"],
-            "baseline": row["baseline"],
-        }
-
-    return runtime.served_model_get(version.pk, load, sha256=version.sha256, group=version.form_id)
+    return runtime.served_model_get(
+        version.pk,
+        lambda: model_version_artefact(version.pk),
+        sha256=version.sha256,
+        group=version.form_id,
+    )
 
 
 def _points_factors(rules: list[dict], row: dict) -> list[dict]:

@@ -13,7 +13,7 @@ ALLOWED_IMPORTS = {
     "workspace": {"models", "capture", "scoring_adapter"},
     "sales": {"models", "permissions", "scoring_adapter"},
     "api": {"models", "permissions", "capture", "sales", "workspace", "scoring_adapter"},
-    "demo": {"models"},
+    "demo": {"models", "workspace"},
 }
 
 
@@ -60,3 +60,18 @@ def test_each_area_imports_only_what_it_may(area):
 
 def test_the_scoring_adapter_reads_only_models():
     assert forms_app_imports(FORMS_APP / "scoring_adapter.py") == {"models"}
+
+
+def test_no_test_module_imports_another_test_module_or_a_conftest():
+    tests = Path(__file__).resolve().parent
+    offenders = set()
+    for path in tests.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                last = node.module.split(".")[-1]
+                if node.module.startswith("tests.") and (
+                    last.startswith("test_") or last == "conftest"
+                ):
+                    offenders.add(f"{path.relative_to(tests)} imports {node.module}")
+
+    assert offenders == set()

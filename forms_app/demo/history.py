@@ -27,7 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from forms_app.models import Form, Lead, Question
-from scoring.models import PointsRule
+from forms_app.workspace.authoring import points_rule_add
 
 DEMO_SLUG = "demo"
 
@@ -321,15 +321,9 @@ def demo_form_create() -> Form:
     if created:
         for position, spec in enumerate(DEMO_QUESTIONS):
             Question.objects.create(form=form, position=position, **spec)
-        for position, (source, key, operator, value, points) in enumerate(DEMO_POINTS_RULES):
-            PointsRule.objects.create(
-                form=form,
-                source=source,
-                key=key,
-                operator=operator,
-                value=value,
-                points=points,
-                position=position,
+        for source, key, operator, value, points in DEMO_POINTS_RULES:
+            points_rule_add(
+                form=form, source=source, key=key, operator=operator, value=value, points=points
             )
         form.refresh_from_db()
     return form

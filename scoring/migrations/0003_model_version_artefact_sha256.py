@@ -5,41 +5,15 @@ already refused when loaded, and a new hash over its present contents would bles
 """
 
 import hashlib
-import json
 
 from django.db import migrations
 
-
-# A frozen copy of scoring.runtime.artefact_sha256 as it was when this migration was written, so
-# the migration keeps computing the same hash if that function moves or changes.
-def _hashable_json(value):
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {key: _hashable_json(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_hashable_json(item) for item in value]
-    return value
+from scoring.runtime import artefact_sha256
 
 
-def artefact_sha256(*, onnx_bytes, spec, reference, baseline):
-    digest = hashlib.sha256(b"formscore model version 1\n")
-    parts = [bytes(onnx_bytes)] + [
-        json.dumps(
-            _hashable_json(part),
-            sort_keys=True,
-            separators=(",", ":"),
-            ensure_ascii=False,
-            allow_nan=False,
-        ).encode()
-        for part in (spec, reference, baseline)
-    ]
-    for part in parts:
-        digest.update(len(part).to_bytes(8, "big"))
-        digest.update(part)
-    return digest.hexdigest()
-
-
+# The hash the runtime verifies when it loads a version: the one this migration must store. (Not
+# frozen here: were its format to change, the runtime would need it and a new migration would
+# rehash again.)
 def onnx_sha256(*, onnx_bytes, **_):
     return hashlib.sha256(bytes(onnx_bytes)).hexdigest()
 

@@ -13,9 +13,13 @@ from django.db.migrations.executor import MigrationExecutor
 from forms_app.models import Lead
 from scoring.models import ImmutableVersionError, ModelVersion, ModelVersionEvent
 from scoring.runtime import ModelIntegrityError, artefact_sha256, served_model_forget
-from scoring.services import model_version_activate, model_version_register
-from tests.forms_app.test_public_form import submit
+from scoring.services import (
+    model_version_activate,
+    model_version_artefact,
+    model_version_register,
+)
 from tests.helpers.answers import KEEN_DEMO_ANSWERS
+from tests.helpers.submit import submit
 
 ARTEFACT = {"onnx_bytes": b"model", "spec": {"format": 2}, "reference": [0.1], "baseline": {}}
 
@@ -25,18 +29,6 @@ def nothing_served_yet():
     served_model_forget()
     yield
     served_model_forget()
-
-
-def stored_artefact(version: ModelVersion) -> dict:
-    row = ModelVersion.objects.values("onnx", "feature_spec", "reference", "baseline").get(
-        pk=version.pk
-    )
-    return {
-        "onnx_bytes": bytes(row["onnx"]),
-        "spec": row["feature_spec"],
-        "reference": row["reference"],
-        "baseline": row["baseline"],
-    }
 
 
 # --- the hash -------------------------------------------------------------------------------
@@ -76,7 +68,11 @@ def test_a_registered_version_stores_the_hash_of_its_whole_artefact(demo_form, d
     version = model_version_register(form_id=demo_form.pk, result=demo_training)
 
     version.refresh_from_db()
-    assert version.sha256 == artefact_sha256(**stored_artefact(version)) == demo_training.sha256
+    assert (
+        version.sha256
+        == artefact_sha256(**model_version_artefact(version.pk))
+        == demo_training.sha256
+    )
     assert version.sha256 != hashlib.sha256(demo_training.onnx_bytes).hexdigest()
 
 
@@ -208,7 +204,7 @@ def test_the_migration_rehashes_versions_that_held_their_onnx_hash_and_only_thos
         migrate_scoring_to("0003_model_version_artefact_sha256")
 
     assert ModelVersion.objects.get(pk=version.pk).sha256 == (
-        artefact_sha256(**stored_artefact(version))
+        artefact_sha256(**model_version_artefact(version.pk))
     )
     # Its bytes did not match before: a fresh hash would let them be served.
     assert ModelVersion.objects.get(pk=broken.pk).sha256 == broken.sha256
