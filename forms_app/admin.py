@@ -11,6 +11,7 @@ from forms_app.models import (
     RoutingRule,
     SpamRefusal,
     Team,
+    WebhookEndpoint,
 )
 
 
@@ -63,11 +64,20 @@ class RoutingRuleAdmin(admin.ModelAdmin):
     list_filter = ["form", "action", "enabled"]
 
 
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    """Read here; rotate, disable and enable on the workspace's endpoint page (the services)."""
+
+    list_display = ["name", "url", "state", "consecutive_failures", "last_success_at"]
+    list_filter = ["state"]
+    readonly_fields = ["secret", "previous_secret", "previous_secret_expires_at"]
+
+
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
     list_display = ["id", "lead", "channel", "status", "attempts", "next_attempt_at", "created_at"]
     list_filter = ["status", "channel"]
-    readonly_fields = ["delivery_id", "lead", "rule", "payload", "signing_secret"]
+    readonly_fields = ["delivery_id", "lead", "rule", "endpoint", "payload"]
 
 
 @admin.register(LeadEvent)

@@ -244,3 +244,11 @@ FORMSCORE_OUTBOX_BACKOFF_SECONDS = env_float("FORMSCORE_OUTBOX_BACKOFF_SECONDS",
 FORMSCORE_OUTBOX_TIMEOUT_SECONDS = env_float("FORMSCORE_OUTBOX_TIMEOUT_SECONDS", 10.0)
 FORMSCORE_OUTBOX_LEASE_SECONDS = env_float("FORMSCORE_OUTBOX_LEASE_SECONDS", 120.0)
 FORMSCORE_RETRAIN_AFTER_OUTCOMES = env_int("FORMSCORE_RETRAIN_AFTER_OUTCOMES", 50)
+# Webhook endpoints (docs/webhooks.md). After a secret is rotated the old one keeps signing beside
+# the new one this long, so receivers can switch without a failed delivery.
+FORMSCORE_WEBHOOK_ROTATION_GRACE_HOURS = env_float("FORMSCORE_WEBHOOK_ROTATION_GRACE_HOURS", 24.0)
+# Failed attempts in a row (every retry counts) after which an endpoint is disabled, its rows are
+# held and marketers are told; any success starts the count again. With the default retries one
+# lead makes six attempts over about fifteen minutes, so 20 is three or four leads that could not be
+# delivered at all (or a burst of twenty leads during an outage).
+FORMSCORE_WEBHOOK_DISABLE_AFTER_FAILURES = env_int("FORMSCORE_WEBHOOK_DISABLE_AFTER_FAILURES", 20)

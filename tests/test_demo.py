@@ -63,7 +63,7 @@ def test_the_demo_routes_sales_ready_leads_round_robin_and_only_posts_locally(de
     demo_sales_setup(form=demo_form)  # safe to re-run
 
     assert RoutingRule.objects.filter(form=demo_form).count() == 2
-    assert hot.notify_webhook_url == "http://127.0.0.1:8161/"
+    assert hot.webhook_endpoint.url == "http://127.0.0.1:8161/"
     lead = scored_lead(demo_form, score=93, tier="sales_ready")
     assert routing_preview(form=demo_form, lead=lead).assigned_by == hot
     assert User.objects.get(username="sales2").rep_profile.booking_url.startswith("https://")

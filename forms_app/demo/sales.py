@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 from django.contrib.auth import get_user_model
 
-from forms_app.models import Form, RepProfile, RoutingRule, Team
+from forms_app.models import Form, RepProfile, RoutingRule, Team, WebhookEndpoint
 
 DEMO_REPS = [
     ("sales1", "Sam Sales", "https://cal.example.com/sam-sales/30min"),
@@ -16,7 +16,8 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 def demo_sales_setup(*, form: Form, webhook_url: str = "") -> list[RoutingRule]:
     """Profiles for the demo reps, the "Sales" team and two rules; safe to re-run.
 
-    webhook_url (optional) must point at this machine: the demo never posts anywhere else.
+    webhook_url (optional) must point at this machine: the demo never posts anywhere else. The
+    sales-ready rule sends to a "Demo receiver" webhook endpoint at that URL.
     """
     if webhook_url and urlsplit(webhook_url).hostname not in LOCAL_HOSTS:
         raise ValueError("The demo webhook must point at 127.0.0.1 or localhost.")
@@ -48,8 +49,10 @@ def demo_sales_setup(*, form: Form, webhook_url: str = "") -> list[RoutingRule]:
         },
     )
     if webhook_url:
-        hot.notify_webhook_url = webhook_url
-        hot.save(update_fields=["notify_webhook_url"])
+        hot.webhook_endpoint, _ = WebhookEndpoint.objects.get_or_create(
+            url=webhook_url, defaults={"name": "Demo receiver"}
+        )
+        hot.save(update_fields=["webhook_endpoint"])
     rest, _ = RoutingRule.objects.update_or_create(
         form=form,
         name="Everyone else: least-loaded in Sales",

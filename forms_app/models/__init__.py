@@ -1,7 +1,14 @@
 from forms_app.models.analytics import FormStepStat, SpamRefusal
 from forms_app.models.forms import Form, Question
 from forms_app.models.leads import Lead
-from forms_app.models.sales import LeadEvent, Notification, RepProfile, RoutingRule, Team
+from forms_app.models.sales import (
+    LeadEvent,
+    Notification,
+    RepProfile,
+    RoutingRule,
+    Team,
+    WebhookEndpoint,
+)
 
 __all__ = [
     "Form",
@@ -14,4 +21,5 @@ __all__ = [
     "RoutingRule",
     "SpamRefusal",
     "Team",
+    "WebhookEndpoint",
 ]

@@ -1,14 +1,18 @@
 """The sales loop: reps and teams, routing rules, the notification outbox and lead timelines."""
 
+import base64
 import secrets
 import uuid
 
 from django.conf import settings
 from django.db import models
 
+WEBHOOK_SECRET_PREFIX = "whsec_"
+
 
 def webhook_secret_new() -> str:
-    return secrets.token_urlsafe(32)
+    """A Standard Webhooks signing secret: "whsec_" and the base64 of 32 random bytes."""
+    return WEBHOOK_SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
 class RepProfile(models.Model):
@@ -48,6 +52,41 @@ class Team(models.Model):
         return self.name
 
 
+class WebhookEndpoint(models.Model):
+    """Where CRM webhooks go: a URL, its signing secret, and whether it is healthy enough to use.
+
+    Rules point at an endpoint; its outbox rows are signed with its secret when they are sent (so
+    a rotated secret applies to rows already waiting). After a secret is rotated the previous one
+    keeps signing beside it until previous_secret_expires_at. A disabled endpoint is not called:
+    its rows wait as "held" until it is enabled again.
+    """
+
+    class State(models.TextChoices):
+        ACTIVE = "active", "Active"
+        DISABLED = "disabled", "Disabled"
+
+    name = models.CharField(max_length=120)
+    url = models.URLField(max_length=500)
+    secret = models.CharField(max_length=100, default=webhook_secret_new)
+    previous_secret = models.CharField(max_length=100, blank=True)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(max_length=10, choices=State, default=State.ACTIVE)
+    # Failed attempts since the last success; at FORMSCORE_WEBHOOK_DISABLE_AFTER_FAILURES the
+    # endpoint is disabled.
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    disabled_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class RoutingRule(models.Model):
     """One ordered rule of a form: when every condition holds, assign and notify.
 
@@ -81,8 +120,15 @@ class RoutingRule(models.Model):
     notify_emails = models.CharField(
         max_length=500, blank=True, help_text="Comma-separated; 'rep' means the assigned rep."
     )
-    notify_webhook_url = models.URLField(blank=True, max_length=500)
-    webhook_secret = models.CharField(max_length=100, default=webhook_secret_new)
+    # PROTECT: deleting an endpoint must not silently stop a rule's CRM notifications; the rules
+    # that use it are changed first.
+    webhook_endpoint = models.ForeignKey(
+        WebhookEndpoint,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rules",
+    )
     stop_after = models.BooleanField(
         default=True, help_text="Do not evaluate later rules when this one matches."
     )
@@ -95,7 +141,12 @@ class RoutingRule(models.Model):
 
 
 class Notification(models.Model):
-    """An outbox row: written in the lead's transaction, delivered by a task, never dropped."""
+    """An outbox row: written in the lead's transaction, delivered by a task, never dropped.
+
+    Most rows are about a lead; a few are about a webhook endpoint (the e-mail telling marketers
+    it was disabled) and have no lead. A webhook row names its endpoint and is sent to the
+    endpoint's URL, signed with its secrets, at the time of each attempt.
+    """
 
     class Channel(models.TextChoices):
         SLACK = "slack", "Slack"
@@ -107,32 +158,52 @@ class Notification(models.Model):
         SENDING = "sending", "Sending"
         DELIVERED = "delivered", "Delivered"
         FAILED = "failed", "Failed"
+        HELD = "held", "Held (endpoint disabled)"
 
     # Sent with every attempt so a receiver can ignore a repeat (delivery is at least once).
     delivery_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     lead = models.ForeignKey(
-        "forms_app.Lead", on_delete=models.CASCADE, related_name="notifications"
+        "forms_app.Lead",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
     )
     rule = models.ForeignKey(RoutingRule, on_delete=models.SET_NULL, null=True, blank=True)
+    # PROTECT: an endpoint with waiting rows or a delivery log is disabled, not deleted.
+    endpoint = models.ForeignKey(
+        WebhookEndpoint,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
     channel = models.CharField(max_length=10, choices=Channel)
     destination = models.CharField(max_length=1000)
-    signing_secret = models.CharField(max_length=100, blank=True)
     payload = models.JSONField(default=dict)
     status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
     # While sending: a worker that dies leaves the row here until the sweep takes it back.
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Of the last attempt that got an answer (or failed): for the endpoint's delivery log.
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_ms = models.PositiveIntegerField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["endpoint", "-created_at"]),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.get_channel_display()} for lead {self.lead_id}: {self.status}"
+        about = f"lead {self.lead_id}" if self.lead_id else f"endpoint {self.endpoint_id}"
+        return f"{self.get_channel_display()} for {about}: {self.status}"
 
 
 class LeadEvent(models.Model):

@@ -5,11 +5,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db.models import Max
 
 from forms_app.models import Form, Lead
+from forms_app.sales.reps import marketer_emails
 from forms_app.scoring_adapter import form_model_train, training_run_finish
 from scoring.models import ModelVersion, TrainingRun
 
@@ -50,13 +50,7 @@ def outcomes_since_training(form: Form) -> int:
 
 def _notify_marketers_of_promotion(form: Form) -> None:
     version = ModelVersion.objects.filter(form=form, status=ModelVersion.Status.ACTIVE).first()
-    recipients = list(
-        get_user_model()
-        .objects.filter(is_active=True, groups__name="marketer")
-        .exclude(email="")
-        .values_list("email", flat=True)
-        .distinct()
-    )
+    recipients = marketer_emails()
     if not recipients or version is None:
         return
     auc = (version.metrics or {}).get("roc_auc")

@@ -1,5 +1,8 @@
 """Notifications of a lead: what Slack, e-mail and a CRM webhook receive, and the outbox rows.
 
+The webhook body follows the Standard Webhooks shape, {type, timestamp, data} (docs/webhooks.md);
+the rule names a webhook endpoint, whose URL and secrets the outbox uses when it sends.
+
 `notifications_for_rule` writes one outbox row per channel of a matched routing rule, inside the
 lead's transaction; `forms_app.sales.outbox` delivers them.
 """
@@ -83,10 +86,10 @@ def slack_message(lead: Lead, assignee_name: str) -> dict:
 
 
 def webhook_payload(lead: Lead, assignee) -> dict:
+    """The Standard Webhooks body: {type, timestamp, data}; data is the lead and its rep."""
     contact = lead_contact(lead)
     rep = getattr(assignee, "rep_profile", None) if assignee else None
-    return {
-        "event": "lead.created",
+    data = {
         "lead": {
             "id": str(lead.public_id),
             "url": lead_url(lead),
@@ -112,6 +115,11 @@ def webhook_payload(lead: Lead, assignee) -> dict:
             if assignee
             else None
         ),
+    }
+    return {
+        "type": "lead.created",
+        "timestamp": timezone.now().isoformat().replace("+00:00", "Z"),
+        "data": data,
     }
 
 
@@ -148,13 +156,16 @@ def notifications_for_rule(*, lead: Lead, rule: RoutingRule, assignee) -> list[N
                 payload=slack_message(lead, assignee_name),
             )
         )
-    if rule.notify_webhook_url:
+    endpoint = rule.webhook_endpoint  # selected with the rule (routing._decide)
+    if endpoint is not None:
         rows.append(
             Notification(
                 channel=Notification.Channel.WEBHOOK,
-                destination=rule.notify_webhook_url,
-                signing_secret=rule.webhook_secret,
+                endpoint=endpoint,
+                destination=endpoint.url,  # where it was meant to go; sent to endpoint.url then
                 payload=webhook_payload(lead, assignee),
+                # Pending even if the endpoint is disabled now: the worker holds it under the
+                # endpoint's lock, so an "Enable" committing meanwhile cannot miss it.
             )
         )
     recipients = []

@@ -8,21 +8,24 @@ sending leaves the row "sending" with an expired lease; the sweep puts it back t
 Delivery is at least once: a receiver that acknowledged a request the worker never saw answered gets
 it again, so every request carries the row's delivery id for de-duplication.
 
-Webhook signature: header ``X-Formscore-Signature: t=<unix seconds>,v1=<hex>`` where hex is
-HMAC-SHA256(secret, f"{t}.{raw body}"). See docs/sales-loop.md for a verification sample.
+Webhook rows go to their endpoint (forms_app.models.WebhookEndpoint), signed the Standard Webhooks
+way with its secret(s) at each attempt (forms_app/sales/signatures.py; docs/webhooks.md). Every
+failed attempt counts against the endpoint; at FORMSCORE_WEBHOOK_DISABLE_AFTER_FAILURES in a row it
+is disabled and the marketers are told once, by an e-mail row of this same outbox. A row whose
+endpoint is disabled is not attempted: it waits as "held" until the endpoint is enabled
+(forms_app/sales/endpoints.py releases it).
 """
 
-import hashlib
-import hmac
 import json
 import logging
+import re
 import smtplib
 import threading
 import time
 from collections import deque
 from concurrent import futures
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -31,14 +34,23 @@ from django.db.models import F
 from django.tasks import task
 from django.utils import timezone
 
-from forms_app.models import LeadEvent, Notification
-from forms_app.sales.outgoing import OutgoingFailed, OutgoingRefused, outgoing_post
+from forms_app.models import LeadEvent, Notification, WebhookEndpoint
+from forms_app.sales.outgoing import (
+    OutgoingFailed,
+    OutgoingRefused,
+    OutgoingResponse,
+    outgoing_post,
+)
+from forms_app.sales.reps import marketer_emails
+from forms_app.sales.signatures import legacy_signature_header, message_id, signed_headers
 
 logger = logging.getLogger(__name__)
 
+# Sent beside the Standard Webhooks headers for one more release (docs/webhooks.md, "Deprecated").
 SIGNATURE_HEADER = "X-Formscore-Signature"
 DELIVERY_HEADER = "X-Formscore-Delivery"
 EVENT_HEADER = "X-Formscore-Event"
+WAITING = (Notification.Status.PENDING, Notification.Status.SENDING, Notification.Status.HELD)
 
 
 def max_attempts() -> int:
@@ -60,46 +72,71 @@ def lease_seconds() -> float:
     return max(settings.FORMSCORE_OUTBOX_LEASE_SECONDS, 2 * request_timeout() + 10)
 
 
-def signature_header(*, secret: str, body: bytes, timestamp: int) -> str:
-    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    return f"t={timestamp},v1={mac.hexdigest()}"
+def disable_after_failures() -> int:
+    return settings.FORMSCORE_WEBHOOK_DISABLE_AFTER_FAILURES
 
 
-def signature_verify(
-    *, secret: str, body: bytes, header: str, tolerance: int = 300, now: float | None = None
-) -> bool:
-    """What a receiver does: recompute the HMAC and reject stale timestamps (replays)."""
-    try:
-        parts = dict(item.split("=", 1) for item in header.split(","))
-        timestamp = int(parts["t"])
-    except (KeyError, ValueError):
-        return False
-    if abs((now or time.time()) - timestamp) > tolerance:
-        return False
-    expected = signature_header(secret=secret, body=body, timestamp=timestamp)
-    return hmac.compare_digest(expected.encode(), header.encode())
+def endpoint_signing_secrets(endpoint: WebhookEndpoint, *, now: datetime) -> list[str]:
+    """The current secret, and the one it replaced while the rotation's grace period runs."""
+    signing = [endpoint.secret]
+    expires = endpoint.previous_secret_expires_at
+    if endpoint.previous_secret and expires is not None and expires > now:
+        signing.append(endpoint.previous_secret)
+    return signing
 
 
 class DeliveryError(Exception):
-    pass
+    """A failed attempt, in words; with the answer's status and time when there was an answer."""
+
+    def __init__(self, message: str, *, status: int | None = None, seconds: float | None = None):
+        super().__init__(message)
+        self.status, self.seconds = status, seconds
 
 
-def _post_json(row: Notification) -> None:
+def _answer_status(error: str) -> int | None:
+    """The HTTP status outgoing_post names in its words ("HTTP 503", "…: HTTP 302"), if any."""
+    found = re.search(r"HTTP (\d{3})$", error)
+    return int(found.group(1)) if found else None
+
+
+def _webhook_headers(row: Notification, body: bytes) -> dict[str, str]:
+    endpoint = row.endpoint
+    timestamp = int(time.time())
+    return {
+        **signed_headers(
+            signing_secrets=endpoint_signing_secrets(endpoint, now=timezone.now()),
+            msg_id=message_id(row.delivery_id),
+            timestamp=timestamp,
+            body=body,
+        ),
+        EVENT_HEADER: str(row.payload.get("type", "")),
+        SIGNATURE_HEADER: legacy_signature_header(
+            secret=endpoint.secret, body=body, timestamp=timestamp
+        ),
+    }
+
+
+def _post_json(row: Notification) -> OutgoingResponse:
     body = json.dumps(row.payload, separators=(",", ":"), ensure_ascii=False).encode()
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "formscore",
         DELIVERY_HEADER: str(row.delivery_id),
     }
+    url = row.destination
     if row.channel == Notification.Channel.WEBHOOK:
-        headers[EVENT_HEADER] = str(row.payload.get("event", ""))
-        headers[SIGNATURE_HEADER] = signature_header(
-            secret=row.signing_secret, body=body, timestamp=int(time.time())
-        )
+        if row.endpoint is None:
+            raise DeliveryError("no webhook endpoint to send to")
+        url = row.endpoint.url  # its URL now: an edited endpoint applies to rows still waiting
+        headers.update(_webhook_headers(row, body))
+    started = time.monotonic()
     try:
-        outgoing_post(row.destination, body=body, headers=headers, timeout=request_timeout())
-    except (OutgoingRefused, OutgoingFailed) as exc:
+        return outgoing_post(url, body=body, headers=headers, timeout=request_timeout())
+    except OutgoingRefused as exc:
         raise DeliveryError(str(exc)) from exc
+    except OutgoingFailed as exc:
+        seconds = time.monotonic() - started
+        raise DeliveryError(str(exc), status=_answer_status(str(exc)), seconds=seconds) from exc
 
 
 def _mail_error_in_words(exc: Exception) -> str:
@@ -114,7 +151,7 @@ def _mail_error_in_words(exc: Exception) -> str:
     return "e-mail not sent: the mail server failed"
 
 
-def _send(row: Notification) -> None:
+def _send(row: Notification) -> OutgoingResponse | None:
     if row.channel == Notification.Channel.EMAIL:
         try:
             send_mail(
@@ -126,8 +163,12 @@ def _send(row: Notification) -> None:
             )
         except Exception as exc:  # any mail backend error is a failed attempt, retried later
             raise DeliveryError(_mail_error_in_words(exc)) from exc
-        return
-    _post_json(row)
+        return None
+    return _post_json(row)
+
+
+def _milliseconds(seconds: float | None) -> int | None:
+    return None if seconds is None else round(seconds * 1000)
 
 
 def notification_deliver(*, notification_id: int) -> str:
@@ -143,38 +184,89 @@ def notification_deliver(*, notification_id: int) -> str:
         lease_expires_at=now + timedelta(seconds=lease_seconds()),
     )
     if not claimed:
-        return "skipped"  # delivered, failed, not due yet, or another worker is sending it
-    row = Notification.objects.select_related("lead").get(pk=notification_id)
+        return "skipped"  # delivered, failed, held, not due yet, or another worker is sending it
+    row = Notification.objects.select_related("lead", "endpoint").get(pk=notification_id)
+    # Only the requests to a disabled endpoint wait; the e-mail saying it was disabled must not.
+    to_disabled_endpoint = (
+        row.channel == Notification.Channel.WEBHOOK
+        and row.endpoint is not None
+        and row.endpoint.state == WebhookEndpoint.State.DISABLED
+    )
+    if to_disabled_endpoint and _hold(row):
+        return Notification.Status.HELD
     try:
-        _send(row)
+        response = _send(row)
     except DeliveryError as exc:
-        return _record_failure(row, str(exc))
-    Notification.objects.filter(pk=row.pk, status=Notification.Status.SENDING).update(
-        status=Notification.Status.DELIVERED,
-        delivered_at=timezone.now(),
-        lease_expires_at=None,
-        last_error="",
-    )
-    LeadEvent.objects.create(
-        lead=row.lead,
-        kind=LeadEvent.Kind.NOTIFIED,
-        message=f"Notified via {row.get_channel_display()}",
-    )
+        return _record_failure(row, exc, attempted_at=now)
+    _record_success(row, response, attempted_at=now)
     return Notification.Status.DELIVERED
 
 
-def _record_failure(row: Notification, error: str) -> str:
-    logger.warning("Notification %s attempt %s failed: %s", row.pk, row.attempts, error)
-    if row.attempts >= max_attempts():
+def _hold(row: Notification) -> bool:
+    """Put a claimed row aside while its endpoint is disabled; False if it was enabled meanwhile."""
+    with transaction.atomic():
+        # Race: "Enable" releases the endpoint's held rows under this lock; without it a row held
+        # on a stale read of the state could stay held on an endpoint enabled meanwhile.
+        endpoint = WebhookEndpoint.objects.select_for_update().get(pk=row.endpoint_id)
+        if endpoint.state != WebhookEndpoint.State.DISABLED:
+            return False
         Notification.objects.filter(pk=row.pk, status=Notification.Status.SENDING).update(
-            status=Notification.Status.FAILED, lease_expires_at=None, last_error=error[:2000]
+            status=Notification.Status.HELD,
+            attempts=F("attempts") - 1,  # not attempted
+            lease_expires_at=None,
         )
+    return True
+
+
+def _record_success(
+    row: Notification, response: OutgoingResponse | None, *, attempted_at: datetime
+) -> None:
+    now = timezone.now()
+    Notification.objects.filter(pk=row.pk, status=Notification.Status.SENDING).update(
+        status=Notification.Status.DELIVERED,
+        delivered_at=now,
+        last_attempt_at=attempted_at,
+        lease_expires_at=None,
+        last_error="",
+        response_status=response.status if response else None,
+        response_ms=_milliseconds(response.seconds) if response else None,
+    )
+    if row.channel == Notification.Channel.WEBHOOK and row.endpoint_id:
+        WebhookEndpoint.objects.filter(pk=row.endpoint_id).update(
+            consecutive_failures=0, last_success_at=now
+        )
+    if row.lead_id:
         LeadEvent.objects.create(
             lead=row.lead,
-            kind=LeadEvent.Kind.NOTIFICATION_FAILED,
-            message=f"{row.get_channel_display()} notification failed after "
-            f"{row.attempts} attempts: {error[:300]}",
+            kind=LeadEvent.Kind.NOTIFIED,
+            message=f"Notified via {row.get_channel_display()}",
         )
+
+
+def _record_failure(row: Notification, exc: DeliveryError, *, attempted_at: datetime) -> str:
+    error = str(exc)
+    logger.warning("Notification %s attempt %s failed: %s", row.pk, row.attempts, error)
+    answer = {
+        "last_attempt_at": attempted_at,
+        "response_status": exc.status,
+        "response_ms": _milliseconds(exc.seconds),
+    }
+    if row.channel == Notification.Channel.WEBHOOK and row.endpoint_id:
+        _endpoint_attempt_failed(endpoint_id=row.endpoint_id, error=error)
+    if row.attempts >= max_attempts():
+        Notification.objects.filter(pk=row.pk, status=Notification.Status.SENDING).update(
+            status=Notification.Status.FAILED,
+            lease_expires_at=None,
+            last_error=error[:2000],
+            **answer,
+        )
+        if row.lead_id:
+            LeadEvent.objects.create(
+                lead=row.lead,
+                kind=LeadEvent.Kind.NOTIFICATION_FAILED,
+                message=f"{row.get_channel_display()} notification failed after "
+                f"{row.attempts} attempts: {error[:300]}",
+            )
         return Notification.Status.FAILED
     retry_at = timezone.now() + timedelta(seconds=backoff_seconds(row.attempts))
     Notification.objects.filter(pk=row.pk, status=Notification.Status.SENDING).update(
@@ -182,9 +274,60 @@ def _record_failure(row: Notification, error: str) -> str:
         next_attempt_at=retry_at,
         lease_expires_at=None,
         last_error=error[:2000],
+        **answer,
     )
     notifications_enqueue(ids=[row.pk], run_after=retry_at)
     return Notification.Status.PENDING
+
+
+def _endpoint_attempt_failed(*, endpoint_id: int, error: str) -> None:
+    """Count a failed attempt against the endpoint; disable it at the threshold, telling once."""
+    now = timezone.now()
+    threshold = disable_after_failures()
+    with transaction.atomic():
+        WebhookEndpoint.objects.filter(pk=endpoint_id).update(
+            consecutive_failures=F("consecutive_failures") + 1, last_failure_at=now
+        )
+        # Race: workers failing together all see the count pass the threshold; only one UPDATE
+        # can move the endpoint from active to disabled, and only that worker tells the marketers.
+        disabled = WebhookEndpoint.objects.filter(
+            pk=endpoint_id,
+            state=WebhookEndpoint.State.ACTIVE,
+            consecutive_failures__gte=threshold,
+        ).update(
+            state=WebhookEndpoint.State.DISABLED,
+            disabled_at=now,
+            disabled_reason=f"{threshold} failed attempts in a row; the last: {error}"[:300],
+        )
+        if disabled:
+            _marketers_told_of_disabling(WebhookEndpoint.objects.get(pk=endpoint_id))
+
+
+def _marketers_told_of_disabling(endpoint: WebhookEndpoint) -> None:
+    recipients = marketer_emails()
+    if not recipients:
+        logger.warning(
+            "Webhook endpoint %s was disabled and there is no marketer to tell", endpoint
+        )
+        return
+    waiting = Notification.objects.filter(
+        endpoint=endpoint, channel=Notification.Channel.WEBHOOK, status__in=WAITING
+    ).count()
+    body = (
+        f"formscore stopped sending webhooks to “{endpoint.name}” ({endpoint.url}): "
+        f"{endpoint.disabled_reason}.\n\n"
+        f"{waiting} notification(s) wait for it and more will, as leads arrive; none is lost.\n"
+        f"Fix the receiver, then enable the endpoint: its deliveries are sent then.\n\n"
+        f"Delivery log and Enable: {settings.SITE_URL}/app/webhooks/{endpoint.pk}/\n"
+    )
+    row = Notification.objects.create(
+        channel=Notification.Channel.EMAIL,
+        endpoint=endpoint,
+        destination=",".join(recipients),
+        payload={"subject": f"Webhook endpoint “{endpoint.name}” was disabled"[:150], "body": body},
+        next_attempt_at=timezone.now(),
+    )
+    transaction.on_commit(lambda: notifications_enqueue(ids=[row.pk]))
 
 
 def notifications_enqueue(*, ids: list[int], run_after=None) -> None:
@@ -233,6 +376,8 @@ def notification_resend(*, notification: Notification, actor) -> Notification:
         attempts=0,
         next_attempt_at=timezone.now(),
         last_error="",
+        response_status=None,
+        response_ms=None,
     )
     if updated:
         transaction.on_commit(lambda: notifications_enqueue(ids=[notification.pk]))
@@ -316,12 +461,12 @@ def deliver_notification(notification_id: int) -> str:
     if transaction.get_connection().in_atomic_block:
         # Another connection could not see an uncommitted row yet: deliver here and now.
         return notification_deliver(notification_id=notification_id)
-    destination = (
-        Notification.objects.filter(pk=notification_id)
-        .values_list("destination", flat=True)
-        .first()
+    row = (
+        Notification.objects.filter(pk=notification_id).values("destination", "endpoint_id").first()
     )
-    if destination is None:
+    if row is None:
         return "skipped"
+    # One line per webhook endpoint (its URL may change), else per destination URL or mailbox.
+    destination = f"endpoint {row['endpoint_id']}" if row["endpoint_id"] else row["destination"]
     _dispatcher.submit(destination, notification_id)
     return "dispatched"

@@ -1,4 +1,5 @@
-"""Reps and teams: who can be assigned leads, how they are named, and their profiles."""
+"""Reps and teams: who can be assigned leads, how they are named, and their profiles; and who the
+workspace's marketers are (they hear about promotions and disabled webhook endpoints)."""
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -21,6 +22,18 @@ def reps_for_assignment() -> list:
         .select_related("rep_profile")
         .distinct()
         .order_by("first_name", "username")
+    )
+
+
+def marketer_emails() -> list[str]:
+    """Addresses of the active users in the marketer group, each once."""
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True, groups__name="marketer")
+        .exclude(email="")
+        .order_by("email")
+        .values_list("email", flat=True)
+        .distinct()
     )
 
 

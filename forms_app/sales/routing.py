@@ -123,7 +123,7 @@ def _decide(lead: Lead, *, lock: bool) -> RoutingDecision:
     decision = RoutingDecision()
     rules = (
         RoutingRule.objects.filter(form_id=lead.form_id, enabled=True)
-        .select_related("rep__rep_profile", "team")
+        .select_related("rep__rep_profile", "team", "webhook_endpoint")
         .order_by("position", "id")
     )
     for rule in rules:

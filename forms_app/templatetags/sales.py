@@ -73,3 +73,10 @@ def signed(value) -> str:
         return f"{float(value):+.0f}".replace("-", "−")  # a real minus sign lines up with +
     except (TypeError, ValueError):
         return ""
+
+
+@register.filter
+def event_type(notification) -> str:
+    """A webhook row's event type; rows written before the Standard Webhooks body said "event"."""
+    payload = notification.payload if isinstance(notification.payload, dict) else {}
+    return str(payload.get("type") or payload.get("event") or "—")

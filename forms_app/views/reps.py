@@ -72,7 +72,7 @@ class TeamForm(forms.Form):
 def reps_page(request: HttpRequest) -> HttpResponse:
     failed = (
         Notification.objects.filter(status=Notification.Status.FAILED)
-        .select_related("lead", "lead__form")
+        .select_related("lead", "lead__form", "endpoint")
         .order_by("-created_at")[:50]
     )
     return render(

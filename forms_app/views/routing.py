@@ -6,12 +6,14 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from forms_app.models import Form, Lead, RoutingRule, Team
+from forms_app.models import Form, Lead, RoutingRule, Team, WebhookEndpoint
 from forms_app.permissions import workspace_required
+from forms_app.sales.endpoints import webhook_endpoint_create
 from forms_app.sales.outgoing import outgoing_url_check
 from forms_app.sales.reps import reps_for_assignment
 from forms_app.sales.routing import routing_preview, routing_rule_delete, routing_rule_save
 from forms_app.scoring_adapter import condition_questions
+from forms_app.views.webhooks import new_endpoint_secret_show_once
 from scoring.conditions import describe
 from scoring.features import CAPTURE_SIGNAL_LABELS
 
@@ -63,13 +65,20 @@ class RuleForm(forms.Form):
         label="E-mail to",
         help_text="Comma-separated addresses; “rep” means the assigned rep.",
     )
-    notify_webhook_url = forms.URLField(
+    webhook_endpoint = forms.ModelChoiceField(
+        queryset=WebhookEndpoint.objects.all(),
+        required=False,
+        empty_label="— none —",
+        label="Webhook endpoint (e.g. your CRM)",
+        help_text="Signed JSON, the Standard Webhooks way: see docs/webhooks.md.",
+    )
+    webhook_url = forms.URLField(
         required=False,
         max_length=500,
         assume_scheme="https",
-        label="Webhook URL (e.g. your CRM)",
+        label="…or a new endpoint at this URL",
         validators=[outgoing_url_check],
-        help_text="JSON, signed with HMAC-SHA256: see docs/sales-loop.md.",
+        help_text="Creates the endpoint with its own signing secret.",
     )
     stop_after = forms.BooleanField(required=False, initial=True)
 
@@ -100,6 +109,8 @@ class RuleForm(forms.Form):
             self.add_error("answer_value", "Give the value the answer is compared with.")
         if data.get("capture_key") and not data.get("capture_value"):
             self.add_error("capture_value", "Give the value the signal is compared with.")
+        if data.get("webhook_endpoint") and data.get("webhook_url"):
+            self.add_error("webhook_url", "Choose an endpoint or give a new URL, not both.")
         for item in (data.get("notify_emails") or "").split(","):
             item = item.strip()
             if item and item != "rep" and "@" not in item:
@@ -144,7 +155,7 @@ def _initial(rule: RoutingRule) -> dict:
         "team": rule.team_id,
         "notify_slack_url": rule.notify_slack_url,
         "notify_emails": rule.notify_emails,
-        "notify_webhook_url": rule.notify_webhook_url,
+        "webhook_endpoint": rule.webhook_endpoint_id,
         "stop_after": rule.stop_after,
     }
     for condition in rule.conditions or []:
@@ -171,7 +182,7 @@ def _form(slug: str) -> Form:
 @workspace_required
 def routing_page(request: HttpRequest, slug: str) -> HttpResponse:
     form = _form(slug)
-    rules = form.routing_rules.select_related("rep__rep_profile", "team")
+    rules = form.routing_rules.select_related("rep__rep_profile", "team", "webhook_endpoint")
     words = condition_questions(form.questions.all())
     return render(
         request,
@@ -202,10 +213,20 @@ def rule_edit(request: HttpRequest, slug: str, rule_id: int | None = None) -> Ht
         rule.team = data["team"]
         rule.notify_slack_url = data["notify_slack_url"]
         rule.notify_emails = data["notify_emails"]
-        rule.notify_webhook_url = data["notify_webhook_url"]
+        rule.webhook_endpoint = data["webhook_endpoint"]
+        if data["webhook_url"]:
+            rule.webhook_endpoint = webhook_endpoint_create(url=data["webhook_url"])
+            new_endpoint_secret_show_once(request, rule.webhook_endpoint)
         rule.stop_after = data["stop_after"]
         routing_rule_save(rule=rule, conditions=rule_form.conditions())
         messages.success(request, f"Saved rule “{rule.name}”.")
+        if data["webhook_url"]:
+            messages.info(
+                request,
+                f"Created the webhook endpoint “{rule.webhook_endpoint.name}”: copy its signing "
+                "secret from its page now (it is shown once).",
+            )
+            return redirect("forms_app:webhook_endpoint", endpoint_id=rule.webhook_endpoint_id)
         return redirect("forms_app:routing", slug=form.slug)
     return render(
         request,

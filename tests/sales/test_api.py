@@ -15,6 +15,7 @@ from forms_app.api.token_api import SubmitThrottle
 from forms_app.demo.history import demo_lead
 from forms_app.models import Form, Lead, LeadEvent, Notification, RoutingRule
 from tests.helpers.answers import KEEN_DEMO_ANSWERS
+from tests.helpers.webhooks import endpoint_at
 from tests.helpers.worker import run_worker
 
 
@@ -43,7 +44,7 @@ def test_a_lead_sent_over_real_http_is_stored_scored_routed_and_given_its_next_s
         position=1,
         rep=sam,
         action=RoutingRule.Action.ASSIGN_REP,
-        notify_webhook_url=f"{receiver.url}/ok",
+        webhook_endpoint=endpoint_at(f"{receiver.url}/ok"),
     )
     token = Token.objects.create(user=marketer).key
     body = {
@@ -74,7 +75,7 @@ def test_a_lead_sent_over_real_http_is_stored_scored_routed_and_given_its_next_s
     assert created["next_step"]["tier"] == lead.tier
     run_worker()
     receiver.wait_for(1)
-    assert receiver.received[0].json()["lead"]["id"] == created["id"]
+    assert receiver.received[0].json()["data"]["lead"]["id"] == created["id"]
     assert Notification.objects.get(lead=lead).status == Notification.Status.DELIVERED
 
 

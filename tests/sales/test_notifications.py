@@ -19,8 +19,10 @@ from django_tasks_db.models import DBTaskResult
 
 from forms_app.capture.submit import lead_capture
 from forms_app.models import Lead, LeadEvent, Notification, RoutingRule
-from forms_app.sales.outbox import SIGNATURE_HEADER, outbox_sweep, signature_verify
+from forms_app.sales.outbox import SIGNATURE_HEADER, outbox_sweep
+from forms_app.sales.signatures import legacy_signature_verify as signature_verify
 from tests.helpers.submit import submit
+from tests.helpers.webhooks import endpoint_at
 from tests.helpers.worker import run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -34,7 +36,9 @@ ANSWERS = {
 }
 
 
-def notify_rule(form, team, **destinations) -> RoutingRule:
+def notify_rule(form, team, *, webhook_url: str = "", **destinations) -> RoutingRule:
+    if webhook_url:
+        destinations["webhook_endpoint"] = endpoint_at(webhook_url)
     return RoutingRule.objects.create(
         form=form,
         name="Hot leads",
@@ -54,7 +58,7 @@ def test_a_submitted_lead_reaches_slack_and_a_signed_webhook(client, contact_for
         contact_form,
         team,
         notify_slack_url=f"{receiver.url}/slack",
-        notify_webhook_url=f"{receiver.url}/crm",
+        webhook_url=f"{receiver.url}/crm",
     )
     response = submit(client, "contact", {**ANSWERS, "team_size": "40"})
     assert response.status_code == 302
@@ -65,22 +69,21 @@ def test_a_submitted_lead_reaches_slack_and_a_signed_webhook(client, contact_for
 
     assert sorted(r.path for r in receiver.acknowledged) == ["/crm", "/slack"]
     crm = next(r for r in receiver.received if r.path == "/crm")
-    assert signature_verify(
-        secret=rule.webhook_secret, body=crm.body, header=crm.headers[SIGNATURE_HEADER]
+    secret = rule.webhook_endpoint.secret
+    assert signature_verify(secret=secret, body=crm.body, header=crm.headers[SIGNATURE_HEADER])
+    assert not signature_verify(
+        secret="whsec_c29tZW9uZS1lbHNl", body=crm.body, header=crm.headers[SIGNATURE_HEADER]
     )
     assert not signature_verify(
-        secret="someone-else", body=crm.body, header=crm.headers[SIGNATURE_HEADER]
-    )
-    assert not signature_verify(
-        secret=rule.webhook_secret,
+        secret=secret,
         body=crm.body + b" ",
         header=crm.headers[SIGNATURE_HEADER],
     )
     payload = crm.json()
-    assert payload["event"] == "lead.created"
-    assert payload["lead"]["id"] == str(lead.public_id)
-    assert payload["lead"]["name"] == "Ada Lovelace"
-    assert payload["assigned_to"]["display_name"] == "Sam Seller"
+    assert payload["type"] == "lead.created"
+    assert payload["data"]["lead"]["id"] == str(lead.public_id)
+    assert payload["data"]["lead"]["name"] == "Ada Lovelace"
+    assert payload["data"]["assigned_to"]["display_name"] == "Sam Seller"
 
     slack = next(r for r in receiver.received if r.path == "/slack").json()
     assert "Ada Lovelace" in slack["text"] and "Analytical Engines" in slack["text"]
@@ -96,13 +99,14 @@ def test_a_submitted_lead_reaches_slack_and_a_signed_webhook(client, contact_for
 
 
 def test_a_signature_older_than_five_minutes_is_refused(contact_form, team):
-    from forms_app.sales.outbox import signature_header
+    from forms_app.sales.signatures import legacy_signature_header
 
-    body = b'{"event":"lead.created"}'
+    body = b'{"type":"lead.created"}'
     old = int(time.time()) - 600
-    header = signature_header(secret="s3cret", body=body, timestamp=old)
-    assert not signature_verify(secret="s3cret", body=body, header=header)
-    assert signature_verify(secret="s3cret", body=body, header=header, now=old + 10)
+    secret = "whsec_czNjcmV0"  # the old-style secret "s3cret", re-issued
+    header = legacy_signature_header(secret=secret, body=body, timestamp=old)
+    assert not signature_verify(secret=secret, body=body, header=header)
+    assert signature_verify(secret=secret, body=body, header=header, now=old + 10)
 
 
 def test_answers_are_escaped_in_the_slack_message(contact_form, team, receiver):
@@ -142,7 +146,7 @@ def test_a_failing_endpoint_is_retried_then_marked_failed_and_the_lead_is_intact
             url = f"http://127.0.0.1:{probe.getsockname()[1]}/"
     else:
         url = f"{receiver.url}{endpoint}"
-    notify_rule(contact_form, team, notify_webhook_url=url)
+    notify_rule(contact_form, team, webhook_url=url)
     lead = capture(contact_form)
     run_worker()
 
@@ -170,7 +174,7 @@ def test_a_failed_retry_waits_for_its_backoff_before_the_next_attempt(
     contact_form, team, receiver, settings
 ):
     settings.FORMSCORE_OUTBOX_BACKOFF_SECONDS = 30
-    notify_rule(contact_form, team, notify_webhook_url=f"{receiver.url}/fail")
+    notify_rule(contact_form, team, webhook_url=f"{receiver.url}/fail")
     capture(contact_form)
     run_worker()  # one attempt; the retry is queued 30 s ahead, so the batch worker stops
 
@@ -183,7 +187,7 @@ def test_a_failed_retry_waits_for_its_backoff_before_the_next_attempt(
 def test_send_again_delivers_a_failed_notification(
     client, contact_form, team, receiver, fast_retries, marketer
 ):
-    notify_rule(contact_form, team, notify_webhook_url=f"{receiver.url}/flaky")
+    notify_rule(contact_form, team, webhook_url=f"{receiver.url}/flaky")
     lead = capture(contact_form)
     run_worker()
     row = Notification.objects.get()
@@ -208,7 +212,7 @@ def test_send_again_delivers_a_failed_notification(
 
 
 def test_with_no_worker_running_the_rows_wait(contact_form, team, receiver):
-    notify_rule(contact_form, team, notify_webhook_url=f"{receiver.url}/ok")
+    notify_rule(contact_form, team, webhook_url=f"{receiver.url}/ok")
     capture(contact_form)
     time.sleep(0.3)
 
@@ -218,7 +222,7 @@ def test_with_no_worker_running_the_rows_wait(contact_form, team, receiver):
 
 
 def test_the_sweep_re_enqueues_a_row_whose_task_was_lost(contact_form, team, receiver):
-    notify_rule(contact_form, team, notify_webhook_url=f"{receiver.url}/ok")
+    notify_rule(contact_form, team, webhook_url=f"{receiver.url}/ok")
     capture(contact_form)
     DBTaskResult.objects.all().delete()  # the task backend lost it
 
@@ -238,7 +242,7 @@ def _database_url() -> str:
 def test_a_worker_killed_mid_delivery_delivers_exactly_once_after_the_sweep(
     contact_form, team, receiver
 ):
-    notify_rule(contact_form, team, notify_webhook_url=f"{receiver.url}/hang-first")
+    notify_rule(contact_form, team, webhook_url=f"{receiver.url}/hang-first")
     capture(contact_form)
     root = Path(settings.BASE_DIR)
     worker = subprocess.Popen(

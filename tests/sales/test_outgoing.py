@@ -9,6 +9,7 @@ from forms_app.capture.submit import lead_capture
 from forms_app.models import Lead, Notification, RoutingRule
 from forms_app.sales.outgoing import outgoing_url_check
 from tests.helpers.answers import CONTACT_ANSWERS
+from tests.helpers.webhooks import endpoint_at
 from tests.helpers.worker import run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the task worker reads what the test wrote
@@ -80,7 +81,7 @@ def test_the_routing_page_refuses_a_private_webhook_url_and_says_why(
             "name": "Hot to the CRM",
             "action": "round_robin",
             "team": team.pk,
-            "notify_webhook_url": "http://192.168.1.20:8080/hook",
+            "webhook_url": "http://192.168.1.20:8080/hook",
             "notify_slack_url": "http://169.254.169.254/",
         },
     )
@@ -99,7 +100,7 @@ def rule_to(form, team, url: str) -> RoutingRule:
         position=1,
         team=team,
         action=RoutingRule.Action.ROUND_ROBIN,
-        notify_webhook_url=url,
+        webhook_endpoint=endpoint_at(url),
     )
 
 

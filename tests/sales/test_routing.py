@@ -11,6 +11,7 @@ from forms_app.models import Lead, LeadEvent, Notification, RoutingRule
 from forms_app.sales.routing import lead_route, routing_preview
 from tests.helpers.answers import CONTACT_ANSWERS as ANSWERS
 from tests.helpers.leads import scored_lead
+from tests.helpers.webhooks import endpoint_at
 from tests.helpers.worker import run_worker
 
 
@@ -103,7 +104,7 @@ def test_conditions_on_score_answers_and_capture_signals(contact_form, sam, cond
 
 
 def test_the_preview_assigns_nothing_and_sends_nothing(round_robin_rule, receiver):
-    round_robin_rule.notify_webhook_url = f"{receiver.url}/ok"
+    round_robin_rule.webhook_endpoint = endpoint_at(f"{receiver.url}/ok")
     round_robin_rule.save()
     lead = scored_lead(round_robin_rule.form, score=80, tier="sales_ready")
 
@@ -154,7 +155,7 @@ def test_forty_concurrent_submissions_share_a_round_robin_team_fairly(
 ):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: SQLite serialises every write, so there is no race to test")
-    round_robin_rule.notify_webhook_url = f"{receiver.url}/ok"
+    round_robin_rule.webhook_endpoint = endpoint_at(f"{receiver.url}/ok")
     round_robin_rule.save()
     form = round_robin_rule.form
     start = threading.Barrier(8)
@@ -200,7 +201,7 @@ def test_a_broken_rule_never_costs_the_lead(contact_form, sam, receiver):
         action=RoutingRule.Action.ASSIGN_REP,
         rep=sam,
         conditions=[["not", "a", "condition"]],
-        notify_webhook_url=f"{receiver.url}/ok",
+        webhook_endpoint=endpoint_at(f"{receiver.url}/ok"),
     )
     lead = capture(contact_form)
 

@@ -78,7 +78,8 @@ class Command(BaseCommand):
         rules = demo_sales_setup(form=form, webhook_url=webhook_url)
         self.stdout.write(f"Routing: {'; '.join(rule.name for rule in rules)}.")
         if webhook_url:
-            self.stdout.write(f"  Webhook {webhook_url}, signing secret: {rules[0].webhook_secret}")
+            secret = rules[0].webhook_endpoint.secret
+            self.stdout.write(f"  Webhook {webhook_url}, signing secret: {secret}")
         periodic_tasks_ensure()
         site = settings.SITE_URL
         self.stdout.write(self.style.SUCCESS("\nformscore demo is ready"))
