@@ -7,6 +7,7 @@ from forms_app.capture.submit import lead_capture
 from forms_app.models import Notification, Question, RoutingRule
 from forms_app.scoring_adapter import points_rules_labelled
 from scoring.models import PointsRule
+from tests.helpers.webhooks import endpoint_at
 
 ANSWERS = {
     "full_name": "Ada Lovelace",
@@ -84,7 +85,7 @@ def test_a_lead_scored_by_points_stores_its_factors_in_words_and_sends_them(
         team=team,
         action=RoutingRule.Action.ROUND_ROBIN,
         notify_slack_url=f"{receiver.url}/slack",
-        notify_webhook_url=f"{receiver.url}/crm",
+        webhook_endpoint=endpoint_at(f"{receiver.url}/crm"),
         notify_emails="rep",
     )
 
@@ -92,7 +93,7 @@ def test_a_lead_scored_by_points_stores_its_factors_in_words_and_sends_them(
 
     assert [factor["label"] for factor in lead.factors] == WORDS
     payloads = {n.channel: n.payload for n in Notification.objects.filter(lead=lead)}
-    assert [f["label"] for f in payloads["webhook"]["lead"]["factors"]] == WORDS
+    assert [f["label"] for f in payloads["webhook"]["data"]["lead"]["factors"]] == WORDS
     assert (
         "• When do you want to start? is Within 1 month or Later  +30"
         in (payloads["slack"]["text"])

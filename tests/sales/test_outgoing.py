@@ -200,7 +200,7 @@ def test_a_slow_endpoint_does_not_hold_back_another_endpoints_delivery(
             position=position,
             team=team,
             action=RoutingRule.Action.ROUND_ROBIN,
-            notify_webhook_url=f"{receiver.url}{path}",
+            webhook_endpoint=endpoint_at(f"{receiver.url}{path}", name=path),
             stop_after=False,
         )
 
