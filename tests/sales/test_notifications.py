@@ -21,8 +21,8 @@ from forms_app.capture.submit import lead_capture
 from forms_app.models import Lead, LeadEvent, Notification, RoutingRule
 from forms_app.sales.outbox import SIGNATURE_HEADER, outbox_sweep
 from forms_app.sales.signatures import legacy_signature_verify as signature_verify
+from tests.helpers.rules import notify_rule
 from tests.helpers.submit import submit
-from tests.helpers.webhooks import endpoint_at
 from tests.helpers.worker import run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -34,19 +34,6 @@ ANSWERS = {
     "team_size": 40,
     "timeline": "within_1_month",
 }
-
-
-def notify_rule(form, team, *, webhook_url: str = "", **destinations) -> RoutingRule:
-    if webhook_url:
-        destinations["webhook_endpoint"] = endpoint_at(webhook_url)
-    return RoutingRule.objects.create(
-        form=form,
-        name="Hot leads",
-        position=1,
-        team=team,
-        action=RoutingRule.Action.ROUND_ROBIN,
-        **destinations,
-    )
 
 
 def capture(form, answers=ANSWERS) -> Lead:

@@ -9,7 +9,7 @@ from forms_app.capture.submit import lead_capture
 from forms_app.models import Lead, Notification, RoutingRule
 from forms_app.sales.outgoing import outgoing_url_check
 from tests.helpers.answers import CONTACT_ANSWERS
-from tests.helpers.webhooks import endpoint_at
+from tests.helpers.rules import notify_rule
 from tests.helpers.worker import run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the task worker reads what the test wrote
@@ -94,14 +94,7 @@ def test_the_routing_page_refuses_a_private_webhook_url_and_says_why(
 
 
 def rule_to(form, team, url: str) -> RoutingRule:
-    return RoutingRule.objects.create(
-        form=form,
-        name="Hot leads",
-        position=1,
-        team=team,
-        action=RoutingRule.Action.ROUND_ROBIN,
-        webhook_endpoint=endpoint_at(url),
-    )
+    return notify_rule(form, team, webhook_url=url)
 
 
 def delivered_lead(form) -> Lead:
@@ -194,13 +187,12 @@ def test_a_slow_endpoint_does_not_hold_back_another_endpoints_delivery(
     contact_form, team, receiver
 ):
     for position, path in enumerate(["/very-slow", "/ok"], start=1):  # answers after 8 s, at once
-        RoutingRule.objects.create(
-            form=contact_form,
-            name=f"Rule {position}",
+        notify_rule(
+            contact_form,
+            team,
+            webhook_url=f"{receiver.url}{path}",
+            name=path,
             position=position,
-            team=team,
-            action=RoutingRule.Action.ROUND_ROBIN,
-            webhook_endpoint=endpoint_at(f"{receiver.url}{path}", name=path),
             stop_after=False,
         )
 
@@ -228,14 +220,7 @@ def test_a_mail_server_that_cannot_be_reached_is_told_in_words(
             "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 2},
         }
     }
-    RoutingRule.objects.create(
-        form=contact_form,
-        name="Tell the team",
-        position=1,
-        team=team,
-        action=RoutingRule.Action.ROUND_ROBIN,
-        notify_emails="sales@example.com",
-    )
+    notify_rule(contact_form, team, name="Tell the team", notify_emails="sales@example.com")
 
     lead = delivered_lead(contact_form)
 

@@ -23,6 +23,7 @@ from forms_app.models import Lead, Notification, RoutingRule, WebhookEndpoint
 from forms_app.sales.outbox import notification_resend
 from forms_app.sales.signatures import legacy_signature_verify
 from tests.helpers.answers import CONTACT_ANSWERS
+from tests.helpers.rules import notify_rule
 from tests.helpers.webhooks import endpoint_at
 from tests.helpers.worker import run_worker
 
@@ -30,14 +31,7 @@ pytestmark = pytest.mark.django_db(transaction=True)  # the task worker reads wh
 
 
 def crm_rule(form, team, url: str) -> RoutingRule:
-    return RoutingRule.objects.create(
-        form=form,
-        name="Everyone to the CRM",
-        position=1,
-        team=team,
-        action=RoutingRule.Action.ROUND_ROBIN,
-        webhook_endpoint=endpoint_at(url),
-    )
+    return notify_rule(form, team, webhook_url=url, name="CRM")
 
 
 def capture(form, name: str = "Ada Lovelace") -> Lead:
