@@ -7,6 +7,8 @@ The shapes are the API's contract (docs/api.md): change them only with the guide
 from typing import Any
 
 from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -122,6 +124,7 @@ def query_validated(serializer_class, request: Request) -> dict[str, Any]:
 # --- output --------------------------------------------------------------------------------
 
 
+@extend_schema_field(OpenApiTypes.DATETIME)
 class IsoDateTimeField(serializers.Field):
     """A datetime as Python writes it ("2026-11-27T17:40:00+00:00"), to the microsecond."""
 

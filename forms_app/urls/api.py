@@ -19,3 +19,26 @@ urlpatterns = [
     path("leads/<uuid:public_id>", token_api.LeadDetail.as_view(), name="lead"),
     path("leads/<uuid:public_id>/outcome", token_api.LeadOutcome.as_view(), name="lead_outcome"),
 ]
+
+
+def _answering_only(view_class: type, method: str) -> type:
+    """The operation as the schema sees it: the one method it handles (it answers OPTIONS and
+    Allow for the whole URL it shares)."""
+    return type(view_class.__name__, (view_class,), {"allowed_methods": [method]})
+
+
+# What the OpenAPI schema (/api/schema/) describes: the same URLs, with listing and submitting a
+# form's leads as the two operations they are (one URL dispatches to both).
+schema_urlpatterns = [
+    *(pattern for pattern in urlpatterns if pattern.name != "form_leads"),
+    path(
+        "forms/<slug:slug>/leads",
+        _answering_only(token_api.FormLeadList, "GET").as_view(),
+        name="form_leads_list",
+    ),
+    path(
+        "forms/<slug:slug>/leads",
+        _answering_only(token_api.FormLeadSubmit, "POST").as_view(),
+        name="form_leads_submit",
+    ),
+]
