@@ -177,6 +177,16 @@ TASKS = {
     }
 }
 
+# --- Abuse: client addresses, shared limits, login lockout (docs/deploy.md) -----------------------
+# How many reverse proxies in front of the web processes append to X-Forwarded-For: the client is
+# the address the outermost one saw (formscore/proxies.py). 0: the header is ignored, since
+# without a proxy every client writes it freely.
+FORMSCORE_TRUSTED_PROXIES = env_int("FORMSCORE_TRUSTED_PROXIES", 0)
+if FORMSCORE_TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured(
+        f"FORMSCORE_TRUSTED_PROXIES must be 0 or more, not {FORMSCORE_TRUSTED_PROXIES}"
+    )
+
 CACHES = {
     "default": {
         "BACKEND": env_str("CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"),
@@ -192,6 +202,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # DRF's own reading of X-Forwarded-For agrees with ours (its default would trust all of it).
+    "NUM_PROXIES": FORMSCORE_TRUSTED_PROXIES,
     "DEFAULT_THROTTLE_RATES": {"api_submit": env_str("FORMSCORE_API_SUBMIT_RATE", "600/minute")},
 }
 

@@ -53,6 +53,8 @@ def test_the_production_profile_passes_the_deploy_check(tmp_path):
         ("DEBUG", "maybe", "DEBUG must be true or false, not 'maybe'"),
         ("EMAIL_PORT", "twenty-five", "EMAIL_PORT must be a whole number"),
         ("FORMSCORE_TASKS", "carrier-pigeon", "FORMSCORE_TASKS must be one of"),
+        ("FORMSCORE_TRUSTED_PROXIES", "one", "FORMSCORE_TRUSTED_PROXIES must be a whole number"),
+        ("FORMSCORE_TRUSTED_PROXIES", "-1", "FORMSCORE_TRUSTED_PROXIES must be 0 or more"),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(tmp_path, name, value, message):

@@ -13,17 +13,12 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.http import HttpRequest
 from django.utils import timezone
 
 from forms_app.capture.metadata import FIELD_PREFIX
 from forms_app.models import Form, SpamRefusal
 
 HONEYPOT_FIELD = f"{FIELD_PREFIX}website"
-
-
-def client_address(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 def rate_limit_exceeded(*, form: Form, client_address: str) -> bool:
