@@ -187,12 +187,44 @@ if FORMSCORE_TRUSTED_PROXIES < 0:
         f"FORMSCORE_TRUSTED_PROXIES must be 0 or more, not {FORMSCORE_TRUSTED_PROXIES}"
     )
 
-CACHES = {
-    "default": {
-        "BACKEND": env_str("CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"),
-        "LOCATION": env_str("CACHE_LOCATION", "formscore"),
+
+def _caches(url: str) -> dict:
+    for retired in ("CACHE_BACKEND", "CACHE_LOCATION"):
+        if env_str(retired):
+            raise ImproperlyConfigured(
+                f"{retired} is no longer read: set FORMSCORE_CACHE_URL=redis://host:6379/0 "
+                "(or leave it empty for a cache in each process's memory)."
+            )
+    prefix = env_str("FORMSCORE_CACHE_KEY_PREFIX")
+    if not url:
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "LOCATION": "formscore",
+                "KEY_PREFIX": prefix,
+            }
+        }
+    if url.partition("://")[0] not in ("redis", "rediss", "unix"):
+        raise ImproperlyConfigured(
+            f"FORMSCORE_CACHE_URL must be a redis://, rediss:// or unix:// URL, not {url!r}"
+        )
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": prefix,
+            # A Redis that does not answer costs a request a second, not a hung worker.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
     }
-}
+
+
+# The default cache counts the submit rate limit and the API throttles (formscore/limits.py).
+# Empty: each process's own memory, so two web processes allow twice every limit (`make demo`);
+# redis://host:6379/0 shares the counts between all of them (docs/deploy.md). The key prefix
+# keeps deployments (or test runs) that share one Redis apart.
+FORMSCORE_CACHE_URL = env_str("FORMSCORE_CACHE_URL")
+CACHES = _caches(FORMSCORE_CACHE_URL)
 
 # The token API (forms_app/api/token_api.py): token first, so a call without credentials gets a 401
 # that names the scheme; a logged-in browser can explore it through its session.
@@ -227,7 +259,7 @@ SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 FORMSCORE_FORM_TOKEN_MAX_AGE = env_int("FORMSCORE_FORM_TOKEN_MAX_AGE", 6 * 3600)
 # Spam: a submit sooner than this after the form was shown is refused (people need a few seconds).
 FORMSCORE_MIN_FILL_SECONDS = env_int("FORMSCORE_MIN_FILL_SECONDS", 3)
-# At most this many submits per client address and form per window (in the cache: share it).
+# At most this many submits per client address and form per window (counted in the cache).
 FORMSCORE_RATE_LIMIT = env_int("FORMSCORE_RATE_LIMIT", 20)
 FORMSCORE_RATE_LIMIT_WINDOW = env_int("FORMSCORE_RATE_LIMIT_WINDOW", 600)
 
