@@ -5,6 +5,7 @@ which is what `make demo` and `make test` use. The production profile is describ
 """
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "rest_framework.authtoken",
+    "axes",
     "django_htmx",
     "django_tasks_db",
     "forms_app",
@@ -62,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "formscore.urls"
@@ -225,6 +229,33 @@ def _caches(url: str) -> dict:
 # keeps deployments (or test runs) that share one Redis apart.
 FORMSCORE_CACHE_URL = env_str("FORMSCORE_CACHE_URL")
 CACHES = _caches(FORMSCORE_CACHE_URL)
+
+# Login lockout (django-axes; its failures are rows in the database, so every process sees them):
+# after FORMSCORE_LOGIN_FAILURE_LIMIT failed logins of one username from one client address, or
+# of any usernames from one address, logging in from there is refused until
+# FORMSCORE_LOGIN_COOLOFF_MINUTES after the last failure. Not per username alone: then anyone could
+# lock anyone out. An admin unlocks sooner (admin: Axes, Access attempts, delete; or
+# `manage.py axes_reset_username NAME`, `axes_reset_ip ADDRESS`).
+FORMSCORE_LOGIN_FAILURE_LIMIT = env_int("FORMSCORE_LOGIN_FAILURE_LIMIT", 10)
+FORMSCORE_LOGIN_COOLOFF_MINUTES = env_int("FORMSCORE_LOGIN_COOLOFF_MINUTES", 15)
+if FORMSCORE_LOGIN_FAILURE_LIMIT < 1 or FORMSCORE_LOGIN_COOLOFF_MINUTES < 1:
+    raise ImproperlyConfigured(
+        "FORMSCORE_LOGIN_FAILURE_LIMIT and FORMSCORE_LOGIN_COOLOFF_MINUTES must be 1 or more"
+    )
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out login is refused before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = FORMSCORE_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=FORMSCORE_LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "formscore.proxies.client_ip"  # through the trusted proxies
+AXES_LOCKOUT_CALLABLE = "forms_app.views.accounts.login_locked_out"
+# Failures are kept (they are the lockout); a row for every successful login would only grow.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False  # no banner on every manage.py command; lockouts are still logged
 
 # The token API (forms_app/api/token_api.py): token first, so a call without credentials gets a 401
 # that names the scheme; a logged-in browser can explore it through its session.
