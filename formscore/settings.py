@@ -4,6 +4,7 @@ Without any variable set the product runs on SQLite under ./var with a generated
 which is what `make demo` and `make test` use. The production profile is described in the README.
 """
 
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -257,6 +258,21 @@ AXES_LOCKOUT_CALLABLE = "forms_app.views.accounts.login_locked_out"
 AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False  # no banner on every manage.py command; lockouts are still logged
 
+
+def _rate(name: str, default: str) -> str:
+    value = env_str(name, default)
+    if not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", value):
+        raise ImproperlyConfigured(
+            f"{name} must be like 600/minute (calls per second, minute, hour or day)"
+        )
+    return value
+
+
+# Token API calls per user (forms_app/api/throttles.py, counted in the cache above). A what-if
+# score stores nothing, but many of them read the model out: it has its own, smaller budget.
+FORMSCORE_API_SUBMIT_RATE = _rate("FORMSCORE_API_SUBMIT_RATE", "600/minute")
+FORMSCORE_API_SCORE_RATE = _rate("FORMSCORE_API_SCORE_RATE", "300/minute")
+
 # The token API (forms_app/api/token_api.py): token first, so a call without credentials gets a 401
 # that names the scheme; a logged-in browser can explore it through its session.
 REST_FRAMEWORK = {
@@ -267,7 +283,6 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # DRF's own reading of X-Forwarded-For agrees with ours (its default would trust all of it).
     "NUM_PROXIES": FORMSCORE_TRUSTED_PROXIES,
-    "DEFAULT_THROTTLE_RATES": {"api_submit": env_str("FORMSCORE_API_SUBMIT_RATE", "600/minute")},
 }
 
 SECURE_CONTENT_TYPE_NOSNIFF = True

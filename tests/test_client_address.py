@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.test import RequestFactory
 
+from forms_app.api.throttles import ScoreThrottle, SubmitThrottle
 from formscore.proxies import client_address
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,6 +77,13 @@ def test_a_request_without_a_peer_address_is_unknown(settings):
 
 def test_drf_counts_the_same_trusted_proxies(settings):
     assert settings.REST_FRAMEWORK["NUM_PROXIES"] == settings.FORMSCORE_TRUSTED_PROXIES
+
+
+def test_the_api_throttles_know_a_caller_by_the_same_address(settings):
+    settings.FORMSCORE_TRUSTED_PROXIES = 1
+    request = request_from(PROXY, "6.6.6.6, 203.0.113.9")
+    for throttle in (SubmitThrottle(), ScoreThrottle()):
+        assert throttle.get_ident(request) == "203.0.113.9"
 
 
 def _reads_the_address(path: Path) -> bool:
