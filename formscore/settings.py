@@ -209,9 +209,11 @@ def _caches(url: str) -> dict:
                 "KEY_PREFIX": prefix,
             }
         }
-    if url.partition("://")[0] not in ("redis", "rediss", "unix"):
+    scheme = url.partition("://")[0]
+    if scheme not in ("redis", "rediss", "unix"):
+        # Not the whole URL: it may carry a password.
         raise ImproperlyConfigured(
-            f"FORMSCORE_CACHE_URL must be a redis://, rediss:// or unix:// URL, not {url!r}"
+            f"FORMSCORE_CACHE_URL must be a redis://, rediss:// or unix:// URL, not {scheme}://…"
         )
     return {
         "default": {
@@ -224,7 +226,8 @@ def _caches(url: str) -> dict:
     }
 
 
-# The default cache counts the submit rate limit and the API throttles (formscore/limits.py).
+# The default cache counts the submit rate limit, the API throttles and the multi-step form's
+# steps once per prospect (formscore/limits.py).
 # Empty: each process's own memory, so two web processes allow twice every limit (`make demo`);
 # redis://host:6379/0 shares the counts between all of them (docs/deploy.md). The key prefix
 # keeps deployments (or test runs) that share one Redis apart.

@@ -14,6 +14,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+import redis
 
 from forms_app.models import Lead
 from tests.helpers.answers import GOOD_ANSWERS
@@ -54,8 +55,6 @@ print(json.dumps(sum(SubmitThrottle().allow_request(request, None) for _ in rang
 @pytest.fixture
 def redis_url():
     """A reachable Redis, or a skip (a failure where the run requires it)."""
-    import redis
-
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
     except redis.RedisError as error:
@@ -69,8 +68,6 @@ def redis_url():
 @pytest.fixture
 def key_prefix(redis_url):
     """A prefix of its own per test, and its keys removed afterwards."""
-    import redis
-
     prefix = f"formscore-test-{uuid.uuid4().hex}"
     yield prefix
     client = redis.Redis.from_url(redis_url)
