@@ -4,7 +4,9 @@ Without any variable set the product runs on SQLite under ./var with a generated
 which is what `make demo` and `make test` use. The production profile is described in the README.
 """
 
+import re
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -47,6 +49,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, served locally (no CDN)
+    "axes",
     "django_htmx",
     "django_tasks_db",
     "forms_app",
@@ -64,6 +67,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "formscore.urls"
@@ -179,12 +184,99 @@ TASKS = {
     }
 }
 
-CACHES = {
-    "default": {
-        "BACKEND": env_str("CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"),
-        "LOCATION": env_str("CACHE_LOCATION", "formscore"),
+# --- Abuse: client addresses, shared limits, login lockout (docs/deploy.md) -----------------------
+# How many reverse proxies in front of the web processes append to X-Forwarded-For: the client is
+# the address the outermost one saw (formscore/proxies.py). 0: the header is ignored, since
+# without a proxy every client writes it freely.
+FORMSCORE_TRUSTED_PROXIES = env_int("FORMSCORE_TRUSTED_PROXIES", 0)
+if FORMSCORE_TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured(
+        f"FORMSCORE_TRUSTED_PROXIES must be 0 or more, not {FORMSCORE_TRUSTED_PROXIES}"
+    )
+
+
+def _caches(url: str) -> dict:
+    for retired in ("CACHE_BACKEND", "CACHE_LOCATION"):
+        if env_str(retired):
+            raise ImproperlyConfigured(
+                f"{retired} is no longer read: set FORMSCORE_CACHE_URL=redis://host:6379/0 "
+                "(or leave it empty for a cache in each process's memory)."
+            )
+    prefix = env_str("FORMSCORE_CACHE_KEY_PREFIX")
+    if not url:
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "LOCATION": "formscore",
+                "KEY_PREFIX": prefix,
+            }
+        }
+    scheme = url.partition("://")[0]
+    if scheme not in ("redis", "rediss", "unix"):
+        # Not the whole URL: it may carry a password.
+        raise ImproperlyConfigured(
+            f"FORMSCORE_CACHE_URL must be a redis://, rediss:// or unix:// URL, not {scheme}://…"
+        )
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": prefix,
+            # A Redis that does not answer costs a request a second, not a hung worker.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
     }
-}
+
+
+# The default cache counts the submit rate limit, the API throttles and the multi-step form's
+# steps once per prospect (formscore/limits.py).
+# Empty: each process's own memory, so two web processes allow twice every limit (`make demo`);
+# redis://host:6379/0 shares the counts between all of them (docs/deploy.md). The key prefix
+# keeps deployments (or test runs) that share one Redis apart.
+FORMSCORE_CACHE_URL = env_str("FORMSCORE_CACHE_URL")
+CACHES = _caches(FORMSCORE_CACHE_URL)
+
+# Login lockout (django-axes; its failures are rows in the database, so every process sees them):
+# after FORMSCORE_LOGIN_FAILURE_LIMIT failed logins of one username from one client address, or
+# of any usernames from one address, logging in from there is refused until
+# FORMSCORE_LOGIN_COOLOFF_MINUTES after the last failure. Not per username alone: then anyone could
+# lock anyone out. An admin unlocks sooner (admin: Axes, Access attempts, delete; or
+# `manage.py axes_reset_username NAME`, `axes_reset_ip ADDRESS`).
+FORMSCORE_LOGIN_FAILURE_LIMIT = env_int("FORMSCORE_LOGIN_FAILURE_LIMIT", 10)
+FORMSCORE_LOGIN_COOLOFF_MINUTES = env_int("FORMSCORE_LOGIN_COOLOFF_MINUTES", 15)
+if FORMSCORE_LOGIN_FAILURE_LIMIT < 1 or FORMSCORE_LOGIN_COOLOFF_MINUTES < 1:
+    raise ImproperlyConfigured(
+        "FORMSCORE_LOGIN_FAILURE_LIMIT and FORMSCORE_LOGIN_COOLOFF_MINUTES must be 1 or more"
+    )
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out login is refused before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = FORMSCORE_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=FORMSCORE_LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "formscore.proxies.client_ip"  # through the trusted proxies
+AXES_LOCKOUT_CALLABLE = "forms_app.views.accounts.login_locked_out"
+# Failures are kept (they are the lockout); a row for every successful login would only grow.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False  # no banner on every manage.py command; lockouts are still logged
+
+
+def _rate(name: str, default: str) -> str:
+    value = env_str(name, default)
+    if not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", value):
+        raise ImproperlyConfigured(
+            f"{name} must be like 600/minute (calls per second, minute, hour or day)"
+        )
+    return value
+
+
+# Token API calls per user (forms_app/api/throttles.py, counted in the cache above). A what-if
+# score stores nothing, but many of them read the model out: it has its own, smaller budget.
+FORMSCORE_API_SUBMIT_RATE = _rate("FORMSCORE_API_SUBMIT_RATE", "600/minute")
+FORMSCORE_API_SCORE_RATE = _rate("FORMSCORE_API_SCORE_RATE", "300/minute")
 
 # The token API (forms_app/api/token_api.py): token first, so a call without credentials gets a 401
 # that names the scheme; a logged-in browser can explore it through its session.
@@ -194,7 +286,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_THROTTLE_RATES": {"api_submit": env_str("FORMSCORE_API_SUBMIT_RATE", "600/minute")},
+    # DRF's own reading of X-Forwarded-For agrees with ours (its default would trust all of it).
+    "NUM_PROXIES": FORMSCORE_TRUSTED_PROXIES,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 # The API's OpenAPI 3 description (forms_app/api/schema.py) at /api/schema/, docs at /api/docs/.
@@ -233,7 +326,7 @@ SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 FORMSCORE_FORM_TOKEN_MAX_AGE = env_int("FORMSCORE_FORM_TOKEN_MAX_AGE", 6 * 3600)
 # Spam: a submit sooner than this after the form was shown is refused (people need a few seconds).
 FORMSCORE_MIN_FILL_SECONDS = env_int("FORMSCORE_MIN_FILL_SECONDS", 3)
-# At most this many submits per client address and form per window (in the cache: share it).
+# At most this many submits per client address and form per window (counted in the cache).
 FORMSCORE_RATE_LIMIT = env_int("FORMSCORE_RATE_LIMIT", 20)
 FORMSCORE_RATE_LIMIT_WINDOW = env_int("FORMSCORE_RATE_LIMIT_WINDOW", 600)
 

@@ -53,6 +53,14 @@ def test_the_production_profile_passes_the_deploy_check(tmp_path):
         ("DEBUG", "maybe", "DEBUG must be true or false, not 'maybe'"),
         ("EMAIL_PORT", "twenty-five", "EMAIL_PORT must be a whole number"),
         ("FORMSCORE_TASKS", "carrier-pigeon", "FORMSCORE_TASKS must be one of"),
+        ("FORMSCORE_TRUSTED_PROXIES", "one", "FORMSCORE_TRUSTED_PROXIES must be a whole number"),
+        ("FORMSCORE_TRUSTED_PROXIES", "-1", "FORMSCORE_TRUSTED_PROXIES must be 0 or more"),
+        ("FORMSCORE_CACHE_URL", "memcached://127.0.0.1", "FORMSCORE_CACHE_URL must be a redis"),
+        (
+            "CACHE_BACKEND",
+            "x.RedisCache",
+            "CACHE_BACKEND is no longer read: set FORMSCORE_CACHE_URL",
+        ),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(tmp_path, name, value, message):
@@ -67,3 +75,12 @@ def test_the_embedded_default_generates_and_keeps_a_secret_key(tmp_path):
     assert len(key) > 40
     manage("check", env={}, tmp_path=tmp_path)
     assert (tmp_path / "secret_key").read_text() == key
+
+
+def test_a_redis_url_makes_the_shared_cache(tmp_path):
+    shown = "from django.conf import settings; print(settings.CACHES['default'])"
+    env = {"FORMSCORE_CACHE_URL": "redis://cache:6379/2", "FORMSCORE_CACHE_KEY_PREFIX": "eu"}
+    result = manage("shell", "--no-imports", "-c", shown, env=env, tmp_path=tmp_path)
+    assert "django.core.cache.backends.redis.RedisCache" in result.stdout, result.stderr
+    assert "redis://cache:6379/2" in result.stdout
+    assert "'KEY_PREFIX': 'eu'" in result.stdout

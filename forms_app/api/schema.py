@@ -184,6 +184,7 @@ def describe_api() -> None:
                 401: _NO_TOKEN,
                 403: _NOT_ALLOWED,
                 404: _NOT_FOUND,
+                429: OpenApiResponse(_ERROR, description="Too many what-ifs: retry later."),
             },
             examples=[
                 _example("What if", {"answers": KEEN_ANSWERS}, request_only=True),

@@ -22,7 +22,6 @@ from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from forms_app.api.serializers import (
@@ -36,6 +35,7 @@ from forms_app.api.serializers import (
     query_validated,
     refusal_response,
 )
+from forms_app.api.throttles import ScoreThrottle, SubmitThrottle
 from forms_app.capture.checks import (
     TOKEN_API,
     CheckedSubmission,
@@ -81,10 +81,6 @@ class InboxRole(BasePermission):
 
 
 # --- what the views share ------------------------------------------------------------------
-
-
-class SubmitThrottle(UserRateThrottle):
-    scope = "api_submit"
 
 
 class LeadPages(LimitOffsetPagination):
@@ -195,6 +191,7 @@ class FormScore(APIView):
     """POST answers to see their score, tier and factors; nothing is stored."""
 
     permission_classes = [IsAuthenticated, WorkspaceRole]
+    throttle_classes = [ScoreThrottle]
 
     def post(self, request: Request, slug: str) -> Response:
         form = get_object_or_404(Form, slug=slug)

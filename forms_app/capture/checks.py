@@ -18,7 +18,6 @@ from forms_app.capture.answer_form import AnswerForm, form_class_for
 from forms_app.capture.metadata import FIELD_PREFIX
 from forms_app.capture.origins import own_origins, submit_origin_allowed
 from forms_app.capture.spam import (
-    client_address,
     filled_too_fast,
     honeypot_filled,
     rate_limit_exceeded,
@@ -27,6 +26,7 @@ from forms_app.capture.spam import (
 from forms_app.capture.steps import StepPosition, keys_up_to_step, step_posted
 from forms_app.capture.tokens import FormToken, FormTokenError, form_token_read
 from forms_app.models import Form, SpamRefusal
+from formscore.proxies import client_address
 
 # Refusals that are not spam: not counted.
 STEP = "step"

@@ -8,6 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 from django.http import HttpRequest
 from django.utils import timezone
 
+from formscore.proxies import client_ip
+
 UTM_PARAMETERS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 # Names of the form's own inputs; question keys always start with a letter, so they cannot clash.
 FIELD_PREFIX = "_fs_"
@@ -107,7 +109,7 @@ def page_capture(
         "referrer": referrer[:2000],
         "user_agent": user_agent,
         "device": device_from_user_agent(user_agent),
-        "ip": request.META.get("REMOTE_ADDR", ""),
+        "ip": client_ip(request),
     }
     for name in UTM_PARAMETERS:
         value = (utm.get(name) or "").strip()[:200]

@@ -2,41 +2,30 @@
 
 Each defence only says whether a submit trips it; the submission check (`capture.checks`) turns
 that into a refusal with its status and message and counts it here (SpamRefusal, shown in the
-admin). Nothing refused is ever stored as a lead. The rate limit lives in the cache, so several
-web processes must share one (CACHE_BACKEND, e.g. Redis) for the limit to hold across them.
+admin). Nothing refused is ever stored as a lead. The rate limit is counted in the cache
+(`formscore.limits`), so several web processes must share one (FORMSCORE_CACHE_URL, Redis) for
+the limit to hold across them.
 """
 
-import time
 from datetime import datetime
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.http import HttpRequest
 from django.utils import timezone
 
 from forms_app.capture.metadata import FIELD_PREFIX
 from forms_app.models import Form, SpamRefusal
+from formscore.limits import window_hit
 
 HONEYPOT_FIELD = f"{FIELD_PREFIX}website"
 
 
-def client_address(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 def rate_limit_exceeded(*, form: Form, client_address: str) -> bool:
     """Count this submit against the client address's budget for the form; True once over it."""
-    window = max(settings.FORMSCORE_RATE_LIMIT_WINDOW, 1)
-    bucket = int(time.time() // window)
-    key = f"formscore:submits:{form.pk}:{client_address}:{bucket}"
-    cache.add(key, 0, timeout=window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        count = 1
+    count = window_hit(
+        f"submits:{form.pk}:{client_address}", window=settings.FORMSCORE_RATE_LIMIT_WINDOW
+    )
     return count > settings.FORMSCORE_RATE_LIMIT
 
 

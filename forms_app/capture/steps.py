@@ -12,12 +12,12 @@ The submission check (`capture.checks`) reads the posted step and judges the ans
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from forms_app.capture.submit import CaptureResult, lead_capture, lead_partial_resume
 from forms_app.models import Form, FormStepStat, Question
+from formscore.limits import first_hit
 
 
 def form_steps(questions: list[Question]) -> list[int]:
@@ -116,7 +116,7 @@ def step_advance(
 
 def step_stat_record(*, form: Form, step: int, event: str, once_per: str = "") -> None:
     """Count a prospect starting or completing a step; once_per (the token nonce) drops repeats."""
-    if once_per and not cache.add(f"formscore:step:{once_per}:{step}:{event}", 1, 24 * 3600):
+    if once_per and not first_hit(f"step:{once_per}:{step}:{event}", within=24 * 3600):
         return
     field = {"started": "started", "completed": "completed"}[event]
     counter = FormStepStat.objects.filter(form=form, step=step)

@@ -11,7 +11,6 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from forms_app.api.token_api import SubmitThrottle
 from forms_app.demo.history import demo_lead
 from forms_app.models import Form, Lead, LeadEvent, Notification, RoutingRule
 from tests.helpers.answers import KEEN_DEMO_ANSWERS
@@ -259,8 +258,8 @@ def test_the_lead_json_never_shows_the_client_address(scored_demo_form, api):
     assert shown["capture"] == {"utm_source": "x"}
 
 
-def test_too_many_submissions_get_a_429_and_store_nothing_more(scored_demo_form, api, monkeypatch):
-    monkeypatch.setattr(SubmitThrottle, "THROTTLE_RATES", {"api_submit": "2/minute"})
+def test_too_many_submissions_get_a_429_and_store_nothing_more(scored_demo_form, api, settings):
+    settings.FORMSCORE_API_SUBMIT_RATE = "2/minute"
     body = {"answers": KEEN_DEMO_ANSWERS}
     statuses = [
         api.post("/api/v1/forms/demo/leads", body, format="json").status_code for _ in "abc"
@@ -268,3 +267,16 @@ def test_too_many_submissions_get_a_429_and_store_nothing_more(scored_demo_form,
     assert statuses == [201, 201, 429]
     assert Lead.objects.count() == 2
     assert api.get("/api/v1/forms/demo/leads").status_code == 200  # reading is not throttled
+
+
+def test_scoring_without_storing_is_throttled_too(scored_demo_form, api, settings):
+    settings.FORMSCORE_API_SCORE_RATE = "2/minute"
+    body = {"answers": KEEN_DEMO_ANSWERS}
+    responses = [api.post("/api/v1/forms/demo/score", body, format="json") for _ in "abc"]
+
+    assert [response.status_code for response in responses] == [200, 200, 429]
+    refused = responses[-1]
+    assert "throttled" in refused.json()["detail"]
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    submitted = api.post("/api/v1/forms/demo/leads", body, format="json")
+    assert submitted.status_code == 201  # each operation has its own budget

@@ -90,6 +90,12 @@ class Command(BaseCommand):
         self.stdout.write("  Logins (username / password):")
         for username, _, _, group in DEMO_USERS:
             self.stdout.write(f"    {username:<9} / {password}   ({group or 'admin'})")
+        if not settings.FORMSCORE_CACHE_URL:
+            self.stdout.write(
+                "  Limits (submits per address, API throttles) are counted in each web process's\n"
+                "  memory, so the demo's two workers allow twice each limit; FORMSCORE_CACHE_URL=\n"
+                "  redis://127.0.0.1:6379/0 shares them (docs/deploy.md)."
+            )
 
     def _stored_password(self) -> str:
         """One generated password, kept under var/ so re-running prints the same logins."""
