@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "formscore.request_body.RequestBodyCapMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -145,8 +146,10 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not _STATIC_MANIFEST
 WHITENOISE_AUTOREFRESH = DEBUG
 
-# A public submit is a handful of short answers: anything far larger is refused with a 400.
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("FORMSCORE_MAX_REQUEST_BYTES", 2_621_440)
+# A public submit is a handful of short answers: a request body far larger, of any content type,
+# is refused with a 413 (formscore/request_body.py); the CSV import declares its own limit.
+FORMSCORE_MAX_REQUEST_BYTES = env_int("FORMSCORE_MAX_REQUEST_BYTES", 2_621_440)
+DATA_UPLOAD_MAX_MEMORY_SIZE = FORMSCORE_MAX_REQUEST_BYTES
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
 
 

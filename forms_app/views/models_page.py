@@ -23,11 +23,15 @@ from forms_app.workspace.importing import (
     leads_import,
 )
 from forms_app.workspace.registry import ARTEFACT_FIELDS, form_registry
+from formscore.request_body import body_limit
 from scoring.models import ModelVersion, TrainingRun
 from scoring.services import ActivationError, model_version_activate, model_version_rollback
 
 IMPORT_SESSION_KEY = "formscore_lead_import"
 IMPORT_MAX_BYTES = 2_000_000
+# The upload's own body limit: a file a little too large still reaches the view and its message.
+# Django streams a file part above FILE_UPLOAD_MAX_MEMORY_SIZE to a temporary file.
+IMPORT_BODY_MAX_BYTES = IMPORT_MAX_BYTES + 1_000_000
 
 
 @require_GET
@@ -124,6 +128,7 @@ def version_rollback(request: HttpRequest, slug: str) -> HttpResponse:
 # Importing history: upload, then map columns and check, then import.
 
 
+@body_limit(IMPORT_BODY_MAX_BYTES)
 @require_POST
 @workspace_required
 def import_upload(request: HttpRequest, slug: str) -> HttpResponse:

@@ -1,0 +1,135 @@
+"""Bad input on the public entry points (the form page and the headless form): a clear 4xx naming
+the problem, never a 500, and a lead never lost to what a browser reports about its page."""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient
+
+from forms_app.models import Lead
+from tests.helpers.submit import send
+
+MB = 1024 * 1024
+TEN_MB = 10 * MB
+
+
+@pytest.fixture
+def signup(make_form):
+    """One question of each kind whose answers the tests below get wrong."""
+    return make_form(
+        ("Work e-mail", "email", {"key": "email", "required": True}),
+        ("Your name", "short_text", {"key": "name", "required": True}),
+        ("Notes", "long_text", {"key": "notes"}),
+        ("Seats", "number", {"key": "seats", "min_value": 1, "max_value": 500}),
+        ("Budget", "number", {"key": "budget"}),
+        ("Plan", "dropdown", {"key": "plan", "choices": ["Starter", "Scale"]}),
+        ("Topics", "multiple_choice", {"key": "topics", "choices": ["Demo", "Pricing"]}),
+        ("Campaign", "hidden", {"key": "campaign", "url_parameter": "utm_campaign"}),
+        ("I agree to be contacted", "consent", {"key": "consent", "required": True}),
+        slug="signup",
+    )
+
+
+PAGE_ANSWERS = {"email": "ada@engines.example", "name": "Ada", "consent": "on"}
+JSON_ANSWERS = {"email": "ada@engines.example", "name": "Ada", "consent": True}
+
+
+def page_send(client, answers, **extra):
+    return send(client, "signup", client.get("/f/signup/"), answers, **extra)
+
+
+def headless(answers, *, page=None, **extra):
+    client = APIClient()
+    token = client.get("/api/v1/public/forms/signup").json()["token"]
+    body = {"token": token, "answers": answers, **({"page": page} if page else {}), **extra}
+    return client.post("/api/v1/public/forms/signup/submissions", body, format="json")
+
+
+def headless_raw(body: bytes | str, **extra):
+    return APIClient().generic(
+        "POST", "/api/v1/public/forms/signup/submissions", body, "application/json", **extra
+    )
+
+
+# --- JSON: bounded depth --------------------------------------------------------------------
+
+
+def test_json_nested_a_hundred_thousand_deep_is_refused_with_a_400_naming_the_depth(signup):
+    deep = "[" * 100_000 + "]" * 100_000
+    response = headless_raw('{"token": "t", "answers": {"name": ' + deep + "}}")
+
+    assert response.status_code == 400
+    assert "nested deeper than 32" in response.json()["detail"]
+    assert Lead.objects.count() == 0
+
+
+def test_json_nested_just_within_the_limit_is_judged_by_the_questions(signup):
+    nested = "[" * 30 + '"x"' + "]" * 30
+    response = headless_raw('{"token": "t", "answers": {"name": ' + nested + "}}")
+
+    assert response.status_code == 400
+    assert "token" in response.json()  # parsed, then refused for what it says
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting(signup):
+    response = headless({**JSON_ANSWERS, "notes": "[" * 2000 + "{" * 2000})
+
+    assert response.status_code == 201
+    assert Lead.objects.get().answers["notes"].startswith("[[[[")
+
+
+# --- the body cap, on every content type ----------------------------------------------------
+
+
+def test_a_ten_megabyte_multipart_submit_of_the_form_page_is_refused_with_413(client, signup):
+    page = client.get("/f/signup/")
+    blob = SimpleUploadedFile("blob.bin", b"x" * TEN_MB)
+    response = send(client, "signup", page, {**PAGE_ANSWERS, "blob": blob})
+
+    assert response.status_code == 413
+    assert "larger than 2.5 MB" in response.content.decode()
+    assert Lead.objects.count() == 0
+
+
+def test_a_ten_megabyte_urlencoded_submit_of_the_form_page_is_refused_with_413(client, signup):
+    response = page_send(client, {**PAGE_ANSWERS, "notes": "x" * TEN_MB})
+
+    assert response.status_code == 413
+    assert Lead.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/json", "text/plain", "application/octet-stream"]
+)
+def test_a_ten_megabyte_body_of_any_type_to_the_headless_form_is_refused_with_413(
+    signup, content_type
+):
+    body = b'{"token": "t", "answers": {"notes": "' + b"x" * TEN_MB + b'"}}'
+    response = APIClient().generic(
+        "POST", "/api/v1/public/forms/signup/submissions", body, content_type
+    )
+
+    assert response.status_code == 413
+    assert "larger than 2.5 MB" in response.json()["detail"]
+
+
+def test_a_chunked_body_without_a_length_is_read_up_to_the_cap_only(client, signup):
+    """What gunicorn hands over for `Transfer-Encoding: chunked`: no CONTENT_LENGTH, and the
+    input marked as ending where the body ends."""
+    chunked = {
+        "CONTENT_LENGTH": "",
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "HTTP_TRANSFER_ENCODING": "chunked",
+        "wsgi.input_terminated": True,
+    }
+    big = b"notes=" + b"x" * TEN_MB
+    refused = client.generic("POST", "/f/signup/", **chunked, **{"wsgi.input": io.BytesIO(big)})
+    assert refused.status_code == 413
+
+    page = client.get("/f/signup/")
+    token = page.content.decode().split('name="_fs_token" value="')[1].split('"')[0]
+    small = f"email=ada%40engines.example&name=Ada&consent=on&_fs_token={token}".encode()
+    taken = client.generic("POST", "/f/signup/", **chunked, **{"wsgi.input": io.BytesIO(small)})
+    assert taken.status_code == 302
+    assert Lead.objects.get().answers["name"] == "Ada"

@@ -1,0 +1,42 @@
+"""Bad input to the token API and to outcomes: a clear 4xx naming the problem, never a 500,
+and a lead never lost to what its capture reports."""
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from forms_app.models import Lead
+from tests.helpers.answers import CONTACT_ANSWERS
+
+LEADS = "/api/v1/forms/contact/leads"
+
+
+@pytest.fixture
+def api(marketer) -> APIClient:
+    client = APIClient()
+    token = Token.objects.get_or_create(user=marketer)[0].key
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return client
+
+
+def submitted(api, answers=None, **body):
+    return api.post(LEADS, {"answers": answers or CONTACT_ANSWERS, **body}, format="json")
+
+
+@pytest.mark.parametrize("path", [LEADS, "/api/v1/forms/contact/score"])
+def test_json_nested_a_hundred_thousand_deep_is_a_400_naming_the_depth(api, contact_form, path):
+    deep = "[" * 100_000 + "]" * 100_000
+    body = '{"answers": {"company": ' + deep + "}}"
+    response = api.generic("POST", path, body, "application/json")
+
+    assert response.status_code == 400
+    assert "nested deeper than 32" in response.json()["detail"]
+
+
+def test_a_ten_megabyte_json_body_is_refused_with_413(api, contact_form):
+    body = '{"answers": {"company": "' + "x" * 10 * 1024 * 1024 + '"}}'
+    response = api.generic("POST", LEADS, body, "application/json")
+
+    assert response.status_code == 413
+    assert "larger than 2.5 MB" in response.json()["detail"]
+    assert Lead.objects.count() == 0
