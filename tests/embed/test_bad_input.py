@@ -133,3 +133,115 @@ def test_a_chunked_body_without_a_length_is_read_up_to_the_cap_only(client, sign
     taken = client.generic("POST", "/f/signup/", **chunked, **{"wsgi.input": io.BytesIO(small)})
     assert taken.status_code == 302
     assert Lead.objects.get().answers["name"] == "Ada"
+
+
+# --- numbers within the question's range and the database's --------------------------------
+
+
+@pytest.mark.parametrize("huge", [10**400, -(10**400), 1e300, 10**16])
+def test_a_number_beyond_what_is_stored_is_refused_naming_the_question(signup, huge):
+    response = headless({**JSON_ANSWERS, "budget": huge})
+
+    assert response.status_code == 400
+    assert list(response.json()["answers"]) == ["budget"]
+    assert Lead.objects.count() == 0
+
+
+def test_a_four_hundred_digit_number_on_the_form_page_is_refused_naming_the_question(
+    client, signup
+):
+    response = page_send(client, {**PAGE_ANSWERS, "budget": "9" * 400})
+
+    assert response.status_code == 422
+    assert "between -1,000,000,000,000,000 and 1,000,000,000,000,000" in response.content.decode()
+
+
+def test_a_number_outside_the_questions_own_range_is_refused(signup):
+    response = headless({**JSON_ANSWERS, "seats": 501})
+
+    assert response.status_code == 400
+    assert response.json()["answers"]["seats"][0].startswith(
+        "Ensure this value is less than or equal to 500"
+    )
+
+
+def test_true_is_not_a_number(signup):
+    response = headless({**JSON_ANSWERS, "seats": True})
+
+    assert response.json()["answers"]["seats"] == ["Must be a number, not true or false."]
+
+
+def test_a_large_number_within_the_bound_is_kept_whole(signup):
+    assert headless({**JSON_ANSWERS, "budget": 10**15}).status_code == 201
+    assert Lead.objects.get().answers["budget"] == 10**15
+
+
+# --- control characters: refused in answers, stripped from what the browser reports ----------
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x07", "\x1b"])
+def test_a_control_character_in_a_text_answer_is_refused_naming_the_question(
+    client, signup, character
+):
+    on_page = page_send(client, {**PAGE_ANSWERS, "name": f"Ada{character}"})
+    over_json = headless({**JSON_ANSWERS, "notes": f"line one{character}"})
+
+    assert on_page.status_code == 422
+    assert over_json.status_code == 400
+    assert list(over_json.json()["answers"]) == ["notes"]
+    assert Lead.objects.count() == 0
+
+
+def test_tabs_and_line_breaks_are_text(signup):
+    assert headless({**JSON_ANSWERS, "notes": "one\ttwo\r\nthree"}).status_code == 201
+    assert Lead.objects.get().answers["notes"] == "one\ttwo\r\nthree"
+
+
+def test_a_nul_in_a_hidden_url_parameter_is_dropped_not_refused(client, signup):
+    """The prospect cannot see, let alone correct, a hidden answer."""
+    page = client.get("/f/signup/?utm_campaign=spring%00sale")
+    response = send(client, "signup", page, PAGE_ANSWERS)
+
+    assert response.status_code == 302
+    assert Lead.objects.get().answers["campaign"] == "springsale"
+
+
+# --- scalar types: a list is not text, and not consent ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("name", ["Ada", "Grace"], "Must be text, not a list."),
+        ("notes", {"text": "hi"}, "Must be text, not an object."),
+        ("email", ["ada@engines.example"], "Must be text, not a list."),
+        ("plan", ["starter"], "Must be one of the choices' values, not a list."),
+        ("topics", [{"value": "demo"}], "Must be a list of the choices' values."),
+        ("topics", "demo", "Must be a list of the choices' values."),
+        ("consent", ["no"], "Must be true or false, not a list."),
+        ("consent", {"agreed": False}, "Must be true or false, not an object."),
+        ("consent", "maybe", "Must be true or false."),
+        ("campaign", ["spring"], "Must be text, not a list."),
+        ("budget", [12], "Must be a number, not a list."),
+    ],
+)
+def test_a_list_or_object_where_one_value_is_expected_is_refused_never_coerced(
+    signup, key, value, message
+):
+    response = headless({**JSON_ANSWERS, key: value})
+
+    assert response.status_code == 400
+    assert response.json() == {"answers": {key: [message]}}
+    assert Lead.objects.count() == 0
+
+
+@pytest.mark.parametrize("consent", [True, "on", "true", "1", "yes"])
+def test_consent_is_a_boolean_or_what_a_checkbox_sends(signup, consent):
+    assert headless({**JSON_ANSWERS, "consent": consent}).status_code == 201
+
+
+def test_a_multiple_choice_takes_a_list_of_values(signup):
+    response = headless({**JSON_ANSWERS, "topics": ["demo", "pricing"], "plan": "scale"})
+
+    assert response.status_code == 201
+    assert Lead.objects.get().answers["topics"] == ["demo", "pricing"]

@@ -40,3 +40,32 @@ def test_a_ten_megabyte_json_body_is_refused_with_413(api, contact_form):
     assert response.status_code == 413
     assert "larger than 2.5 MB" in response.json()["detail"]
     assert Lead.objects.count() == 0
+
+
+def test_a_four_hundred_digit_answer_is_a_400_naming_the_question(api, contact_form):
+    response = submitted(api, {**CONTACT_ANSWERS, "team_size": 10**400})
+
+    assert response.status_code == 400
+    assert list(response.json()["answers"]) == ["team_size"]
+
+
+def test_a_four_hundred_digit_capture_number_is_a_400_naming_the_field(api, contact_form):
+    response = submitted(api, capture={"seconds_to_complete": 10**400})
+
+    assert response.status_code == 400
+    assert list(response.json()["capture"]) == ["seconds_to_complete"]
+
+
+def test_a_list_for_a_text_answer_is_refused_never_stored_as_its_repr(api, contact_form):
+    response = submitted(api, {**CONTACT_ANSWERS, "company": ["Navy", "Army"]})
+
+    assert response.status_code == 400
+    assert response.json() == {"answers": {"company": ["Must be text, not a list."]}}
+    assert Lead.objects.count() == 0
+
+
+def test_a_control_character_in_an_answer_is_refused_naming_the_question(api, contact_form):
+    response = submitted(api, {**CONTACT_ANSWERS, "company": "Navy\x1b[31m"})
+
+    assert response.status_code == 400
+    assert list(response.json()["answers"]) == ["company"]
