@@ -197,6 +197,24 @@ def test_tabs_and_line_breaks_are_text(signup):
     assert Lead.objects.get().answers["notes"] == "one\ttwo\r\nthree"
 
 
+def test_a_nul_in_the_page_url_and_referrer_never_loses_the_lead(client, signup):
+    """On PostgreSQL a NUL in a JSON value fails the insert (a 500, the lead lost): the capture
+    is cleaned instead."""
+    context = {
+        "_fs_page_url": "https://www.example.com/pricing\x00?utm_source=news%00letter",
+        "_fs_referrer": "https://search.example/?q=\x00\x01forms",
+        "_fs_utm_medium": "e\x00mail",
+    }
+    response = page_send(client, {**PAGE_ANSWERS, **context}, HTTP_USER_AGENT="Mozilla\x00/5.0")
+
+    assert response.status_code == 302
+    capture = Lead.objects.get().capture
+    assert capture["page_url"] == "https://www.example.com/pricing?utm_source=news%00letter"
+    assert capture["referrer"] == "https://search.example/?q=forms"
+    assert capture["utm_medium"] == "email" and capture["utm_source"] == "newsletter"
+    assert capture["user_agent"] == "Mozilla/5.0"
+
+
 def test_a_nul_in_a_hidden_url_parameter_is_dropped_not_refused(client, signup):
     """The prospect cannot see, let alone correct, a hidden answer."""
     page = client.get("/f/signup/?utm_campaign=spring%00sale")
@@ -204,6 +222,17 @@ def test_a_nul_in_a_hidden_url_parameter_is_dropped_not_refused(client, signup):
 
     assert response.status_code == 302
     assert Lead.objects.get().answers["campaign"] == "springsale"
+
+
+def test_a_nul_in_the_headless_page_never_loses_the_lead(signup):
+    page = {"page_url": "https://www.example.com/\x00pricing", "referrer": "https://x.example/\x00"}
+    response = headless({**JSON_ANSWERS, "campaign": "spring\x00"}, page=page)
+
+    assert response.status_code == 201
+    lead = Lead.objects.get()
+    assert lead.capture["page_url"] == "https://www.example.com/pricing"
+    assert lead.capture["referrer"] == "https://x.example/"
+    assert lead.answers["campaign"] == "spring"
 
 
 # --- scalar types: a list is not text, and not consent ---------------------------------------

@@ -69,3 +69,19 @@ def test_a_control_character_in_an_answer_is_refused_naming_the_question(api, co
 
     assert response.status_code == 400
     assert list(response.json()["answers"]) == ["company"]
+
+
+def test_a_nul_in_the_capture_never_loses_the_lead(api, contact_form):
+    capture = {
+        "page_url": "https://www.example.com/\x00pricing",
+        "referrer": "https://x.example/\x00",
+        "utm_source": "news\x00letter",
+        "key_pages": ["/pricing\x00"],
+    }
+    response = submitted(api, capture=capture)
+
+    assert response.status_code == 201
+    stored = Lead.objects.get().capture
+    assert stored["page_url"] == "https://www.example.com/pricing"
+    assert stored["referrer"] == "https://x.example/"
+    assert stored["utm_source"] == "newsletter"
