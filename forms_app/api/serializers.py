@@ -16,7 +16,7 @@ from forms_app.capture.checks import Refusal
 from forms_app.capture.metadata import UTM_PARAMETERS
 from forms_app.capture.next_step import next_step_for
 from forms_app.models import Lead, SpamRefusal
-from forms_app.models.text import control_characters_stripped
+from forms_app.models.text import control_characters_refused, control_characters_stripped
 from scoring.features import DEVICES
 
 # --- input ---------------------------------------------------------------------------------
@@ -94,7 +94,9 @@ class OutcomeSerializer(StrictSerializer):
     )
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
     won_on = serializers.DateField(required=False)
-    reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    reason = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, validators=[control_characters_refused]
+    )
 
 
 def _one_of(values: list[str]) -> dict[str, str]:

@@ -10,7 +10,9 @@ characters are stripped, so a lead is never lost to them.
 import re
 from typing import Any
 
+from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 
 # C0 controls (U+0000–U+001F) but \t \n \r.
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -32,3 +34,21 @@ def control_characters_refused(value: Any) -> None:
     texts = value if isinstance(value, (list, tuple)) else [value]
     if any(isinstance(text, str) and has_control_characters(text) for text in texts):
         raise ValidationError(CONTROL_CHARACTERS_MESSAGE, code="control_characters")
+
+
+class ControlCharactersRefused:
+    """A Django form mixin: every text field of the form refuses control characters (NUL
+    included, with this one message rather than Django's own for NUL)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField):
+                field.validators = [
+                    *(
+                        v
+                        for v in field.validators
+                        if not isinstance(v, ProhibitNullCharactersValidator)
+                    ),
+                    control_characters_refused,
+                ]

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from forms_app.models import Form, Lead
+from forms_app.models.text import control_characters_stripped
 from forms_app.permissions import workspace_required
 from forms_app.scoring_adapter import training_enqueue
 from forms_app.workspace.form_stats import forms_with_stats, stats_of
@@ -93,6 +94,11 @@ def training_status(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return response
 
 
+def _reason(request: HttpRequest) -> str:
+    """The optional note on an activation or a rollback, as the registry's trail stores it."""
+    return control_characters_stripped(request.POST.get("reason", "")).strip()[:500]
+
+
 @require_POST
 @workspace_required
 def version_activate(request: HttpRequest, slug: str, number: int) -> HttpResponse:
@@ -100,7 +106,7 @@ def version_activate(request: HttpRequest, slug: str, number: int) -> HttpRespon
     version = get_object_or_404(
         ModelVersion.objects.defer(*ARTEFACT_FIELDS), form=form, number=number
     )
-    reason = request.POST.get("reason", "").strip()[:500] or "Activated from the workspace."
+    reason = _reason(request) or "Activated from the workspace."
     model_version_activate(version=version, actor=request.user, reason=reason)
     messages.success(request, f"v{version.number} now scores every new lead of this form.")
     return redirect("forms_app:models", slug=form.slug)
@@ -110,7 +116,7 @@ def version_activate(request: HttpRequest, slug: str, number: int) -> HttpRespon
 @workspace_required
 def version_rollback(request: HttpRequest, slug: str) -> HttpResponse:
     form = get_object_or_404(Form, slug=slug)
-    reason = request.POST.get("reason", "").strip()[:500]
+    reason = _reason(request)
     try:
         now_active = model_version_rollback(form_id=form.pk, actor=request.user, reason=reason)
     except ActivationError as exc:

@@ -85,3 +85,34 @@ def test_a_nul_in_the_capture_never_loses_the_lead(api, contact_form):
     assert stored["page_url"] == "https://www.example.com/pricing"
     assert stored["referrer"] == "https://x.example/"
     assert stored["utm_source"] == "newsletter"
+
+
+@pytest.mark.parametrize("reason", ["Went with\x00 a rival", "Went with\x07 a rival"])
+def test_a_control_character_in_an_outcome_reason_is_refused_over_the_api(
+    api, contact_form, reason
+):
+    lead_id = submitted(api).json()["id"]
+    response = api.post(
+        f"/api/v1/leads/{lead_id}/outcome", {"status": "lost", "reason": reason}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["reason"]
+    assert Lead.objects.get().status == Lead.Status.NEW
+
+
+@pytest.mark.parametrize("field", ["outcome", "feedback"])
+def test_a_nul_in_a_note_from_the_inbox_is_refused_naming_the_field(
+    client, api, marketer, contact_form, field
+):
+    """On PostgreSQL a NUL in a text column fails the update: a 500 before."""
+    lead = Lead.objects.get(public_id=submitted(api).json()["id"])
+    client.force_login(marketer)
+    data = {"status": "lost", "reason": "Went with\x00 a rival"}
+
+    response = client.post(f"/app/inbox/{lead.pk}/{field}/", data, HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 422
+    assert "control characters" in response.content.decode()
+    lead.refresh_from_db()
+    assert lead.status == Lead.Status.NEW and not lead.score_feedback
