@@ -1,10 +1,15 @@
 """Bad input in the workspace: imported files, labels and settings never store control characters
-(PostgreSQL refuses NUL: a 500 before), and the CSV import keeps its own body limit."""
+(PostgreSQL refuses NUL: a 500 before), the CSV import keeps its own body limit, and the export
+defuses formulas in its header as in its cells."""
+
+import csv
+import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
-from forms_app.models import Lead
+from forms_app.models import Lead, Question
 
 IMPORT_URL = "/app/forms/pricing/models/import/"
 MAP_URL = "/app/forms/pricing/models/import/map/"
@@ -96,3 +101,22 @@ def test_a_control_character_in_the_form_settings_is_refused(marketer_client, dr
 
     assert response.status_code == 422
     assert "control characters" in response.content.decode()
+
+
+def test_a_label_that_looks_like_a_formula_is_defused_in_the_exports_header(
+    marketer_client, draft_form
+):
+    Question.objects.create(
+        form=draft_form, label='=HYPERLINK("http://evil.example","x")', kind="short_text"
+    )
+    for label in ("+1 plus", "-minus", "@at"):
+        Question.objects.create(form=draft_form, label=label, kind="short_text")
+    Lead.objects.create(form=draft_form, answers={}, created_at=timezone.now())
+
+    response = marketer_client.get("/app/forms/pricing/leads.csv?days=30")
+
+    text = b"".join(response.streaming_content).decode()
+    header = next(csv.reader(io.StringIO(text)))
+    assert '\'=HYPERLINK("http://evil.example","x")' in header
+    assert {"'+1 plus", "'-minus", "'@at"} <= set(header)
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in header)
