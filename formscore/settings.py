@@ -202,8 +202,14 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
 # No page may be framed, except the public form pages: they send frame-ancestors with the form's
-# allowed sites instead (forms_app/capture/origins.py).
-SECURE_CSP = {"frame-ancestors": ["'none'"]}
+# allowed sites instead (forms_app/capture/origins.py). Scripts come from our own files only:
+# no inline <script> or onsubmit= (tests/test_headers.py), so injected markup cannot run.
+SECURE_CSP = {
+    "script-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "frame-ancestors": ["'none'"],
+}
 SESSION_COOKIE_SECURE = env_bool(
     "SESSION_COOKIE_SECURE", not DEBUG and SITE_URL.startswith("https")
 )
