@@ -1,4 +1,5 @@
-"""Headers: the app's scripts come from our own files only (a CSP without 'unsafe-inline')."""
+"""Headers: the app's scripts come from our own files only (a CSP without 'unsafe-inline'),
+and personal data is never stored by a cache."""
 
 import re
 from pathlib import Path
@@ -6,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from forms_app.demo.history import demo_form_create
 from forms_app.models import Lead, RoutingRule, Team
@@ -123,3 +125,61 @@ def test_no_template_has_an_inline_script_or_event_handler(template):
     assert not INLINE_SCRIPT.search(html)
     assert not INLINE_HANDLER.search(html)
     assert "javascript:" not in html.lower()
+
+
+# --- Cache-Control: no-store on personal data -------------------------------------------------
+
+
+def no_store(response) -> bool:
+    return "no-store" in response.get("Cache-Control", "")
+
+
+def test_the_inbox_and_a_lead_page_are_never_stored_by_a_cache(client, morgan, workspace):
+    client.force_login(morgan)
+    lead = workspace["lead"]
+    assert no_store(client.get("/app/inbox/"))
+    assert no_store(client.get("/app/inbox/", HTTP_HX_REQUEST="true"))
+    assert no_store(client.get(f"/app/inbox/{lead.pk}/"))
+    outcome = client.post(
+        f"/app/inbox/{lead.pk}/outcome/", {"status": "contacted"}, HTTP_HX_REQUEST="true"
+    )
+    assert outcome.status_code == 200 and no_store(outcome)
+
+
+def test_the_leads_export_is_never_stored_by_a_cache(client, morgan, workspace):
+    client.force_login(morgan)
+    response = client.get("/app/forms/demo/leads.csv")
+    assert response.status_code == 200 and no_store(response)
+
+
+def test_the_account_page_that_shows_a_new_api_token_is_never_stored(client, morgan):
+    client.force_login(morgan)
+    client.post("/app/settings/api-token/")
+    assert no_store(client.get("/app/settings/"))
+
+
+def test_every_api_answer_is_never_stored_by_a_cache(client, morgan, workspace):
+    token = Token.objects.create(user=morgan).key
+    auth = {"HTTP_AUTHORIZATION": f"Token {token}"}
+    lead = workspace["lead"]
+    submitted = client.post(
+        "/api/v1/forms/demo/leads",
+        {"answers": KEEN_DEMO_ANSWERS},
+        content_type="application/json",
+        **auth,
+    )
+    answers = [
+        submitted,
+        client.get("/api/v1/forms/demo/leads", **auth),
+        client.get(f"/api/v1/leads/{lead.public_id}", **auth),
+        client.post(
+            "/api/v1/forms/demo/score",
+            {"answers": KEEN_DEMO_ANSWERS},
+            content_type="application/json",
+            **auth,
+        ),
+        client.get(f"/api/v1/leads/{lead.public_id}"),  # 401: says nothing, still not stored
+        client.get("/api/v1/public/forms/demo"),
+    ]
+    assert [r.status_code for r in answers] == [201, 200, 200, 200, 401, 200]
+    assert all(no_store(r) for r in answers)

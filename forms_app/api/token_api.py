@@ -85,9 +85,15 @@ class InboxRole(BasePermission):
 
 
 class TokenAPIView(APIView):
-    """Every operation of the token API: bodies read by the bounded parsers."""
+    """Every operation of the token API: bodies read by the bounded parsers; answers (leads,
+    their answers and scores) never kept by a cache."""
 
     parser_classes = API_PARSERS
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 class SubmitThrottle(UserRateThrottle):

@@ -6,6 +6,7 @@ import csv
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from forms_app.models import Form
@@ -39,6 +40,7 @@ class _Echo:
         return line
 
 
+@never_cache  # the leads' personal data
 @require_GET
 @workspace_required
 def leads_export(request: HttpRequest, slug: str) -> StreamingHttpResponse:

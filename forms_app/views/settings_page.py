@@ -4,6 +4,7 @@ user's token for the headless API."""
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework.authtoken.models import Token
 
@@ -20,6 +21,7 @@ ROLE_DESCRIPTIONS = {
 }
 
 
+@never_cache  # shows a new API token once
 @require_GET
 @inbox_required  # any role: it is the user's own account
 def account_settings(request: HttpRequest) -> HttpResponse:
