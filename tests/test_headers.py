@@ -1,5 +1,5 @@
 """Headers: the app's scripts come from our own files only (a CSP without 'unsafe-inline'),
-and personal data is never stored by a cache."""
+personal data is never stored by a cache, and HEAD answers wherever GET does."""
 
 import re
 from pathlib import Path
@@ -10,7 +10,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from forms_app.demo.history import demo_form_create
-from forms_app.models import Lead, RoutingRule, Team
+from forms_app.models import FormStepStat, Lead, RoutingRule, Team
 from scoring.models import TrainingRun
 from tests.helpers.answers import KEEN_DEMO_ANSWERS
 
@@ -183,3 +183,50 @@ def test_every_api_answer_is_never_stored_by_a_cache(client, morgan, workspace):
     ]
     assert [r.status_code for r in answers] == [201, 200, 200, 200, 401, 200]
     assert all(no_store(r) for r in answers)
+
+
+# --- HEAD wherever GET ------------------------------------------------------------------------
+
+
+def assert_head_like_get(client, path: str, **headers) -> None:
+    got = client.get(path, **headers)
+    head = client.head(path, **headers)
+    assert (head.status_code, path) == (got.status_code, path)
+    body = b"".join(head.streaming_content) if head.streaming else head.content
+    assert body == b""
+
+
+def test_head_answers_like_get_on_every_app_page(client, morgan, workspace):
+    client.force_login(morgan)
+    for path in app_pages(workspace):
+        assert_head_like_get(client, path)
+
+
+def test_head_answers_like_get_on_the_public_pages(client, workspace):
+    lead = workspace["lead"]
+    for path in ["/f/demo/", f"/f/demo/next/{lead.public_id}/", "/embed.js", "/login/"]:
+        assert_head_like_get(client, path)
+
+
+def test_no_view_takes_get_but_refuses_head():
+    """require_GET and require_http_methods(["GET", …]) answer HEAD with 405: require_safe."""
+    for path in (Path(__file__).resolve().parents[1] / "forms_app").rglob("*.py"):
+        source = path.read_text()
+        assert "require_GET" not in source, path
+        for methods in re.findall(r"require_http_methods\(\[([^\]]*)\]", source):
+            assert '"GET"' not in methods or '"HEAD"' in methods, path
+
+
+def test_head_of_the_form_page_counts_no_prospect_starting_it(client, workspace):
+    client.head("/f/demo/")
+    assert not FormStepStat.objects.filter(started__gt=0).exists()
+    client.get("/f/demo/")
+    assert FormStepStat.objects.get().started == 1
+
+
+def test_head_answers_like_get_on_the_api(client, morgan, workspace):
+    auth = {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=morgan).key}"}
+    lead = workspace["lead"]
+    for path in ["/api/v1/forms/demo/leads", f"/api/v1/leads/{lead.public_id}"]:
+        assert_head_like_get(client, path, **auth)
+    assert_head_like_get(client, "/api/v1/public/forms/demo")

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from forms_app.models import Form, Lead
 from forms_app.models.text import control_characters_stripped
@@ -35,7 +35,7 @@ IMPORT_MAX_BYTES = 2_000_000
 IMPORT_BODY_MAX_BYTES = IMPORT_MAX_BYTES + 1_000_000
 
 
-@require_GET
+@require_safe
 @workspace_required
 def models_overview(request: HttpRequest) -> HttpResponse:
     rows = [
@@ -58,7 +58,7 @@ def _models_context(request: HttpRequest, form: Form) -> dict:
     }
 
 
-@require_GET
+@require_safe
 @workspace_required
 def form_models(request: HttpRequest, slug: str) -> HttpResponse:
     form = get_object_or_404(Form, slug=slug)
@@ -82,7 +82,7 @@ def training_start(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("forms_app:models", slug=form.slug)
 
 
-@require_GET
+@require_safe
 @workspace_required
 def training_status(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     form = get_object_or_404(Form, slug=slug)
@@ -171,7 +171,7 @@ def _import_options(post, header: list[str]) -> dict:
     }
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @workspace_required
 def import_map(request: HttpRequest, slug: str) -> HttpResponse:
     form = get_object_or_404(Form, slug=slug)
