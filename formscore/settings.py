@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "formscore.request_body.RequestBodyCapMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -152,8 +153,10 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not _STATIC_MANIFEST
 WHITENOISE_AUTOREFRESH = DEBUG
 
-# A public submit is a handful of short answers: anything far larger is refused with a 400.
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("FORMSCORE_MAX_REQUEST_BYTES", 2_621_440)
+# A public submit is a handful of short answers: a request body far larger, of any content type,
+# is refused with a 413 (formscore/request_body.py); the CSV import declares its own limit.
+FORMSCORE_MAX_REQUEST_BYTES = env_int("FORMSCORE_MAX_REQUEST_BYTES", 2_621_440)
+DATA_UPLOAD_MAX_MEMORY_SIZE = FORMSCORE_MAX_REQUEST_BYTES
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
 
 
@@ -310,8 +313,14 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
 # No page may be framed, except the public form pages: they send frame-ancestors with the form's
-# allowed sites instead (forms_app/capture/origins.py).
-SECURE_CSP = {"frame-ancestors": ["'none'"]}
+# allowed sites instead (forms_app/capture/origins.py). Scripts come from our own files only:
+# no inline <script> or onsubmit= (tests/test_headers.py), so injected markup cannot run.
+SECURE_CSP = {
+    "script-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "frame-ancestors": ["'none'"],
+}
 SESSION_COOKIE_SECURE = env_bool(
     "SESSION_COOKIE_SECURE", not DEBUG and SITE_URL.startswith("https")
 )

@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from forms_app.api.parsers import API_PARSERS
 from forms_app.api.serializers import (
     PublicLeadSerializer,
     PublicSubmissionSerializer,
@@ -64,6 +65,7 @@ class PublicFormView(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    parser_classes = API_PARSERS
     form: Form | None = None  # set once the view has found the published form
 
     def finalize_response(self, request, response, *args, **kwargs):

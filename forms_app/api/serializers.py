@@ -18,6 +18,7 @@ from forms_app.capture.checks import Refusal
 from forms_app.capture.metadata import UTM_PARAMETERS
 from forms_app.capture.next_step import next_step_for
 from forms_app.models import Lead, SpamRefusal
+from forms_app.models.text import control_characters_refused, control_characters_stripped
 from scoring.features import DEVICES
 
 # --- input ---------------------------------------------------------------------------------
@@ -34,16 +35,25 @@ class StrictSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+class ReportedTextField(serializers.CharField):
+    """Text a browser reported about a page (URL, referrer, UTM): control characters are dropped,
+    as the form page drops them, never a reason to refuse the lead."""
+
+    def to_internal_value(self, data) -> str:
+        # Before the validators, so DRF's own NUL check never refuses the lead.
+        return control_characters_stripped(super().to_internal_value(data))
+
+
 class PageSerializer(StrictSerializer):
     """The page a form was filled on; UTM parameters in its URL are read too."""
 
-    page_url = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-    referrer = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    page_url = ReportedTextField(max_length=2000, required=False, allow_blank=True)
+    referrer = ReportedTextField(max_length=2000, required=False, allow_blank=True)
 
     def get_fields(self) -> dict:
         fields = super().get_fields()
         for name in UTM_PARAMETERS:
-            fields[name] = serializers.CharField(max_length=200, required=False, allow_blank=True)
+            fields[name] = ReportedTextField(max_length=200, required=False, allow_blank=True)
         return fields
 
 
@@ -56,7 +66,7 @@ class CaptureSerializer(PageSerializer):
     sessions = serializers.IntegerField(min_value=0, max_value=100_000, required=False)
     days_since_first_visit = serializers.FloatField(min_value=0, max_value=36_500, required=False)
     key_pages = serializers.ListField(
-        child=serializers.CharField(max_length=500), max_length=200, required=False
+        child=ReportedTextField(max_length=500), max_length=200, required=False
     )
 
 
@@ -86,7 +96,9 @@ class OutcomeSerializer(StrictSerializer):
     )
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
     won_on = serializers.DateField(required=False)
-    reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    reason = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, validators=[control_characters_refused]
+    )
 
 
 def _one_of(values: list[str]) -> dict[str, str]:

@@ -24,6 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from forms_app.api.parsers import API_PARSERS
 from forms_app.api.serializers import (
     LeadListQuerySerializer,
     LeadSerializer,
@@ -83,6 +84,18 @@ class InboxRole(BasePermission):
 # --- what the views share ------------------------------------------------------------------
 
 
+class TokenAPIView(APIView):
+    """Every operation of the token API: bodies read by the bounded parsers; answers (leads,
+    their answers and scores) never kept by a cache."""
+
+    parser_classes = API_PARSERS
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
 class LeadPages(LimitOffsetPagination):
     default_limit = 50
     max_limit = 500
@@ -119,7 +132,7 @@ def _submission_token(form: Form, user, idempotency_key: str | None) -> str | No
 # --- views: one per operation --------------------------------------------------------------
 
 
-class _FormLeadsOperation(APIView):
+class _FormLeadsOperation(TokenAPIView):
     """GET: the form's leads, newest first (filters: tier, status, since). POST: submit a lead."""
 
     permission_classes = [IsAuthenticated, WorkspaceRole]
@@ -187,7 +200,7 @@ def form_leads(request: HttpRequest, slug: str) -> HttpResponse:
     return view(request, slug=slug)
 
 
-class FormScore(APIView):
+class FormScore(TokenAPIView):
     """POST answers to see their score, tier and factors; nothing is stored."""
 
     permission_classes = [IsAuthenticated, WorkspaceRole]
@@ -204,7 +217,7 @@ class FormScore(APIView):
         return Response(ScoreSerializer(result).data)
 
 
-class LeadDetail(APIView):
+class LeadDetail(TokenAPIView):
     """One lead, if the caller may see it."""
 
     permission_classes = [IsAuthenticated, InboxRole]
@@ -214,7 +227,7 @@ class LeadDetail(APIView):
         return Response(LeadSerializer(lead).data)
 
 
-class LeadOutcome(APIView):
+class LeadOutcome(TokenAPIView):
     """POST the outcome sales reached: it lands in the lead's timeline and feeds retraining."""
 
     permission_classes = [IsAuthenticated, InboxRole]

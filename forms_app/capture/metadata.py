@@ -1,4 +1,8 @@
-"""Capture metadata for a submission: where it came from and how the prospect got there."""
+"""Capture metadata for a submission: where it came from and how the prospect got there.
+
+What the browser reports (page URL, referrer, UTM, user agent) is not the prospect's to correct:
+control characters in it are stripped, never a reason to lose the lead (PostgreSQL refuses NUL).
+"""
 
 import re
 from datetime import datetime
@@ -8,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 from django.http import HttpRequest
 from django.utils import timezone
 
+from forms_app.models.text import control_characters_stripped
 from formscore.proxies import client_ip
 
 UTM_PARAMETERS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
@@ -27,7 +32,8 @@ def device_from_user_agent(user_agent: str) -> str:
 
 def utm_from_url(url: str) -> dict[str, str]:
     query = parse_qs(urlsplit(url).query)
-    return {name: query[name][0][:200] for name in UTM_PARAMETERS if query.get(name)}
+    found = {name: control_characters_stripped(query.get(name, [""])[0]) for name in UTM_PARAMETERS}
+    return {name: value[:200] for name, value in found.items() if value}
 
 
 BROWSING_FIELDS = ("page_views", "sessions", "days_since_first_visit", "key_pages")
@@ -102,17 +108,17 @@ def page_capture(
     """What a browser submit tells about its page and its visitor, from any client (the form
     page or a headless one): page, referrer, UTM parameters, device, client address, fill time.
     """
-    page_url = page_url[:2000]
-    user_agent = request.headers.get("User-Agent", "")[:500]
+    page_url = control_characters_stripped(page_url)[:2000]
+    user_agent = control_characters_stripped(request.headers.get("User-Agent", ""))[:500]
     capture: dict[str, Any] = {
         "page_url": page_url,
-        "referrer": referrer[:2000],
+        "referrer": control_characters_stripped(referrer)[:2000],
         "user_agent": user_agent,
         "device": device_from_user_agent(user_agent),
         "ip": client_ip(request),
     }
     for name in UTM_PARAMETERS:
-        value = (utm.get(name) or "").strip()[:200]
+        value = control_characters_stripped(utm.get(name) or "").strip()[:200]
         if value:
             capture[name] = value
     for name, value in utm_from_url(page_url).items():

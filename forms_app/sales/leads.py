@@ -10,6 +10,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from forms_app.models import Form, Lead, LeadEvent
+from forms_app.models.text import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 from forms_app.permissions import is_sales_manager
 from forms_app.sales.reps import user_display_name
 from forms_app.sales.routing import OPEN_STATUSES
@@ -126,14 +127,22 @@ class Outcome:
     won_on: date | None = None
 
 
+def _note_checked(reason: str | None) -> str:
+    """A rep's note (why a lead was lost, what looks wrong about a score), as it is stored."""
+    reason = (reason or "").strip()
+    if len(reason) > 500:
+        raise OutcomeError("reason", "Keep the reason under 500 characters.")
+    if has_control_characters(reason):
+        raise OutcomeError("reason", CONTROL_CHARACTERS_MESSAGE)
+    return reason
+
+
 def _outcome_checked(outcome: Outcome) -> Outcome:
     if outcome.status not in Lead.Status.values or outcome.status == Lead.Status.NEW:
         raise OutcomeError("status", f"Unknown outcome {outcome.status!r}.")
-    reason = (outcome.reason or "").strip()
+    reason = _note_checked(outcome.reason)
     if outcome.status == Lead.Status.UNQUALIFIED and not reason:
         raise OutcomeError("reason", "Say why the lead is unqualified.")
-    if len(reason) > 500:
-        raise OutcomeError("reason", "Keep the reason under 500 characters.")
     if outcome.status == Lead.Status.WON:
         if outcome.amount is None:
             raise OutcomeError("amount", "Enter the amount won.")
@@ -184,11 +193,9 @@ def lead_outcome_record(*, lead: Lead, actor, outcome: Outcome) -> Lead:
 
 def lead_score_feedback(*, lead: Lead, actor, reason: str) -> Lead:
     """A rep says the score looks wrong, and why: reviewed beside the model's metrics."""
-    reason = (reason or "").strip()
+    reason = _note_checked(reason)
     if not reason:
         raise OutcomeError("reason", "Say what looks wrong about the score.")
-    if len(reason) > 500:
-        raise OutcomeError("reason", "Keep the reason under 500 characters.")
     with transaction.atomic():
         Lead.objects.filter(pk=lead.pk).update(
             score_feedback=reason, score_feedback_at=timezone.now()

@@ -6,7 +6,8 @@ import csv
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from forms_app.models import Form
 from forms_app.permissions import workspace_required
@@ -14,7 +15,7 @@ from forms_app.workspace.analytics import PERIODS, form_analytics, period_days, 
 from forms_app.workspace.exporting import leads_csv_rows
 
 
-@require_GET
+@require_safe
 @workspace_required
 def analytics_page(request: HttpRequest, slug: str) -> HttpResponse:
     form = get_object_or_404(Form, slug=slug)
@@ -39,7 +40,8 @@ class _Echo:
         return line
 
 
-@require_GET
+@never_cache  # the leads' personal data
+@require_safe
 @workspace_required
 def leads_export(request: HttpRequest, slug: str) -> StreamingHttpResponse:
     form = get_object_or_404(Form, slug=slug)

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from forms_app.models import Form, Question
 from forms_app.permissions import workspace_required
@@ -66,7 +66,7 @@ def _builder_page(
     )
 
 
-@require_GET
+@require_safe
 @workspace_required
 def builder(request: HttpRequest, slug: str) -> HttpResponse:
     return _builder_page(request, get_object_or_404(Form, slug=slug))
@@ -179,7 +179,7 @@ def utm_fields_add(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(_builder_url(form))
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @workspace_required
 def form_settings(request: HttpRequest, slug: str) -> HttpResponse:
     form = get_object_or_404(Form, slug=slug)

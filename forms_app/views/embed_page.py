@@ -4,13 +4,14 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.html import escape
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
+from forms_app.capture.origins import origin_normalized
 from forms_app.models import Form
 from forms_app.permissions import workspace_required
 
 
-@require_GET
+@require_safe
 @workspace_required
 def embed_page(request: HttpRequest, slug: str) -> HttpResponse:
     form = get_object_or_404(Form, slug=slug)
@@ -36,13 +37,18 @@ def embed_page(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @workspace_required
 def embed_test_page(request: HttpRequest, slug: str) -> HttpResponse:
     """A stand-in for a customer's page with both snippets on it, to try the form embedded."""
     form = get_object_or_404(Form, slug=slug)
-    return render(
+    response = render(
         request,
         "forms_app/workspace/embed_test.html",
         {"form": form, "form_url": f"/f/{form.slug}/", "site": settings.SITE_URL},
     )
+    # Like a customer's page, it loads embed.js from the site's public address.
+    site = origin_normalized(settings.SITE_URL)
+    scripts = ["'self'", *([site] if site else [])]
+    response._csp_config = {**settings.SECURE_CSP, "script-src": scripts}
+    return response

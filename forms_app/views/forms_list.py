@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from forms_app.models import Form
 from forms_app.permissions import workspace_required
@@ -14,7 +14,7 @@ from forms_app.workspace.form_stats import WINDOW_DAYS, forms_with_stats, stats_
 from forms_app.workspace.inputs import FormCreateForm, add_service_errors
 
 
-@require_GET
+@require_safe
 @workspace_required
 def forms_list(request: HttpRequest) -> HttpResponse:
     forms = list(forms_with_stats())
@@ -26,7 +26,7 @@ def forms_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @workspace_required
 def form_new(request: HttpRequest) -> HttpResponse:
     create_form = FormCreateForm(request.POST or None)

@@ -1,4 +1,7 @@
-"""The sales inbox: a rep's leads (a manager's: everyone's), one lead, and one-click outcomes."""
+"""The sales inbox: a rep's leads (a manager's: everyone's), one lead, and one-click outcomes.
+
+Every answer shows a lead's personal data: never_cache keeps it out of every cache.
+"""
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -8,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from forms_app.models import Lead, Notification
@@ -31,6 +35,7 @@ from scoring.features import CAPTURE_SIGNAL_LABELS, capture_signal_label
 PAGE_SIZE = 50
 
 
+@never_cache
 @inbox_required
 def inbox(request: HttpRequest) -> HttpResponse:
     filters = InboxFilters(
@@ -140,6 +145,7 @@ def _detail_context(request: HttpRequest, lead: Lead) -> dict:
     }
 
 
+@never_cache
 @inbox_required
 def lead_detail(request: HttpRequest, lead_id: int) -> HttpResponse:
     lead = lead_for_user(user=request.user, lead_id=lead_id)
@@ -164,6 +170,7 @@ def _finish(request: HttpRequest, lead: Lead, *, error: OutcomeError | None = No
     return redirect("forms_app:lead_detail", lead_id=lead.pk)
 
 
+@never_cache
 @require_POST
 @inbox_required
 def lead_outcome(request: HttpRequest, lead_id: int) -> HttpResponse:
@@ -195,6 +202,7 @@ def lead_outcome(request: HttpRequest, lead_id: int) -> HttpResponse:
     return _finish(request, lead, done="Outcome saved.")
 
 
+@never_cache
 @require_POST
 @inbox_required
 def lead_feedback(request: HttpRequest, lead_id: int) -> HttpResponse:
@@ -206,6 +214,7 @@ def lead_feedback(request: HttpRequest, lead_id: int) -> HttpResponse:
     return _finish(request, lead, done="Thanks: your feedback is stored with the lead.")
 
 
+@never_cache
 @require_POST
 @inbox_required
 def lead_reassign_view(request: HttpRequest, lead_id: int) -> HttpResponse:
@@ -226,6 +235,7 @@ def lead_reassign_view(request: HttpRequest, lead_id: int) -> HttpResponse:
     return _finish(request, lead, done="Lead reassigned.")
 
 
+@never_cache
 @require_POST
 @inbox_required
 def notification_resend_view(request: HttpRequest, lead_id: int, notification_id: int):

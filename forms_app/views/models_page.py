@@ -8,9 +8,10 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from forms_app.models import Form, Lead
+from forms_app.models.text import control_characters_stripped
 from forms_app.permissions import workspace_required
 from forms_app.scoring_adapter import training_enqueue
 from forms_app.workspace.form_stats import forms_with_stats, stats_of
@@ -23,14 +24,18 @@ from forms_app.workspace.importing import (
     leads_import,
 )
 from forms_app.workspace.registry import ARTEFACT_FIELDS, form_registry
+from formscore.request_body import body_limit
 from scoring.models import ModelVersion, TrainingRun
 from scoring.services import ActivationError, model_version_activate, model_version_rollback
 
 IMPORT_SESSION_KEY = "formscore_lead_import"
 IMPORT_MAX_BYTES = 2_000_000
+# The upload's own body limit: a file a little too large still reaches the view and its message.
+# Django streams a file part above FILE_UPLOAD_MAX_MEMORY_SIZE to a temporary file.
+IMPORT_BODY_MAX_BYTES = IMPORT_MAX_BYTES + 1_000_000
 
 
-@require_GET
+@require_safe
 @workspace_required
 def models_overview(request: HttpRequest) -> HttpResponse:
     rows = [
@@ -53,7 +58,7 @@ def _models_context(request: HttpRequest, form: Form) -> dict:
     }
 
 
-@require_GET
+@require_safe
 @workspace_required
 def form_models(request: HttpRequest, slug: str) -> HttpResponse:
     form = get_object_or_404(Form, slug=slug)
@@ -77,7 +82,7 @@ def training_start(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("forms_app:models", slug=form.slug)
 
 
-@require_GET
+@require_safe
 @workspace_required
 def training_status(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     form = get_object_or_404(Form, slug=slug)
@@ -89,6 +94,11 @@ def training_status(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return response
 
 
+def _reason(request: HttpRequest) -> str:
+    """The optional note on an activation or a rollback, as the registry's trail stores it."""
+    return control_characters_stripped(request.POST.get("reason", "")).strip()[:500]
+
+
 @require_POST
 @workspace_required
 def version_activate(request: HttpRequest, slug: str, number: int) -> HttpResponse:
@@ -96,7 +106,7 @@ def version_activate(request: HttpRequest, slug: str, number: int) -> HttpRespon
     version = get_object_or_404(
         ModelVersion.objects.defer(*ARTEFACT_FIELDS), form=form, number=number
     )
-    reason = request.POST.get("reason", "").strip()[:500] or "Activated from the workspace."
+    reason = _reason(request) or "Activated from the workspace."
     model_version_activate(version=version, actor=request.user, reason=reason)
     messages.success(request, f"v{version.number} now scores every new lead of this form.")
     return redirect("forms_app:models", slug=form.slug)
@@ -106,7 +116,7 @@ def version_activate(request: HttpRequest, slug: str, number: int) -> HttpRespon
 @workspace_required
 def version_rollback(request: HttpRequest, slug: str) -> HttpResponse:
     form = get_object_or_404(Form, slug=slug)
-    reason = request.POST.get("reason", "").strip()[:500]
+    reason = _reason(request)
     try:
         now_active = model_version_rollback(form_id=form.pk, actor=request.user, reason=reason)
     except ActivationError as exc:
@@ -124,6 +134,7 @@ def version_rollback(request: HttpRequest, slug: str) -> HttpResponse:
 # Importing history: upload, then map columns and check, then import.
 
 
+@body_limit(IMPORT_BODY_MAX_BYTES)
 @require_POST
 @workspace_required
 def import_upload(request: HttpRequest, slug: str) -> HttpResponse:
@@ -160,7 +171,7 @@ def _import_options(post, header: list[str]) -> dict:
     }
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @workspace_required
 def import_map(request: HttpRequest, slug: str) -> HttpResponse:
     form = get_object_or_404(Form, slug=slug)

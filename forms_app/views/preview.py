@@ -6,7 +6,7 @@ The score comes from the same scoring service as the real submit; nothing is sto
 from django.forms.utils import ErrorList
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from forms_app.capture.answer_form import form_class_for
 from forms_app.models import Form, Lead
@@ -63,7 +63,7 @@ def _context(form: Form, answer_form, capture: dict) -> dict:
     }
 
 
-@require_GET
+@require_safe
 @workspace_required
 def preview(request: HttpRequest, slug: str) -> HttpResponse:
     form = get_object_or_404(Form, slug=slug)

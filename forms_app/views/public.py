@@ -198,7 +198,7 @@ def _refused(request, form, refusal: Refusal, *, embedded: bool) -> HttpResponse
 @csrf_exempt  # protected by the signed form token instead: embedded pages cannot rely on cookies
 @xframe_options_exempt  # frame-ancestors lists the form's allowed sites instead
 @never_cache  # each view carries its own token: a cached page would share one among prospects
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def form_page(request: HttpRequest, slug: str) -> HttpResponse:
     form = _published_form(slug)
     form_class = form_class_for(form)
@@ -206,7 +206,8 @@ def form_page(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         return _form_submit(request, form, form_class, embedded=embedded)
     first = StepPosition.first(form_class.questions)
-    step_stat_record(form=form, step=first.number, event="started")
+    if request.method == "GET":  # a HEAD (a link checker, a monitor) is no prospect starting
+        step_stat_record(form=form, step=first.number, event="started")
     return _render_form(
         request,
         form,

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from forms_app.models import Notification, RepProfile, Team
+from forms_app.models.text import ControlCharactersRefused
 from forms_app.permissions import workspace_required
 from forms_app.sales.reps import rep_profile_save, team_save
 from forms_app.sales.routing import OPEN_STATUSES
@@ -32,7 +33,7 @@ def _sales_users():
     )
 
 
-class RepForm(forms.Form):
+class RepForm(ControlCharactersRefused, forms.Form):
     display_name = forms.CharField(max_length=120)
     booking_url = forms.URLField(required=False, max_length=200, assume_scheme="https")
     active = forms.BooleanField(required=False)
@@ -42,7 +43,7 @@ class RepForm(forms.Form):
     )
 
 
-class TeamForm(forms.Form):
+class TeamForm(ControlCharactersRefused, forms.Form):
     name = forms.CharField(max_length=120)
     members = forms.ModelMultipleChoiceField(
         queryset=get_user_model().objects.none(),

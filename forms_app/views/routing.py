@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from forms_app.models import Form, Lead, RoutingRule, Team, WebhookEndpoint
+from forms_app.models.text import ControlCharactersRefused
 from forms_app.permissions import workspace_required
 from forms_app.sales.endpoints import webhook_endpoint_create
 from forms_app.sales.outgoing import outgoing_url_check
@@ -25,7 +26,7 @@ SCORE_FIELDS = {"gte": "min_score", "lte": "max_score"}
 ANSWER_OPERATORS = [("equals", "equals"), ("in", "is one of"), ("gte", "≥"), ("lte", "≤")]
 
 
-class RuleForm(forms.Form):
+class RuleForm(ControlCharactersRefused, forms.Form):
     name = forms.CharField(max_length=120)
     position = forms.IntegerField(
         min_value=1, max_value=9999, required=False, help_text="Lower numbers run first."

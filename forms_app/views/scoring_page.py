@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from forms_app.models import Form, Question
 from forms_app.permissions import workspace_required
@@ -80,7 +80,7 @@ def _page(request, form, *, thresholds_form=None, rule_form=None, failed_rule=No
     )
 
 
-@require_GET
+@require_safe
 @workspace_required
 def scoring_page(request: HttpRequest, slug: str) -> HttpResponse:
     return _page(request, get_object_or_404(Form, slug=slug))

@@ -4,7 +4,8 @@ user's token for the headless API."""
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
 from rest_framework.authtoken.models import Token
 
 from forms_app.api.keys import api_token_issue, api_token_revoke
@@ -20,7 +21,8 @@ ROLE_DESCRIPTIONS = {
 }
 
 
-@require_GET
+@never_cache  # shows a new API token once
+@require_safe
 @inbox_required  # any role: it is the user's own account
 def account_settings(request: HttpRequest) -> HttpResponse:
     roles = user_roles(request.user)

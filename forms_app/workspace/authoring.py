@@ -15,6 +15,7 @@ from django.db.models import Max
 from forms_app.capture.metadata import UTM_PARAMETERS
 from forms_app.models import Form, Lead, Question
 from forms_app.models.forms import normalized_choices, stable_key
+from forms_app.models.text import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 from scoring.conditions import OPERATORS
 from scoring.models import PointsRule
 from scoring.points import validate_rule
@@ -167,6 +168,8 @@ def _clean_choices(kind: str, choices: list[dict] | None, existing: list[dict]) 
     labels = [c for c in choices or [] if str(c.get("label", "")).strip()]
     if not labels:
         raise ValidationError({"choices": "A choice question needs at least one choice."})
+    if any(has_control_characters(str(c["label"])) for c in labels):
+        raise ValidationError({"choices": CONTROL_CHARACTERS_MESSAGE})
     known_values = {c["value"] for c in existing}
     for choice in labels:
         # Values are stable like keys: only values that already exist may be sent back.

@@ -66,12 +66,13 @@ def _factors(factors: list[dict]) -> str:
 def leads_csv_rows(*, form: Form, since: datetime | None = None) -> Iterator[list[str]]:
     """The header, then one row per complete lead of the form (since ``since``), newest first."""
     questions = list(form.questions.order_by("archived", "position", "id"))
-    yield [
+    header = [
         *LEAD_COLUMNS,
         *CAPTURE_COLUMNS,
         *(f"{q.label} [removed]" if q.archived else q.label for q in questions),
         "top_factors",
     ]
+    yield [_cell(name) for name in header]  # labels are the marketer's text: formulas too
     leads = (
         Lead.objects.filter(form=form, is_partial=False)
         .select_related("model_version", "assigned_to")

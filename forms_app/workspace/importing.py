@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from forms_app.models import Form, Lead, Question
+from forms_app.models.text import control_characters_stripped
 
 # Values that mean "not answered" in exported CRM data ("Select" is a form's unselected default).
 PLACEHOLDERS = {"", "select", "null", "none", "nan", "n/a", "na", "-", "--", "?"}
@@ -71,8 +72,9 @@ def csv_text(data: bytes) -> str:
 
 
 def csv_read(data: bytes | str, *, delimiter: str = ",") -> tuple[list[str], list[list[str]]]:
-    """Header and rows of a CSV file (bytes are decoded by csv_text)."""
-    text = csv_text(data) if isinstance(data, bytes) else data
+    """Header and rows of a CSV file (bytes are decoded by csv_text). Control characters are
+    dropped: exports carry stray NULs, which PostgreSQL would refuse to store."""
+    text = control_characters_stripped(csv_text(data) if isinstance(data, bytes) else data)
     if len(delimiter) != 1:
         raise LeadImportError(f"The delimiter must be one character, not {delimiter!r}.")
     try:

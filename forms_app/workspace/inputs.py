@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from forms_app.models import Form, Question
+from forms_app.models.text import ControlCharactersRefused
 from forms_app.workspace.authoring import QUESTION_FIELDS
 from scoring.conditions import InvalidCondition, value_from_text
 from scoring.features import CAPTURE_SIGNAL_LABELS
@@ -18,7 +19,7 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-class FormCreateForm(forms.Form):
+class FormCreateForm(ControlCharactersRefused, forms.Form):
     name = forms.CharField(max_length=200, label="Form name")
     slug = forms.SlugField(
         max_length=80,
@@ -42,7 +43,7 @@ class LinesField(forms.CharField):
         return _lines(super().to_python(value))
 
 
-class FormSettingsForm(forms.ModelForm):
+class FormSettingsForm(ControlCharactersRefused, forms.ModelForm):
     allowed_sites = LinesField(
         required=False,
         label="Sites allowed to embed this form",
@@ -127,12 +128,12 @@ class FormSettingsForm(forms.ModelForm):
         return color
 
 
-class QuestionAddForm(forms.Form):
+class QuestionAddForm(ControlCharactersRefused, forms.Form):
     kind = forms.ChoiceField(choices=Question.Kind.choices, label="Kind")
     label = forms.CharField(max_length=300, label="Question")
 
 
-class QuestionForm(forms.ModelForm):
+class QuestionForm(ControlCharactersRefused, forms.ModelForm):
     class Meta:
         model = Question
         fields = list(QUESTION_FIELDS)
@@ -225,7 +226,7 @@ def rule_field_choices(questions: list[Question]) -> list:
     return [("Answers", questions), ("Visitor signals", signals)]
 
 
-class PointsRuleForm(forms.Form):
+class PointsRuleForm(ControlCharactersRefused, forms.Form):
     field = forms.ChoiceField(label="When")
     operator = forms.ChoiceField(choices=PointsRule.Operator.choices, label="Condition")
     value = forms.CharField(max_length=500, required=False, label="Value")
