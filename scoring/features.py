@@ -40,7 +40,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
@@ -68,6 +68,7 @@ NUMERIC = "numeric"
 OTHER = "__other__"
 MISSING = "__missing__"
 DEFAULT_MIN_CATEGORY_COUNT = 5
+RANK_SMOOTHING = 10.0  # pseudo-rows at the overall rate when ranking a category by its outcomes
 
 EMAIL_DOMAIN_KINDS = ("business", "free", "none")
 DEVICES = ("desktop", "mobile", "tablet")
@@ -109,6 +110,7 @@ CAPTURE_NUMERIC_SIGNALS = tuple(
 # How a feature's value is derived from a lead; stored in the spec, so never rename one.
 T_CHOICE = "choice"  # answer value as a category (choice, dropdown, hidden)
 T_NUMBER = "number"  # answer as float
+T_NUMBER_ANSWERED = "number_answered"  # answer is a number as 0/1 (companion of T_NUMBER)
 T_OPTION = "option"  # multiple_choice: is `option` among the selected values
 T_CONSENT = "consent"  # bool answer as 0/1
 T_ANSWERED = "answered"  # free text: non-empty as 0/1
@@ -122,6 +124,7 @@ _SOURCES = ("answer", "capture")
 _TRANSFORMS = (
     T_CHOICE,
     T_NUMBER,
+    T_NUMBER_ANSWERED,
     T_OPTION,
     T_CONSENT,
     T_ANSWERED,
@@ -141,6 +144,7 @@ class QuestionInput:
     kind: str
     choices: tuple[tuple[str, str], ...] = ()  # (value, label)
     feeds_score: bool = True
+    known_at_arrival: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -156,7 +160,12 @@ class Feature:
     option: str | None = None  # the option value (T_OPTION) or the page path (T_KEY_PAGE)
     vocabulary: tuple[str, ...] = ()  # categorical only: values kept at training time
     value_labels: tuple[tuple[str, str], ...] = ()  # value -> human label
+    # Categorical only: the categories in code order when learned by outcome rate (empty: the
+    # vocabulary, then ``__other__``, then ``__missing__``).
+    order: tuple[str, ...] = ()
     _codes: dict[str, int] = field(init=False, repr=False, compare=False, default=None)
+    _other_code: int = field(init=False, repr=False, compare=False, default=0)
+    _missing_code: int = field(init=False, repr=False, compare=False, default=0)
     _value_label_map: dict[str, str] = field(init=False, repr=False, compare=False, default=None)
     _extract: Callable[[dict, dict], Any] = field(
         init=False, repr=False, compare=False, default=None
@@ -169,20 +178,25 @@ class Feature:
             raise ValueError(f"feature {self.name!r}: unknown source {self.source!r}")
         if self.transform not in _TRANSFORMS:
             raise ValueError(f"feature {self.name!r}: unknown transform {self.transform!r}")
-        object.__setattr__(self, "_codes", {c: i for i, c in enumerate(self.categories)})
+        codes = {c: i for i, c in enumerate(self.categories)}
+        if self.order and sorted(self.order) != sorted((*self.vocabulary, OTHER, MISSING)):
+            raise ValueError(f"feature {self.name!r}: its order is not its categories")
+        object.__setattr__(self, "_codes", codes)
+        object.__setattr__(self, "_other_code", codes[OTHER])
+        object.__setattr__(self, "_missing_code", codes[MISSING])
         object.__setattr__(self, "_value_label_map", dict(self.value_labels))
         object.__setattr__(self, "_extract", _extractor(self))
 
     @property
     def categories(self) -> tuple[str, ...]:
         """What a categorical's codes stand for: code ``i`` is ``categories[i]``."""
-        return (*self.vocabulary, OTHER, MISSING)
+        return self.order or (*self.vocabulary, OTHER, MISSING)
 
     def code(self, raw: str | None) -> int:
         """The code of a raw value: its vocabulary entry, or ``__other__``, or ``__missing__``."""
         if raw is None or raw == "":
-            return len(self.vocabulary) + 1
-        return self._codes.get(raw, len(self.vocabulary))
+            return self._missing_code
+        return self._codes.get(raw, self._other_code)
 
     def category_code(self, category: str) -> int:
         """The code of one of ``categories`` (e.g. a stored occlusion baseline)."""
@@ -207,7 +221,7 @@ class Feature:
             return f"{self.label}: {option_label if number else 'not ' + option_label}"
         if self.transform == T_CONSENT:
             return f"{self.label}: {'yes' if number else 'no'}"
-        if self.transform == T_ANSWERED:
+        if self.transform in (T_ANSWERED, T_NUMBER_ANSWERED):
             return f"{self.label}: {'answered' if number else 'not answered'}"
         if self.transform == T_KEY_PAGE:
             return f"{self.label}: {'visited' if number else 'not visited'}"
@@ -228,6 +242,7 @@ class Feature:
             "option": self.option,
             "vocabulary": list(self.vocabulary),
             "value_labels": dict(self.value_labels),
+            **({"order": list(self.order)} if self.order else {}),
         }
 
     @classmethod
@@ -242,6 +257,7 @@ class Feature:
             option=d.get("option"),
             vocabulary=tuple(d.get("vocabulary", ())),
             value_labels=tuple(d.get("value_labels", {}).items()),
+            order=tuple(d.get("order", ())),
         )
 
 
@@ -385,6 +401,16 @@ def _visited(paths: Any, page: str) -> bool:
     return False
 
 
+# Transforms that read one answer and nothing else: answer -> raw value.
+_OF_ONE_ANSWER: dict[str, Callable[[Any], Any]] = {
+    T_CHOICE: _as_text,
+    T_NUMBER: _to_float,
+    T_NUMBER_ANSWERED: lambda value: 0.0 if math.isnan(_to_float(value)) else 1.0,
+    T_ANSWERED: lambda value: 1.0 if _as_text(value) else 0.0,
+    T_EMAIL_DOMAIN: email_domain_kind,
+}
+
+
 def _extractor(feature: Feature) -> Callable[[dict, dict], Any]:
     """A function (answers, capture) -> the feature's raw value (str, or float for numerics).
 
@@ -392,10 +418,9 @@ def _extractor(feature: Feature) -> Callable[[dict, dict], Any]:
     transform happens here rather than per call.
     """
     t, key, option = feature.transform, feature.key, feature.option
-    if t == T_CHOICE:
-        return lambda answers, capture: _as_text(answers.get(key))
-    if t == T_NUMBER:
-        return lambda answers, capture: _to_float(answers.get(key))
+    if t in _OF_ONE_ANSWER:
+        of_answer = _OF_ONE_ANSWER[t]
+        return lambda answers, capture: of_answer(answers.get(key))
     if t == T_OPTION:
 
         def selected(answers: dict, capture: dict) -> float:
@@ -414,10 +439,6 @@ def _extractor(feature: Feature) -> Callable[[dict, dict], Any]:
             return 1.0 if value is True or value == 1 else 0.0
 
         return consent
-    if t == T_ANSWERED:
-        return lambda answers, capture: 1.0 if _as_text(answers.get(key)) else 0.0
-    if t == T_EMAIL_DOMAIN:
-        return lambda answers, capture: email_domain_kind(answers.get(key))
     if t == T_SIGNAL and feature.kind == NUMERIC:
         return lambda answers, capture: _to_float(capture.get(key))
     if t == T_SIGNAL:
@@ -560,12 +581,16 @@ def _candidate_features(questions: list[QuestionInput], key_pages) -> list[Featu
     return features
 
 
-def _learn_vocabulary(feature: Feature, rows: list[dict], min_count: int) -> Feature:
+def _learn_vocabulary(
+    feature: Feature, rows: list[dict], min_count: int, ranking: Sequence[bool] | None
+) -> Feature:
     answers_capture = [(r.get("answers") or {}, r.get("capture") or {}) for r in rows]
-    counts = Counter(_raw_value(feature, a, c) for a, c in answers_capture)
+    values = [_raw_value(feature, a, c) for a, c in answers_capture]
+    counts = Counter(values)
     for not_a_value in ("", OTHER, MISSING):
         counts.pop(not_a_value, None)
     vocabulary = tuple(sorted(v for v, n in counts.items() if n >= min_count))
+    order = _ranked(vocabulary, values, ranking) if ranking is not None else ()
     labels = dict(feature.value_labels)
     return Feature(
         name=feature.name,
@@ -577,7 +602,62 @@ def _learn_vocabulary(feature: Feature, rows: list[dict], min_count: int) -> Fea
         option=feature.option,
         vocabulary=vocabulary,
         value_labels=tuple((v, labels[v]) for v in vocabulary if v in labels),
+        order=order,
     )
+
+
+def _ranked(
+    vocabulary: tuple[str, ...], values: list[str], ranking: Sequence[bool]
+) -> tuple[str, ...]:
+    """The categories (vocabulary, ``__other__``, ``__missing__``) ordered by conversion rate
+    among the first ``len(ranking)`` rows, lowest first.
+
+    A rate is shrunk toward the overall rate (a category seen in few rows stays near it); ties
+    keep alphabetical order. Ordered codes let a tree split a categorical into its low- and
+    high-converting values in one cut, as native categorical splits would (those do not export
+    to ONNX); a linear model one-hot encodes the codes, so their order is nothing to it.
+    """
+    outcomes = np.asarray(ranking, dtype=np.float64)
+    prior = float(outcomes.mean()) if outcomes.size else 0.0
+    kept = set(vocabulary)
+    seen: dict[str, list[float]] = {}
+    for value, outcome in zip(values, outcomes, strict=False):
+        category = MISSING if value == "" else value if value in kept else OTHER
+        seen.setdefault(category, []).append(outcome)
+
+    def rate(category: str) -> float:
+        hits = seen.get(category, [])
+        return (sum(hits) + RANK_SMOOTHING * prior) / (len(hits) + RANK_SMOOTHING)
+
+    return tuple(sorted((*vocabulary, OTHER, MISSING), key=lambda c: (rate(c), c)))
+
+
+def _with_answered(features: list[Feature], rows: list[dict]) -> list[Feature]:
+    """Each numeric answer left blank in some rows gains an "answered" 0/1 companion.
+
+    Imputation hides that a number was missing; a linear model can only learn from it through
+    an explicit indicator (trees see the NaN themselves, and ignore a companion they don't need).
+    """
+    out: list[Feature] = []
+    names = _Names()
+    names.used.update(f.name for f in features)
+    for feature in features:
+        out.append(feature)
+        if feature.transform != T_NUMBER:
+            continue
+        values = np.asarray([_value(feature, r) for r in rows], dtype=np.float64)
+        if np.isnan(values).any() and not np.isnan(values).all():
+            out.append(
+                Feature(
+                    name=names.make(feature.name + "__answered"),
+                    kind=NUMERIC,
+                    source=feature.source,
+                    key=feature.key,
+                    transform=T_NUMBER_ANSWERED,
+                    label=feature.label,
+                )
+            )
+    return out
 
 
 def _is_constant(feature: Feature, rows: list[dict]) -> bool:
@@ -598,22 +678,26 @@ def feature_spec_build(
     key_pages: list[str] | tuple[str, ...] = (),
     rows: list[dict] | None = None,
     min_category_count: int = DEFAULT_MIN_CATEGORY_COUNT,
+    ranking: Sequence[bool] | None = None,
 ) -> FeatureSpec:
     """The feature spec of a form: its scoring questions plus the capture signals.
 
     Without ``rows`` the spec holds every candidate feature, with declared choices as vocabulary.
     With ``rows`` (the leads a model is trained on), categorical vocabularies are the values seen
-    at least ``min_category_count`` times, and features constant across all rows are dropped.
+    at least ``min_category_count`` times, however many there are; features constant across all
+    rows are dropped, and a number left blank in some rows gains an "answered" companion.
+    ``ranking`` (the outcomes of the first rows, the training part only, so a holdout's outcomes
+    stay unseen) orders each vocabulary by conversion rate instead of alphabetically.
     """
     features = _candidate_features(list(questions), key_pages)
     if rows is not None:
         learned = []
         for feature in features:
             if feature.kind == CATEGORICAL:
-                feature = _learn_vocabulary(feature, rows, min_category_count)
+                feature = _learn_vocabulary(feature, rows, min_category_count, ranking)
             if not _is_constant(feature, rows):
                 learned.append(feature)
-        features = learned
+        features = _with_answered(learned, rows)
     return FeatureSpec(features=tuple(features))
 
 

@@ -9,6 +9,7 @@ task worker or a management command).
 """
 
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -202,46 +203,104 @@ def _form_lock(form_id: int) -> None:
     form_model.objects.select_for_update().filter(pk=form_id).first()
 
 
-def _challenger_beats_active(form_id: int, result, history: TrainingHistory) -> tuple[bool, str]:
-    """Compare the challenger with the active scorer (ML or points) on the same holdout."""
-    challenger_auc = result.metrics.get("roc_auc")
+# A holdout ROC AUC this high on lead data means an answer knows the outcome: a leak.
+TOO_GOOD_AUC = 0.97
+CHANCE_AUC = 0.5
+READY = "Ready to activate: "
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The gate's one-line decision on a challenger, kept with its metrics for the models page."""
+
+    activate: bool
+    kind: str  # ready, leakage, worse_than_chance, not_better, too_few
+    text: str
+    comparison: dict  # {"name", "roc_auc", "holdout_n"}: what it was measured against
+
+    def to_dict(self) -> dict:
+        return {"activate": self.activate, "kind": self.kind, "text": self.text}
+
+
+def _incumbent_auc(form_id: int, result, history: TrainingHistory) -> tuple[str, float | None]:
+    """The active scorer's ROC AUC on the challenger's holdout: the same leads, the same day."""
+    incumbent = active_version(form_id)
+    if incumbent is None:
+        return "your points rules", result.metrics.get("points_roc_auc")
+    y = [history.outcomes[i] for i in result.holdout_indices]
+    try:
+        scored = served_model(incumbent).score([history.leads[i] for i in result.holdout_indices])
+        return f"v{incumbent.number}", metrics.roc_auc(y, [s.probability for s in scored])
+    except Exception:
+        logger.exception("The active version %s could not score the holdout", incumbent)
+        return f"v{incumbent.number}", None
+
+
+def _leak_named(result) -> str:
+    suspects = [s for s in result.metrics.get("leakage", {}).get("suspects", []) if s["excluded"]]
+    drivers = result.metrics.get("drivers") or []
+    if drivers:
+        return drivers[0]["label"]
+    return suspects[0]["column"] if suspects else "an answer"
+
+
+def gate_verdict(form_id: int, result, history: TrainingHistory) -> Verdict:
+    """Whether a challenger may replace the active scorer, measured on the same holdout.
+
+    Never activated: a version with too little evidence, one whose holdout AUC is too good to be
+    true (a leak), one that ranks no better than chance, or one that does not beat what it would
+    replace by the margin. A form without points rules (every lead would score the same) is
+    compared with chance, and the verdict says so.
+    """
+    auc = result.metrics.get("roc_auc") or 0.0
     n, positives = result.counts["n"], result.counts["positives"]
+    holdout_n = result.counts["holdout_n"]
+    margin = settings.FORMSCORE_GATE_MARGIN
+    name, incumbent_auc = _incumbent_auc(form_id, result, history)
+    if incumbent_auc is None or math.isnan(incumbent_auc):
+        without = "no points rules" if name == "your points rules" else f"{name} cannot score"
+        name, incumbent_auc = f"chance ({without})", CHANCE_AUC
+    comparison = {"name": name, "roc_auc": round(float(incumbent_auc), 4), "holdout_n": holdout_n}
+
+    def verdict(activate: bool, kind: str, text: str) -> Verdict:
+        return Verdict(activate, kind, text, comparison)
+
     min_leads = settings.FORMSCORE_GATE_MIN_LEADS
     min_positives = settings.FORMSCORE_GATE_MIN_CONVERSIONS
     if n < min_leads or positives < min_positives:
-        return False, (
-            f"Not activated: the gate needs {min_leads} labelled leads and {min_positives}"
-            f" conversions; training had {n} and {positives}."
+        return verdict(
+            False,
+            "too_few",
+            f"Do not activate yet: the gate needs {min_leads} labelled leads and {min_positives}"
+            f" conversions; training had {n} and {positives}.",
         )
-    incumbent = active_version(form_id)
-    if incumbent is None:
-        incumbent_name, incumbent_auc = "the points system", result.metrics.get("points_roc_auc")
-    else:
-        y = [history.outcomes[i] for i in result.holdout_indices]
-        try:
-            scored = served_model(incumbent).score(
-                [history.leads[i] for i in result.holdout_indices]
-            )
-            incumbent_auc = metrics.roc_auc(y, [s.probability for s in scored])
-        except Exception:
-            logger.exception("The active version %s could not score the holdout", incumbent)
-            incumbent_auc = None
-        incumbent_name = f"v{incumbent.number}"
-    margin = settings.FORMSCORE_GATE_MARGIN
-    if incumbent_auc is None:
-        # No rules (every lead scores the same) or an incumbent that cannot score: nothing to beat.
-        return (
-            True,
-            f"Activated: holdout ROC AUC {challenger_auc:.3f}; {incumbent_name} cannot rank leads.",
+    if auc >= TOO_GOOD_AUC:
+        return verdict(
+            False,
+            "leakage",
+            f"Do not activate: suspected leakage in {_leak_named(result)} (holdout ROC AUC"
+            f" {auc:.3f} is too good to be true for leads; an answer seems to know the outcome).",
         )
-    if challenger_auc > incumbent_auc + margin:
-        return True, (
-            f"Activated: holdout ROC AUC {challenger_auc:.3f} beats {incumbent_name}"
-            f" ({incumbent_auc:.3f})."
+    if auc <= CHANCE_AUC + margin:
+        return verdict(
+            False,
+            "worse_than_chance",
+            f"Do not activate: holdout ROC AUC {auc:.3f} ranks leads no better than chance"
+            f" (0.500).",
         )
-    return False, (
-        f"Not activated: holdout ROC AUC {challenger_auc:.3f} does not beat {incumbent_name}"
-        f" ({incumbent_auc:.3f}) by {margin}."
+    if auc <= incumbent_auc + margin:
+        return verdict(
+            False,
+            "not_better",
+            f"Do not activate: holdout ROC AUC {auc:.3f} does not beat {name}"
+            f" ({incumbent_auc:.3f}) by {margin} on the same {holdout_n} newest leads.",
+        )
+    return verdict(
+        True,
+        "ready",
+        f"{READY}ranks leads {auc - incumbent_auc:.2f} better than {name}"
+        f" (holdout ROC AUC {auc:.3f} against {incumbent_auc:.3f} on the same {holdout_n}"
+        " newest leads).",
     )
 
 
@@ -264,12 +323,21 @@ def model_version_train(
     if activate not in ACTIVATE_CHOICES:
         raise ValueError(f"activate must be one of {ACTIVATE_CHOICES}, not {activate!r}")
     result = training.train(**vars(history), seed=seed, progress=progress)
+    verdict = gate_verdict(form_id, result, history)
+    result.metrics["verdict"] = verdict.to_dict()
+    result.metrics["comparison"] = verdict.comparison
+    drift = result.metrics.get("drift") or {}
+    reason = verdict.text + (f" {drift['text']}" if drift.get("drifted") else "")
     if activate == "always":
-        should_activate, reason = True, "Activated on request (--activate always)."
+        should_activate = True
+        reason = f"Activated on request (--activate always). The gate's verdict: {reason}"
     elif activate == "never":
-        should_activate, reason = False, "Kept as a candidate on request (--activate never)."
+        should_activate = False
+        reason = f"Kept as a candidate on request (--activate never). The gate's verdict: {reason}"
     else:
-        should_activate, reason = _challenger_beats_active(form_id, result, history)
+        should_activate = verdict.activate
+        if should_activate:
+            reason = "Activated: " + reason.removeprefix(READY)
     with transaction.atomic():
         version = model_version_register(form_id=form_id, result=result, actor=actor)
         if should_activate:

@@ -33,9 +33,14 @@ from importlib.metadata import version as package_version
 from typing import Any
 
 import numpy as np
+from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
-from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    RandomForestClassifier,
+    VotingClassifier,
+)
 from sklearn.impute import SimpleImputer
 from sklearn.inspection import permutation_importance
 from sklearn.linear_model import LogisticRegression
@@ -44,6 +49,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
 from scoring import metrics
+from scoring.drift import holdout_drift
 from scoring.features import (
     CATEGORICAL,
     DEFAULT_MIN_CATEGORY_COUNT,
@@ -55,6 +61,7 @@ from scoring.features import (
     feature_matrix,
     feature_spec_build,
 )
+from scoring.leakage import data_suspects, name_suspect
 from scoring.onnx_export import PARITY_TOLERANCE, ParityError, check_parity, export, feed_frame
 from scoring.points import points_score, validate_rule
 from scoring.runtime import (
@@ -69,7 +76,12 @@ from scoring.runtime import (
     tier_for,
 )
 
-ALGORITHMS = ("logistic_regression", "random_forest", "hist_gradient_boosting")
+SINGLE_ALGORITHMS = ("logistic_regression", "random_forest", "hist_gradient_boosting")
+BLEND = "blend"
+# The blend averages the probabilities of a linear model and boosted trees: they err on
+# different leads, so the average usually ranks better than either (and never far worse).
+BLEND_MEMBERS = ("logistic_regression", "hist_gradient_boosting")
+ALGORITHMS = (*SINGLE_ALGORITHMS, BLEND)
 REFERENCE_SIZE = 1001
 CALIBRATION_FOLDS = 3  # out-of-fold predictions for the sigmoid; each fold is one more fit
 MIN_LEADS = 40
@@ -78,6 +90,12 @@ MIN_POSITIVES = 10
 RF_TREES = 100
 DRIVER_REPEATS = 3  # shuffles per input when measuring what drives the score
 DRIVERS_KEPT = 10
+# One answer that lifts the holdout AUC by this much, and this many times the next, is suspect.
+DOMINANT_DRIVER_LIFT = 0.05
+DOMINANT_DRIVER_RATIO = 4.0
+# Why a version is served without calibration (metrics["calibration"] otherwise says "sigmoid").
+CALIBRATION_REVERSED = "none: the fitted sigmoid would have reversed the ranking"
+CALIBRATION_UNFAITHFUL = "none: the calibrated model did not export faithfully"
 
 
 class TrainingError(Exception):
@@ -128,9 +146,36 @@ def library_versions() -> dict[str, str]:
 # --- candidates ----------------------------------------------------------------------------
 
 
-def candidate_build(algorithm: str, spec: FeatureSpec, seed: int = 0) -> Pipeline:
-    """An unfitted pipeline over the spec's named columns."""
+_AS_FLOAT = StandardScaler(with_mean=False, with_std=False)
+
+
+def candidate_build(algorithm: str, spec: FeatureSpec, seed: int = 0, by_position: bool = False):
+    """An unfitted pipeline over the spec's named columns.
+
+    The blend is one pipeline too: its first step lines the named columns up into one matrix
+    (the converters of the calibration and voting steps take a single input), and each member
+    picks its columns from that matrix by position (``by_position``).
+    """
+    if algorithm == BLEND:
+        members = [(name, candidate_build(name, spec, seed, True)) for name in BLEND_MEMBERS]
+        # skl2onnx casts int64 codes to float when it joins them to float numbers; with no
+        # numbers at all an identity scaler makes that cast (the members need float input).
+        codes = "passthrough" if spec.numeric_names else clone(_AS_FLOAT)
+        parts = [("codes", codes, spec.categorical_names)]
+        parts.append(("numbers", "passthrough", spec.numeric_names))
+        line_up = ColumnTransformer([part for part in parts if part[2]])
+        return Pipeline(
+            [
+                ("prepare", line_up),
+                ("classify", VotingClassifier(members, voting="soft", flatten_transform=False)),
+            ]
+        )
     categorical, numeric = spec.categorical_names, spec.numeric_names
+    # Inside the blend every column is already float; its converters need float throughout.
+    passthrough = clone(_AS_FLOAT) if by_position else "passthrough"
+    if by_position:  # the blend's line-up: the categoricals, then the numerics
+        categorical = list(range(len(categorical)))
+        numeric = list(range(len(categorical), len(categorical) + len(numeric)))
     if algorithm == "logistic_regression":
         parts = [("categorical", OneHotEncoder(handle_unknown="ignore"), categorical)]
         numeric_steps = Pipeline(
@@ -142,7 +187,7 @@ def candidate_build(algorithm: str, spec: FeatureSpec, seed: int = 0) -> Pipelin
         parts.append(("numeric", numeric_steps, numeric))
         classifier = LogisticRegression(C=0.5, max_iter=2000)
     elif algorithm == "random_forest":
-        parts = [("categorical", "passthrough", categorical)]
+        parts = [("categorical", passthrough, categorical)]
         # Missing numbers sit far below any real value, so trees can split missing off.
         parts.append(("numeric", SimpleImputer(strategy="constant", fill_value=-1e9), numeric))
         classifier = RandomForestClassifier(
@@ -153,7 +198,7 @@ def candidate_build(algorithm: str, spec: FeatureSpec, seed: int = 0) -> Pipelin
             random_state=seed,
         )
     elif algorithm == "hist_gradient_boosting":
-        parts = [("categorical", "passthrough", categorical), ("numeric", "passthrough", numeric)]
+        parts = [("categorical", passthrough, categorical), ("numeric", passthrough, numeric)]
         classifier = HistGradientBoostingClassifier(
             learning_rate=0.06,
             max_iter=200,
@@ -169,15 +214,30 @@ def candidate_build(algorithm: str, spec: FeatureSpec, seed: int = 0) -> Pipelin
     return Pipeline([("prepare", ColumnTransformer(parts)), ("classify", classifier)])
 
 
-def calibrated_build(algorithm: str, spec: FeatureSpec, seed: int, folds: int) -> Pipeline:
-    """The candidate with its classifier wrapped in sigmoid calibration (one refit model)."""
-    pipeline = candidate_build(algorithm, spec, seed)
-    classifier = pipeline.steps[-1][1]
-    pipeline.steps[-1] = (
+def calibrated_build(algorithm: str, spec: FeatureSpec, seed: int, folds: int):
+    """The candidate wrapped in sigmoid calibration (one refit model, not one per fold)."""
+    model = candidate_build(algorithm, spec, seed)
+    classifier = model.steps[-1][1]
+    model.steps[-1] = (
         "classify",
         CalibratedClassifierCV(classifier, method="sigmoid", cv=folds, ensemble=False),
     )
-    return pipeline
+    return model
+
+
+def calibration_increasing(model) -> bool:
+    """Whether the fitted sigmoid maps a higher raw score to a higher probability.
+
+    Platt scaling fits p = 1 / (1 + exp(a·f + b)) on out-of-fold predictions; when those rank
+    leads backwards (drift inside the training window), a comes out positive and calibration
+    would reverse the model's ranking. Such a calibration is refused.
+    """
+    calibrated = model.steps[-1][1]
+    return all(
+        calibrator.a_ < 0
+        for fitted in calibrated.calibrated_classifiers_
+        for calibrator in fitted.calibrators
+    )
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -304,6 +364,190 @@ def holdout_metrics(
     }
 
 
+# --- leakage ---------------------------------------------------------------------------------
+
+
+def _suspect(question: QuestionInput, how: str, reason: str, excluded: bool, auc=None) -> dict:
+    return {
+        "column": question.label,
+        "key": question.key,
+        "how": how,
+        "reason": reason,
+        "roc_auc": auc,
+        "excluded": excluded,
+    }
+
+
+def leaks_screened(questions: Sequence[QuestionInput]) -> tuple[list[QuestionInput], list[dict]]:
+    """The questions a model may learn from, and the suspects set aside or kept knowingly.
+
+    A question the marketer said was not known when the lead arrived is left out; one whose
+    name says it is usually filled in later (``scoring.leakage.name_suspect``) is left out too
+    unless the marketer said it was known.
+    """
+    kept, suspects = [], []
+    for question in questions:
+        known = question.known_at_arrival
+        reason = name_suspect(question.label) or name_suspect(question.key)
+        if question.feeds_score and known is False:
+            said = "You said it was not known when the lead arrived."
+            suspects.append(_suspect(question, "marketer", said, True))
+            continue
+        if question.feeds_score and reason and known is not True:
+            suspects.append(_suspect(question, "name", reason, True))
+            continue
+        if question.feeds_score and reason:
+            suspects.append(
+                _suspect(question, "name", reason + " Kept: you said it was known.", False)
+            )
+        kept.append(question)
+    return kept, suspects
+
+
+def _column_values(feature, column: np.ndarray) -> list:
+    if feature.kind == CATEGORICAL:
+        categories = feature.categories
+        return [None if categories[c] == MISSING else categories[c] for c in column[:, 0]]
+    return [None if math.isnan(v) else float(v) for v in column[:, 0]]
+
+
+def leaks_in_data(spec: FeatureSpec, feed: dict, y: np.ndarray, questions) -> tuple:
+    """Leave out each answer that alone ranks the outcome almost perfectly (a leak, unless the
+    marketer said it was known when the lead arrived); returns the spec, feed and suspects."""
+    by_key = {q.key: q for q in questions}
+    candidates = {
+        feature.label: feature
+        for feature in spec.features
+        if feature.source == "answer"
+        and feature.key in by_key
+        and by_key[feature.key].known_at_arrival is not True
+        and feature.transform not in (T_OPTION,)
+    }
+    columns = {label: _column_values(f, feed[f.name]) for label, f in candidates.items()}
+    found = data_suspects(columns, [int(v) for v in y]) if columns else []
+    suspects, dropped = [], set()
+    for suspect in found:
+        question = by_key[candidates[suspect.column].key]
+        dropped |= {f.name for f in spec.features if f.key == question.key}
+        suspects.append(_suspect(question, "data", suspect.reason, True, suspect.roc_auc))
+    if not dropped:
+        return spec, feed, suspects
+    spec = FeatureSpec(features=tuple(f for f in spec.features if f.name not in dropped))
+    return spec, {name: feed[name] for name in spec.names}, suspects
+
+
+def leaks_in_drivers(drivers: list[dict], spec: FeatureSpec, questions) -> list[dict]:
+    """A warning when one answer lifts the holdout AUC far more than any other input does."""
+    if not drivers:
+        return []
+    top, runner_up = drivers[0], (drivers[1]["importance"] if len(drivers) > 1 else 0.0)
+    feature = spec.feature(top["feature"])
+    question = next((q for q in questions if q.key == feature.key), None)
+    if (
+        feature.source != "answer"
+        or question is None
+        or question.known_at_arrival is True
+        or top["importance"] < DOMINANT_DRIVER_LIFT
+        or top["importance"] < DOMINANT_DRIVER_RATIO * runner_up
+    ):
+        return []
+    reason = (
+        f"{question.label!r} lifts the holdout ROC AUC by {top['importance']:.2f}, far more than"
+        f" any other answer ({runner_up:.2f}); check it was known when the lead arrived."
+    )
+    return [_suspect(question, "data", reason, False)]
+
+
+def _calibrated_and_exported(
+    algorithm: str,
+    spec: FeatureSpec,
+    seed: int,
+    *,
+    train: tuple,
+    everything: tuple,
+    fitted,
+    feeds: tuple[dict, dict],
+    parity_tolerance: float,
+    report: Callable[[str, float], None],
+) -> tuple[Any, Any, bytes, float, str]:
+    """The winner as evaluated (fitted on the older leads) and as served (refit on all, exported).
+
+    Calibrated with a sigmoid when the fitted sigmoid is increasing (it then cannot reorder
+    leads) and the calibrated model exports faithfully; otherwise served uncalibrated, and the
+    returned calibration says why. Returns (evaluated, final, onnx_bytes, parity, calibration).
+    """
+    frame_train, y_train, folds = train
+    frame, y, all_folds = everything
+    parity_feed, sample_feed = feeds
+
+    def uncalibrated(fit_frame, fit_y):
+        return candidate_build(algorithm, spec, seed).fit(fit_frame, fit_y)
+
+    evaluated = calibrated_build(algorithm, spec, seed, folds).fit(frame_train, y_train)
+    calibration, final = "sigmoid", None
+    if calibration_increasing(evaluated):
+        report(f"refitting {algorithm} on all leads", 0.7)
+        final = calibrated_build(algorithm, spec, seed, all_folds).fit(frame, y)
+        if not calibration_increasing(final):
+            final = None
+    if final is None:
+        calibration = CALIBRATION_REVERSED
+    else:
+        report("exporting to ONNX", 0.85)
+        try:
+            onnx_bytes = export(final, spec, sample_feed)
+            parity = check_parity(onnx_bytes, final, parity_feed, parity_tolerance)
+            return evaluated, final, onnx_bytes, parity, calibration
+        except ParityError:
+            calibration = CALIBRATION_UNFAITHFUL
+    evaluated = fitted or uncalibrated(frame_train, y_train)
+    final = uncalibrated(frame, y)
+    onnx_bytes = export(final, spec, sample_feed)
+    try:
+        parity = check_parity(onnx_bytes, final, parity_feed, parity_tolerance)
+    except ParityError as error:
+        raise TrainingError(f"{algorithm} cannot be served faithfully: {error}") from error
+    return evaluated, final, onnx_bytes, parity, calibration
+
+
+def _candidates_fit(
+    algorithms: Sequence[str],
+    spec: FeatureSpec,
+    seed: int,
+    frame_train,
+    y_train: np.ndarray,
+    frame_holdout,
+    y_holdout: np.ndarray,
+    report: Callable[[str, float], None],
+) -> tuple[list[dict], dict]:
+    """Fit each single candidate on the older leads and measure it on the holdout; the blend's
+    holdout figures come from its members' probabilities (soft voting is their mean)."""
+    singles = [a for a in algorithms if a != BLEND]
+    unknown = [a for a in algorithms if a not in ALGORITHMS]
+    if unknown:
+        raise ValueError(f"unknown algorithm {unknown[0]!r}; choose from {', '.join(ALGORITHMS)}")
+    candidates, fitted, probabilities, seconds = [], {}, {}, {}
+    for step, algorithm in enumerate(singles):
+        report(f"training {algorithm}", 0.05 + 0.45 * step / len(singles))
+        started = time.perf_counter()
+        fitted[algorithm] = candidate_build(algorithm, spec, seed).fit(frame_train, y_train)
+        seconds[algorithm] = time.perf_counter() - started
+        probabilities[algorithm] = fitted[algorithm].predict_proba(frame_holdout)[:, 1]
+    if BLEND in algorithms and all(m in fitted for m in BLEND_MEMBERS):
+        probabilities[BLEND] = np.mean([probabilities[m] for m in BLEND_MEMBERS], axis=0)
+        seconds[BLEND] = sum(seconds[m] for m in BLEND_MEMBERS)
+    for name, p_holdout in probabilities.items():
+        candidates.append(
+            {
+                "name": name,
+                "roc_auc": _finite(metrics.roc_auc(y_holdout, p_holdout)),
+                "average_precision": _finite(metrics.average_precision(y_holdout, p_holdout)),
+                "fit_seconds": round(seconds[name], 3),
+            }
+        )
+    return candidates, fitted
+
+
 def _check_data(n: int, positives: int, min_leads: int, min_positives: int) -> None:
     negatives = n - positives
     if n < min_leads or positives < min_positives:
@@ -423,35 +667,28 @@ def _train(
             "the older 80 % of leads need at least 2 conversions and 2 non-conversions"
         )
 
+    questions, suspects = leaks_screened(spec_questions)
     spec = feature_spec_build(
-        questions=list(spec_questions),
+        questions=questions,
         key_pages=list(key_pages),
         rows=leads_sorted,
         min_category_count=min_category_count,
+        ranking=[bool(o) for o in y_train],
     )
-    if not spec.features:
-        raise TrainingError("no question or capture signal varies across these leads")
     feed = feature_matrix(spec, leads_sorted)
+    spec, feed, found = leaks_in_data(spec, feed, y, questions)
+    suspects += found
+    if not spec.features:
+        raise TrainingError(
+            "no question or capture signal varies across these leads"
+            + (" once the suspected leaks are left out" if suspects else "")
+        )
     frame = feed_frame(feed)
     frame_train, frame_holdout = frame.iloc[train_index], frame.iloc[holdout_index]
 
-    candidates, fitted = [], {}
-    for step, algorithm in enumerate(algorithms):
-        report(f"training {algorithm}", 0.05 + 0.45 * step / len(algorithms))
-        model = candidate_build(algorithm, spec, seed)
-        started = time.perf_counter()
-        model.fit(frame_train, y_train)
-        fit_seconds = time.perf_counter() - started
-        fitted[algorithm] = model
-        p_holdout = model.predict_proba(frame_holdout)[:, 1]
-        candidates.append(
-            {
-                "name": algorithm,
-                "roc_auc": _finite(metrics.roc_auc(y_holdout, p_holdout)),
-                "average_precision": _finite(metrics.average_precision(y_holdout, p_holdout)),
-                "fit_seconds": round(fit_seconds, 3),
-            }
-        )
+    candidates, fitted = _candidates_fit(
+        algorithms, spec, seed, frame_train, y_train, frame_holdout, y_holdout, report
+    )
     # Best holdout AUC; ties go to the earlier (simpler) candidate.
     winner = max(candidates, key=lambda c: (c["roc_auc"] or 0.0, -candidates.index(c)))
     algorithm = winner["name"]
@@ -478,37 +715,35 @@ def _train(
         )
 
     report(f"evaluating calibrated {algorithm}", 0.55)
-    evaluated = calibrated_build(algorithm, spec, seed, folds).fit(frame_train, y_train)
-    result_metrics = evaluate(evaluated)
-
-    report(f"refitting {algorithm} on all leads", 0.7)
-    all_folds = int(min(CALIBRATION_FOLDS, y.sum(), n - y.sum()))
     parity_feed = _concat(_rows(feed, holdout_index), _stressed(spec, _rows(feed, holdout_index)))
-    sample_feed = _rows(feed, slice(0, min(n, 20)))
-    final = calibrated_build(algorithm, spec, seed, all_folds).fit(frame, y)
-    calibrated = True
-    report("exporting to ONNX", 0.85)
-    try:
-        onnx_bytes = export(final, spec, sample_feed)
-        parity = check_parity(onnx_bytes, final, parity_feed, parity_tolerance)
-    except ParityError:
-        calibrated = False
-        evaluated = fitted[algorithm]
-        result_metrics = evaluate(evaluated)
-        final = candidate_build(algorithm, spec, seed).fit(frame, y)
-        onnx_bytes = export(final, spec, sample_feed)
-        try:
-            parity = check_parity(onnx_bytes, final, parity_feed, parity_tolerance)
-        except ParityError as error:
-            raise TrainingError(f"{algorithm} cannot be served faithfully: {error}") from error
+    served = _calibrated_and_exported(
+        algorithm,
+        spec,
+        seed,
+        train=(frame_train, y_train, folds),
+        everything=(frame, y, int(min(CALIBRATION_FOLDS, y.sum(), n - y.sum()))),
+        fitted=fitted.get(algorithm),
+        feeds=(parity_feed, _rows(feed, slice(0, min(n, 20)))),
+        parity_tolerance=parity_tolerance,
+        report=report,
+    )
+    evaluated, final, onnx_bytes, parity, calibration = served
+    result_metrics = evaluate(evaluated)
+    calibrated = calibration == "sigmoid"
+    result_metrics["calibration"] = calibration
+    # Calibration is an increasing map of the winner's score: it never reorders leads. Checked.
+    result_metrics["candidate_roc_auc"] = winner["roc_auc"]
 
     report("building the reference distribution", 0.95)
     p_all = predict_probability(session_load(onnx_bytes), feed)
     result_metrics["algorithm"] = algorithm
     result_metrics["calibrated"] = calibrated
-    result_metrics["parity"] = parity
+    result_metrics["parity"] = float(f"{parity:.2g}")  # a tolerance figure, not bits
     report("measuring what drives the score", 0.97)
     result_metrics["drivers"] = score_drivers(evaluated, spec, frame_holdout, y_holdout, seed)
+    suspects += leaks_in_drivers(result_metrics["drivers"], spec, questions)
+    result_metrics["leakage"] = {"suspects": suspects}
+    result_metrics["drift"] = holdout_drift(spec, feed, n_train, y)
     result = TrainingResult(
         spec=spec,
         algorithm=algorithm,

@@ -25,7 +25,11 @@ from forms_app.models.text import control_characters_stripped
 PLACEHOLDERS = {"", "select", "null", "none", "nan", "n/a", "na", "-", "--", "?"}
 POSITIVE_OUTCOMES = {"1", "true", "yes", "y", "won", "converted", "qualified", "closed won"}
 NEGATIVE_OUTCOMES = {"0", "false", "no", "n", "lost", "unqualified", "closed lost", "not converted"}
-MAX_CHOICES = 60  # a column with more distinct values becomes free text, not a dropdown
+MAX_CHOICES = 60  # a column with more distinct values is not offered as a dropdown
+# A column with more distinct values than MAX_CHOICES is still a category when its values repeat
+# (on average this many rows per value): a landing page, a campaign id. It becomes a hidden
+# field, whose values the model learns from the rows. Values that rarely repeat are free text.
+MIN_ROWS_PER_VALUE = 3
 MAX_PROBLEMS = 200
 
 
@@ -128,7 +132,17 @@ def question_kind_for(values: list[str]) -> tuple[str, list[str]]:
     distinct = sorted(set(present), key=lambda v: (-present.count(v), v))
     if len(distinct) <= MAX_CHOICES:
         return Question.Kind.DROPDOWN, distinct
+    if len(present) >= MIN_ROWS_PER_VALUE * len(distinct):
+        return Question.Kind.HIDDEN, []
     return Question.Kind.SHORT_TEXT, []
+
+
+SCORED_KINDS = {
+    Question.Kind.NUMBER,
+    Question.Kind.DROPDOWN,
+    Question.Kind.HIDDEN,
+    Question.Kind.EMAIL,
+}
 
 
 def _form_create_from_columns(
@@ -144,7 +158,7 @@ def _form_create_from_columns(
             kind=kind,
             position=position,
             choices=[{"label": choice} for choice in choices],
-            feeds_score=kind in {Question.Kind.NUMBER, Question.Kind.DROPDOWN, Question.Kind.EMAIL},
+            feeds_score=kind in SCORED_KINDS,
         )
     form.refresh_from_db()
     return form

@@ -124,7 +124,7 @@ def test_train_prints_candidates_and_metrics_and_activates_by_the_gate(db, setti
         assert name in output
     assert "points system ROC AUC" in output
     assert "what drives the score" in output and "When do you want to start?" in output
-    assert "Not activated: holdout ROC AUC" in output
+    assert "Do not activate: holdout ROC AUC" in output and "on the same" in output
     second = form.model_versions.get(number=2)
     assert second.status == ModelVersion.Status.CANDIDATE
     assert ModelVersionEvent.objects.filter(version=second, action="kept").exists()
