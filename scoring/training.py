@@ -44,6 +44,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
 from scoring import metrics
+from scoring.evidence import holdout_evidence
 from scoring.features import (
     CATEGORICAL,
     DEFAULT_MIN_CATEGORY_COUNT,
@@ -301,6 +302,7 @@ def holdout_metrics(
         f"recall_at_{marketing_qualified}": _finite(at_marketing["recall"]),
         "tiers": tiers,
         "points_roc_auc": _finite(metrics.roc_auc(y, points)) if points is not None else None,
+        "evidence": holdout_evidence(y, probabilities),
     }
 
 
