@@ -120,7 +120,7 @@ def _metric_rows(versions: list[ModelVersion], form: Form) -> list[dict]:
         return figure(version, f"{kind}_at_{threshold}")
 
     rows: list[tuple[str, str, Callable[[ModelVersion], Any]]] = [
-        ("Holdout ROC AUC", "auc", lambda v: figure(v, "roc_auc")),
+        ("ROC AUC, on its own holdout", "auc", lambda v: figure(v, "roc_auc")),
         ("Points system, same holdout", "auc", lambda v: figure(v, "points_roc_auc")),
         ("Average precision", "auc", lambda v: figure(v, "average_precision")),
         ("Lift, top 20 %", "lift", lambda v: figure(v, "lift_top_20")),
@@ -138,7 +138,7 @@ def _metric_rows(versions: list[ModelVersion], form: Form) -> list[dict]:
         ),
     ]
     result = []
-    for label, kind, read in rows:
+    for index, (label, kind, read) in enumerate(rows):
         values = [read(version) for version in versions]
         numbers = [v for v in values if isinstance(v, (int, float))]
         best = max(numbers) if len(set(numbers)) > 1 else None
@@ -146,7 +146,28 @@ def _metric_rows(versions: list[ModelVersion], form: Form) -> list[dict]:
             {
                 "label": label,
                 "kind": kind,
-                "cells": [{"value": v, "best": v is not None and v == best} for v in values],
+                "cells": [
+                    {
+                        "value": value,
+                        "best": value is not None and value == best,
+                        "note": _incumbent_note(version) if index == 0 else None,  # ROC AUC row
+                    }
+                    for version, value in zip(versions, values, strict=True)
+                ],
             }
         )
     return result
+
+
+def _incumbent_note(version: ModelVersion) -> dict | None:
+    """The version the gate measured this one against, on this one's holdout.
+
+    Each cell of the ROC AUC row is a version on its own holdout, but the gate measures the active
+    version on the challenger's: "v3 on this holdout: 0.902" beside the challenger explains why
+    v3's own column may read 0.894.
+    """
+    comparison = (version.metrics or {}).get("comparison") or {}
+    name, auc = comparison.get("name") or "", comparison.get("roc_auc")
+    if auc is None or not name.startswith("v"):
+        return None  # the points system has its own row; chance needs no note
+    return {"name": name, "roc_auc": auc, "holdout_n": comparison.get("holdout_n")}

@@ -125,3 +125,18 @@ def test_the_evidence_of_another_version_is_one_link_away(morgan, draft_form, ma
 def test_without_any_version_there_is_no_panel(morgan, draft_form):
     page = morgan.get("/app/forms/pricing/models/").content.decode()
     assert 'id="evidence"' not in page
+
+
+def test_the_compare_table_says_what_each_roc_auc_is_measured_on(morgan, draft_form, marketer):
+    # v1 reads 0.894 on its own holdout; the gate measured it at 0.902 on v2's. Both are shown,
+    # each labelled, so the gate's message and the table never contradict without a word.
+    model_version_activate(version=_version(draft_form, 1, roc_auc=0.894), actor=marketer)
+    _version(draft_form, 2, roc_auc=0.93, comparison={"name": "v1", "roc_auc": 0.902})
+    _version(draft_form, 3, roc_auc=0.9, comparison={"name": "the points system", "roc_auc": 0.6})
+
+    page = morgan.get("/app/forms/pricing/models/").content.decode()
+
+    assert "ROC AUC, on its own holdout" in page
+    assert page.count("on this holdout:") == 1  # the points system has its own row
+    row = page.split("ROC AUC, on its own holdout")[1].split("</tr>")[0]
+    assert "0.894" in row and "0.930" in row and "v1 on this holdout: 0.902" in row
