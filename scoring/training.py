@@ -50,6 +50,7 @@ from threadpoolctl import threadpool_limits
 
 from scoring import metrics
 from scoring.drift import holdout_drift
+from scoring.evidence import holdout_evidence
 from scoring.features import (
     CATEGORICAL,
     DEFAULT_MIN_CATEGORY_COUNT,
@@ -361,6 +362,7 @@ def holdout_metrics(
         f"recall_at_{marketing_qualified}": _finite(at_marketing["recall"]),
         "tiers": tiers,
         "points_roc_auc": _finite(metrics.roc_auc(y, points)) if points is not None else None,
+        "evidence": holdout_evidence(y, probabilities),
     }
 
 

@@ -1,5 +1,7 @@
 from django import template
 
+from forms_app.workspace.charts import auc_text, lift_text, rate_text
+
 register = template.Library()
 
 _ALGORITHMS = {
@@ -27,3 +29,19 @@ def minutes_readable(minutes: float | None) -> str:
     if minutes < 48 * 60:
         return f"{minutes / 60:.1f} h"
     return f"{minutes / 1440:.1f} days"
+
+
+# The models page's figures, formatted as its charts format them (forms_app/workspace/charts.py).
+@register.filter
+def auc_figure(value: float | None) -> str:
+    return auc_text(value)
+
+
+@register.filter
+def rate_figure(value: float | None) -> str:
+    return rate_text(value)
+
+
+@register.filter
+def lift_figure(value: float | None) -> str:
+    return lift_text(value)

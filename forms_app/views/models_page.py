@@ -48,7 +48,9 @@ def models_overview(request: HttpRequest) -> HttpResponse:
 
 
 def _models_context(request: HttpRequest, form: Form) -> dict:
-    registry = form_registry(form=form, compare=request.GET.getlist("compare"))
+    registry = form_registry(
+        form=form, compare=request.GET.getlist("compare"), evidence=request.GET.get("evidence")
+    )
     return {
         "form": form,
         "tab": "models",

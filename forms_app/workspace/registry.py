@@ -6,12 +6,14 @@ Reads only (the writes are scoring.services' activate and roll back, and the tra
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db.models import Prefetch
 from django.db.models.fields.json import KT
 
 from forms_app.models import Form
 from forms_app.scoring_adapter import model_version_live_quality
+from forms_app.workspace.model_evidence import ModelEvidence, model_evidence
 from scoring.features import SPEC_FORMAT
 from scoring.models import ModelVersion, ModelVersionEvent, TrainingRun
 from scoring.services import LiveQuality
@@ -34,10 +36,13 @@ class FormRegistry:
     run: TrainingRun | None  # the latest training run
     labelled_count: int  # leads with a known outcome: what the next training learns from
     converted_count: int
+    evidence: ModelEvidence | None  # why to trust the chosen version (the active one by default)
+    evidence_choices: list[dict]  # each version's link to its own evidence: number, url, current
 
 
-def form_registry(*, form: Form, compare: list[str]) -> FormRegistry:
-    """The models page of a form; `compare` lists version numbers to put side by side."""
+def form_registry(*, form: Form, compare: list[str], evidence: str | None = None) -> FormRegistry:
+    """The models page of a form; `compare` lists version numbers to put side by side and
+    `evidence` the version whose evidence is shown (the active one, or the newest, by default)."""
     versions = list(
         form.model_versions.defer(*ARTEFACT_FIELDS)
         .annotate(spec_format=KT("feature_spec__format"))
@@ -46,6 +51,8 @@ def form_registry(*, form: Form, compare: list[str]) -> FormRegistry:
     active = next((v for v in versions if v.status == ModelVersion.Status.ACTIVE), None)
     compared = _versions_compared(versions, active, compare)
     labelled = form.leads.filter(status__in=form.labelled_statuses(), is_partial=False)
+    shown = next((v for v in versions if str(v.number) == evidence), None) or active
+    shown = shown or (versions[0] if versions else None)
     return FormRegistry(
         versions=versions,
         compared=compared,
@@ -64,6 +71,27 @@ def form_registry(*, form: Form, compare: list[str]) -> FormRegistry:
         run=TrainingRun.objects.filter(form=form).select_related("version").first(),
         labelled_count=labelled.count(),
         converted_count=labelled.filter(status__in=form.converted_statuses()).count(),
+        evidence=(
+            model_evidence(
+                version=shown,
+                sales_ready=form.sales_ready_threshold,
+                qualified=form.marketing_qualified_threshold,
+            )
+            if shown is not None
+            else None
+        ),
+        evidence_choices=[
+            {
+                "number": v.number,
+                "active": v is active,
+                "current": v is shown,
+                # The comparison picked stays as it was: only the evidence shown changes.
+                "url": "?"
+                + urlencode([("compare", n) for n in compare] + [("evidence", v.number)])
+                + "#evidence",
+            }
+            for v in versions
+        ],
     )
 
 
@@ -92,7 +120,7 @@ def _metric_rows(versions: list[ModelVersion], form: Form) -> list[dict]:
         return figure(version, f"{kind}_at_{threshold}")
 
     rows: list[tuple[str, str, Callable[[ModelVersion], Any]]] = [
-        ("Holdout ROC AUC", "auc", lambda v: figure(v, "roc_auc")),
+        ("ROC AUC, on its own holdout", "auc", lambda v: figure(v, "roc_auc")),
         ("Points system, same holdout", "auc", lambda v: figure(v, "points_roc_auc")),
         ("Average precision", "auc", lambda v: figure(v, "average_precision")),
         ("Lift, top 20 %", "lift", lambda v: figure(v, "lift_top_20")),
@@ -110,7 +138,7 @@ def _metric_rows(versions: list[ModelVersion], form: Form) -> list[dict]:
         ),
     ]
     result = []
-    for label, kind, read in rows:
+    for index, (label, kind, read) in enumerate(rows):
         values = [read(version) for version in versions]
         numbers = [v for v in values if isinstance(v, (int, float))]
         best = max(numbers) if len(set(numbers)) > 1 else None
@@ -118,7 +146,28 @@ def _metric_rows(versions: list[ModelVersion], form: Form) -> list[dict]:
             {
                 "label": label,
                 "kind": kind,
-                "cells": [{"value": v, "best": v is not None and v == best} for v in values],
+                "cells": [
+                    {
+                        "value": value,
+                        "best": value is not None and value == best,
+                        "note": _incumbent_note(version) if index == 0 else None,  # ROC AUC row
+                    }
+                    for version, value in zip(versions, values, strict=True)
+                ],
             }
         )
     return result
+
+
+def _incumbent_note(version: ModelVersion) -> dict | None:
+    """The version the gate measured this one against, on this one's holdout.
+
+    Each cell of the ROC AUC row is a version on its own holdout, but the gate measures the active
+    version on the challenger's: "v3 on this holdout: 0.902" beside the challenger explains why
+    v3's own column may read 0.894.
+    """
+    comparison = (version.metrics or {}).get("comparison") or {}
+    name, auc = comparison.get("name") or "", comparison.get("roc_auc")
+    if auc is None or not name.startswith("v"):
+        return None  # the points system has its own row; chance needs no note
+    return {"name": name, "roc_auc": auc, "holdout_n": comparison.get("holdout_n")}

@@ -1,0 +1,65 @@
+"""A marketer opens the models page and reads why the active model can be trusted, in light and in
+dark colour schemes; the screenshots are kept in docs/screenshots/."""
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from forms_app.demo.history import demo_history_create
+from tests.browser.conftest import ARTIFACTS
+from tests.helpers.browser import log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_evidence_panel_draws_its_charts_in_both_colour_schemes(
+    browser, live_server, scored_demo_form, scheme
+):
+    demo_history_create(scored_demo_form, count=300)
+    context = browser.new_context(color_scheme=scheme, viewport={"width": 1360, "height": 900})
+    page = context.new_page()
+    log_in(page, live_server, "morgan", "marketer")
+    page.goto(f"{live_server.url}/app/forms/demo/models/")
+
+    panel = page.locator("#evidence")
+    expect(panel.get_by_role("heading", name="Why trust v1?")).to_be_visible()
+    expect(panel.get_by_test_id("verdict")).to_contain_text("better than")
+    for name in ["Conversion by score decile", "Calibration", "What drives the score"]:
+        chart = panel.get_by_role("img", name=f"{name}, v1")
+        expect(chart).to_be_visible()
+        assert chart.bounding_box()["width"] > 300
+    expect(panel.locator(".chart-bar")).to_have_count(10 + 2 + len(_drivers(scored_demo_form)))
+    expect(panel.locator(".chart-dot")).to_have_count(10)
+
+    # The panel as the docs show it, then the whole page for a person to look at.
+    panel.screenshot(path=str(DOCS_SCREENSHOTS / f"models-evidence-{scheme}.png"))
+    _whole_page(page, f"models-evidence-page-{scheme}")
+
+    # The numbers behind a chart are one click away.
+    panel.get_by_text("Show as a table").first.click()
+    expect(panel.locator("details[open] tbody tr")).to_have_count(10)
+    context.close()
+
+
+def _drivers(form) -> list:
+    return form.model_versions.get().metrics["drivers"]
+
+
+def _whole_page(page, name: str) -> None:
+    """As tests.helpers.browser.whole_page, for a page of this test's own colour-scheme context."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    for _ in range(2):  # the page grows with the viewport once
+        height = page.evaluate("document.documentElement.scrollHeight")
+        page.set_viewport_size({"width": 1360, "height": max(800, height)})
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    page.set_viewport_size({"width": 1360, "height": 900})
