@@ -98,6 +98,9 @@ _RARE_VALUE = 5
 _SMOOTHING = 10.0
 # A value must cover this many leads (and 1 % of them) to be named as the most telling.
 _TELLING_MIN_LEADS = 20
+# Fewer converted or unconverted leads than this among the newer rows measure nothing reliably:
+# then only names are checked.
+_MIN_EACH_OUTCOME = 10
 _MISSING = "\x00missing"
 
 
@@ -242,11 +245,13 @@ def data_suspects(
     measured on the newest rest: a categorical column by each value's smoothed conversion rate
     (rare or unseen values get the overall rate), a numeric one by its value in either direction.
     Missing values are None, NaN or empty strings; for a categorical column, "missing" is a value
-    of its own (sales often leave a field empty until they work the lead).
+    of its own (sales often leave a field empty until they work the lead). With fewer than 10
+    converted or 10 unconverted leads among the newer rows nothing is measured: no suspects.
     """
     outcomes = np.asarray(y, dtype=np.float64).ravel()
     split = round(len(outcomes) * train_fraction)
-    if not 0 < split < len(outcomes) or len(set(outcomes[split:].tolist())) < 2:
+    newer_converted = int(outcomes[split:].sum()) if 0 < split < len(outcomes) else 0
+    if min(newer_converted, len(outcomes) - split - newer_converted) < _MIN_EACH_OUTCOME:
         return []
     suspects = []
     for column, values in columns.items():

@@ -10,10 +10,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from forms_app.models import Form, Lead
+from forms_app.models import Form, Lead, Question
 from forms_app.models.text import control_characters_stripped
 from forms_app.permissions import workspace_required
 from forms_app.scoring_adapter import training_enqueue
+from forms_app.workspace.authoring import question_arrival_answer
 from forms_app.workspace.form_stats import forms_with_stats, stats_of
 from forms_app.workspace.importing import (
     ImportReport,
@@ -129,6 +130,24 @@ def version_rollback(request: HttpRequest, slug: str) -> HttpResponse:
             else "Rolled back: the points system scores new leads again.",
         )
     return redirect("forms_app:models", slug=form.slug)
+
+
+@require_POST
+@workspace_required
+def question_arrival(request: HttpRequest, slug: str, key: str) -> HttpResponse:
+    """The marketer's answer to "was this known when the lead arrived?" for a leakage suspect."""
+    question = get_object_or_404(Question.objects.select_related("form"), form__slug=slug, key=key)
+    known = request.POST.get("known", "")
+    if known not in ("yes", "no"):
+        return HttpResponse("known: send yes or no.", status=400, content_type="text/plain")
+    question_arrival_answer(question=question, known=known == "yes", actor=request.user)
+    messages.success(
+        request,
+        f"“{question.label}” was known when the lead arrived: the next training may use it."
+        if known == "yes"
+        else f"“{question.label}” is left out of training: it was filled in after arrival.",
+    )
+    return redirect("forms_app:models", slug=question.form.slug)
 
 
 # Importing history: upload, then map columns and check, then import.

@@ -1,0 +1,200 @@
+"""The leakage guard on the import side: suspects left out unless known when the lead arrived."""
+
+import io
+import sys
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from forms_app.models import Form
+from forms_app.workspace.importing import LeadImportError, leads_import
+
+SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+X_EDUCATION = SHARED_DATA / "x_education" / "Leads.csv"
+X_SUSPECTS = [
+    "Last Activity",
+    "Tags",
+    "Lead Quality",
+    "Asymmetrique Activity Index",
+    "Asymmetrique Activity Score",
+    "Asymmetrique Profile Score",
+    "Last Notable Activity",
+]
+X_ORDINARY = [
+    "Lead Origin",
+    "Lead Source",
+    "Do Not Email",
+    "TotalVisits",
+    "Total Time Spent on Website",
+    "Page Views Per Visit",
+    "Country",
+    "Specialization",
+    "What is your current occupation",
+    "City",
+    "Search",
+    "Receive More Updates About Our Courses",
+    "Get updates on DM Content",
+    "A free copy of Mastering The Interview",
+    "What matters most to you in choosing a course",
+    "How did you hear about X Education",
+]
+
+
+@pytest.fixture(scope="module")
+def x_education() -> bytes:
+    return X_EDUCATION.read_bytes()
+
+
+def _x_import(data: bytes, *, dry_run: bool = True, **options):
+    return leads_import(
+        data=data,
+        outcome_column="Converted",
+        order_by="Lead Number",
+        exclude=["Prospect ID"],
+        create_form_slug="x-education",
+        dry_run=dry_run,
+        **options,
+    )
+
+
+def test_x_educations_post_contact_columns_are_left_out_with_their_reasons(db, x_education):
+    report = _x_import(x_education)
+
+    assert report.excluded_suspects == X_SUSPECTS
+    assert [s.column for s in report.suspects] == X_SUSPECTS
+    assert all(s.how == "name" and s.reason for s in report.suspects)
+    tags = next(s for s in report.suspects if s.column == "Tags")
+    assert tags.roc_auc >= 0.9
+    assert '"Tags" alone ranks the outcome at 0.9' in tags.reason
+    assert '"Closed by Horizzon" converts 99 % of 358 leads' in tags.reason
+    assert all(column in report.mapping for column in X_ORDINARY)
+    assert not set(X_SUSPECTS) & {*report.mapping, *report.ignored_columns}
+
+
+def test_an_included_suspect_is_kept_and_marked_known_at_arrival(db, x_education):
+    report = _x_import(x_education, include=["Tags"], dry_run=False)
+
+    assert "Tags" in report.mapping
+    assert "Tags" in [s.column for s in report.suspects]
+    assert report.excluded_suspects == [c for c in X_SUSPECTS if c != "Tags"]
+    questions = {q.label: q for q in Form.objects.get(slug="x-education").questions.all()}
+    assert questions["Tags"].known_at_arrival is True
+    assert "Lead Quality" not in questions
+    assert questions["Country"].known_at_arrival is None
+
+
+def test_an_unknown_included_column_imports_nothing(db):
+    with pytest.raises(LeadImportError, match="The included column 'Ghost' is not in the file"):
+        leads_import(
+            data="Plan,Outcome\nPro,won\n",
+            outcome_column="Outcome",
+            create_form_slug="h",
+            include=["Ghost"],
+        )
+    assert not Form.objects.exists()
+
+
+def test_an_existing_forms_question_fed_by_a_suspect_column_is_not_fed(db, make_form):
+    make_form(
+        ("Plan", "dropdown", {"choices": ["Basic", "Pro"]}), ("Lead status", "short_text", {})
+    )
+    data = "Plan,Lead status,Outcome\nPro,Called,won\nBasic,Lost,lost\n"
+
+    report = leads_import(data=data, outcome_column="Outcome", form=Form.objects.get())
+
+    assert report.mapping == {"Plan": "plan"}
+    assert report.excluded_suspects == ["Lead status"]
+    assert "lead_status" not in Form.objects.get().leads.first().answers
+
+
+def _run(*args) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+X_ARGS = (
+    "import_leads",
+    str(X_EDUCATION),
+    "--form",
+    "x-education",
+    "--create-form",
+    "--outcome",
+    "Converted",
+    "--order-by",
+    "Lead Number",
+    "--exclude",
+    "Prospect ID",
+    "--dry-run",
+)
+
+
+def test_the_command_lists_each_suspect_with_its_reason_and_how_to_keep_it(db):
+    output = _run(*X_ARGS, "--no-input")
+
+    assert "7 columns look filled in after the lead arrived (7 left out):" in output
+    assert (
+        '  left out "Tags": Its name says "tag": tags are labels sales add while working the'
+        " lead. " in output
+    )
+    assert '"Closed by Horizzon" converts 99 % of 358 leads.' in output
+    for column in X_SUSPECTS:
+        assert f'  left out "{column}": Its name says' in output
+        assert f'keep it: --include "{column}"' in output
+    used = output.split("Columns used: ")[1].split("\n")[0].split(", ")
+    assert "Lead Origin" in used and "Tags" not in used
+
+
+def test_the_command_keeps_included_suspects_repeated_or_comma_separated(db):
+    output = _run(*X_ARGS, "--include", "Tags", "--include", "Lead Quality,Last Activity")
+
+    assert "(4 left out)" in output
+    assert '  kept "Tags" (--include): ' in output
+    assert '  kept "Lead Quality" (--include): ' in output
+    assert '  kept "Last Activity" (--include): ' in output
+    used = output.split("Columns used: ")[1].split("\n")[0].split(", ")
+    assert {"Tags", "Lead Quality", "Last Activity"} <= set(used)
+
+
+def test_an_unknown_included_column_is_a_command_error(db):
+    with pytest.raises(CommandError, match="The included column 'Ghost' is not in the file"):
+        _run(*X_ARGS, "--include", "Ghost")
+
+
+class _Terminal(io.StringIO):
+    """A person at a terminal, typing the given answers."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_the_command_asks_about_each_suspect_before_storing(
+    db, monkeypatch, make_form, tmp_path
+):
+    make_form(("Plan", "dropdown", {"choices": ["Basic", "Pro"]}))
+    path = tmp_path / "leads.csv"
+    path.write_text("Plan,Lead status,Sales notes,Outcome\nPro,Called,ok,won\nBasic,Lost,no,lost\n")
+    monkeypatch.setattr(sys, "stdin", _Terminal("y\n\n"))  # yes to the first, Enter to the next
+
+    output = _run("import_leads", str(path), "--form", "contact", "--outcome", "Outcome")
+
+    assert 'Was "Lead status" known when the lead arrived? Its name says "status": ' in output
+    assert '[y/N] Was "Sales notes" known when the lead arrived?' in output
+    assert '  kept "Lead status" (--include): ' in output
+    assert '  left out "Sales notes": ' in output
+
+
+def test_no_input_asks_nothing_even_on_a_terminal(db, monkeypatch, make_form, tmp_path):
+    make_form(("Plan", "dropdown", {"choices": ["Basic", "Pro"]}))
+    path = tmp_path / "leads.csv"
+    path.write_text("Plan,Lead status,Outcome\nPro,Called,won\nBasic,Lost,lost\n")
+    monkeypatch.setattr(sys, "stdin", _Terminal(""))
+
+    output = _run(
+        "import_leads", str(path), "--form", "contact", "--outcome", "Outcome", "--no-input"
+    )
+
+    assert "known when the lead arrived? Its name" not in output
+    assert '  left out "Lead status": ' in output
