@@ -26,6 +26,7 @@ from forms_app.workspace.importing import (
 )
 from forms_app.workspace.registry import ARTEFACT_FIELDS, form_registry
 from formscore.request_body import body_limit
+from scoring.leakage import suspects_find
 from scoring.models import ModelVersion, TrainingRun
 from scoring.services import ActivationError, model_version_activate, model_version_rollback
 
@@ -187,6 +188,8 @@ def _import_options(post, header: list[str]) -> dict:
         "order_by": post.get("order_by", "") or None,
         "positive_values": positive or None,
         "mapping": mapping,
+        # Ticked "known when the lead arrived": suspected leaks to import all the same.
+        "include": post.getlist("include"),
     }
 
 
@@ -213,9 +216,16 @@ def import_map(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(
                 request,
                 f"Imported {report.rows_imported} leads ({report.converted} converted)"
-                f" from {pending['name']}. Train a model to learn from them.",
+                f" from {pending['name']}. Train a model to learn from them."
+                + (
+                    f" Left out as filled in after the lead arrived:"
+                    f" {', '.join(report.excluded_suspects)}."
+                    if report.excluded_suspects
+                    else ""
+                ),
             )
             return redirect("forms_app:models", slug=form.slug)
+    choices = _mapping_choices(form, header, rows, options)
     return render(
         request,
         "forms_app/workspace/import_map.html",
@@ -226,7 +236,8 @@ def import_map(request: HttpRequest, slug: str) -> HttpResponse:
             "file_name": pending["name"],
             "row_count": len(rows),
             "questions": list(form.questions.all()),
-            **_mapping_choices(form, header, rows, options),
+            **choices,
+            "suspects": _suspects_listed(form, header, choices, options, report),
             "positive_values": request.POST.get("positive_values", ""),
             "report": report,
             "error": error,
@@ -286,3 +297,32 @@ def _mapping_choices(
         "",
     )
     return {"columns": columns, "outcome_column": guess_outcome, "order_by": guess_order}
+
+
+def _suspects_listed(
+    form: Form, header: list[str], choices: dict, options: dict | None, report: ImportReport | None
+) -> list[dict]:
+    """The suspected leaks to ask about: by name until the file is checked, then by name and data.
+
+    A box is ticked as the marketer left it, or at first when the column's question is already
+    known to have been answered on arrival.
+    """
+    if report is not None:
+        suspects = report.suspects
+    else:
+        skipped = {choices["outcome_column"], choices["order_by"]}
+        suspects = suspects_find({c: [] for c in header if c not in skipped}, None)
+    if options is not None:
+        ticked = set(options["include"])
+    else:
+        known = {q.key for q in form.questions.all() if q.known_at_arrival}
+        ticked = {c["name"] for c in choices["columns"] if c["mapped"] in known}
+    return [
+        {
+            **suspect.to_dict(),
+            "index": header.index(suspect.column),
+            "included": suspect.column in ticked,
+        }
+        for suspect in suspects
+        if suspect.column in header
+    ]

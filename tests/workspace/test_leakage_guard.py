@@ -6,9 +6,13 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.template.loader import render_to_string
+from django.test import Client
 
-from forms_app.models import Form
+from forms_app.models import Form, Question
 from forms_app.workspace.importing import LeadImportError, leads_import
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
@@ -198,3 +202,137 @@ def test_no_input_asks_nothing_even_on_a_terminal(db, monkeypatch, make_form, tm
 
     assert "known when the lead arrived? Its name" not in output
     assert '  left out "Lead status": ' in output
+
+
+# The upload page.
+
+LEAKY_CSV = (
+    "email,timeline,Lead status,outcome,created\n"
+    "a@corp.example,now,Called,won,2026-01-02\n"
+    "b@mail.example,later,Lost,lost,2026-01-03\n"
+    "c@corp.example,now,Called,won,2026-01-04\n"
+)
+MAP_URL = "/app/forms/pricing/models/import/map/"
+
+
+@pytest.fixture
+def leaky_upload(marketer_client, draft_form):
+    Question.objects.create(form=draft_form, label="Lead status", kind="short_text", position=9)
+    upload = SimpleUploadedFile("crm.csv", LEAKY_CSV.encode(), content_type="text/csv")
+    marketer_client.post("/app/forms/pricing/models/import/", {"file": upload})
+    return {
+        "outcome_column": "outcome",
+        "order_by": "created",
+        "map_0": "work_e_mail",
+        "map_1": "timeline",
+        "map_2": "lead_status",
+    }
+
+
+def test_the_mapping_step_asks_about_each_suspect_unticked(marketer_client, leaky_upload):
+    page = marketer_client.get(MAP_URL).content.decode()
+
+    assert "<legend><h2>Filled in after the lead arrived?</h2></legend>" in page
+    assert "Its name says &quot;status&quot;: a lead or deal status is set by sales" in page
+    assert '<input type="checkbox" name="include" value="Lead status"' in page
+    assert 'value="Lead status" aria-describedby="suspect-2-reason">' in page  # not checked
+    assert "Known when the lead arrived" in page
+    asked = page.split("<fieldset")[1].split("</fieldset>")[0]
+    assert asked.count('name="include"') == 1  # only the suspects are asked about
+
+
+def test_a_suspect_left_unticked_is_not_imported(marketer_client, leaky_upload, draft_form):
+    check = marketer_client.post(MAP_URL, {**leaky_upload, "action": "check"}).content.decode()
+    assert "Left out as filled in after the lead arrived: Lead status" in check
+
+    response = marketer_client.post(MAP_URL, {**leaky_upload, "action": "import"})
+
+    assert response.status_code == 302
+    lead = draft_form.leads.order_by("created_at").first()
+    assert lead.answers == {"work_e_mail": "a@corp.example", "timeline": "now"}
+    assert draft_form.questions.get(key="lead_status").known_at_arrival is None
+
+
+def test_a_ticked_suspect_is_imported_and_remembered(marketer_client, leaky_upload, draft_form):
+    ticked = {**leaky_upload, "include": ["Lead status"]}
+    check = marketer_client.post(MAP_URL, {**ticked, "action": "check"}).content.decode()
+    assert 'value="Lead status" aria-describedby="suspect-2-reason" checked>' in check
+    assert 'data-testid="excluded-suspects"' not in check
+
+    marketer_client.post(MAP_URL, {**ticked, "action": "import"})
+
+    lead = draft_form.leads.order_by("created_at").first()
+    assert lead.answers["lead_status"] == "Called"
+    assert draft_form.questions.get(key="lead_status").known_at_arrival is True
+
+
+# The answer from the models page.
+
+ARRIVAL_URL = "/app/forms/pricing/questions/timeline/arrival/"
+
+
+def test_the_arrival_answer_is_recorded_and_back_to_the_models_page(marketer_client, draft_form):
+    response = marketer_client.post(ARRIVAL_URL, {"known": "no"}, follow=True)
+
+    assert response.redirect_chain == [("/app/forms/pricing/models/", 302)]
+    assert "“Timeline” is left out of training" in response.content.decode()
+    assert draft_form.questions.get(key="timeline").known_at_arrival is False
+
+    marketer_client.post(ARRIVAL_URL, {"known": "yes"})
+    assert draft_form.questions.get(key="timeline").known_at_arrival is True
+
+
+def test_the_arrival_answer_refuses_a_get_a_bad_value_and_an_unknown_question(
+    marketer_client, draft_form
+):
+    assert marketer_client.get(ARRIVAL_URL).status_code == 405
+    assert marketer_client.post(ARRIVAL_URL, {"known": "maybe"}).status_code == 400
+    missing = "/app/forms/pricing/questions/nope/arrival/"
+    assert marketer_client.post(missing, {"known": "yes"}).status_code == 404
+    assert draft_form.questions.get(key="timeline").known_at_arrival is None
+
+
+def test_the_arrival_answer_needs_a_workspace_login_and_the_csrf_token(client, rep, draft_form):
+    anonymous = client.post(ARRIVAL_URL, {"known": "yes"})
+    assert anonymous.status_code == 302 and "/login" in anonymous["Location"]
+    client.force_login(rep)
+    assert client.post(ARRIVAL_URL, {"known": "yes"}).status_code == 403
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(User.objects.create_superuser("root", password="pw-for-tests-123"))
+    assert strict.post(ARRIVAL_URL, {"known": "yes"}).status_code == 403
+    assert draft_form.questions.get(key="timeline").known_at_arrival is None
+
+
+def test_the_suspects_partial_offers_the_answer_that_changes_each(draft_form):
+    html = render_to_string(
+        "forms_app/workspace/_leakage_suspects.html",
+        {
+            "form": draft_form,
+            "suspects": [
+                {
+                    "column": "Timeline",
+                    "key": "timeline",
+                    "how": "data",
+                    "reason": '"Timeline" alone ranks the outcome at 0.95 ROC AUC.',
+                    "roc_auc": 0.95,
+                    "excluded": True,
+                },
+                {
+                    "column": "Budget",
+                    "key": "budget",
+                    "how": "name",
+                    "reason": "Its name says …",
+                    "roc_auc": None,
+                    "excluded": False,
+                },
+                {"column": "Tags", "how": "name", "reason": "Not a question.", "excluded": True},
+            ],
+        },
+    )
+
+    assert 'action="/app/forms/pricing/questions/timeline/arrival/"' in html
+    assert "It was known when the lead arrived — include it" in html
+    assert 'action="/app/forms/pricing/questions/budget/arrival/"' in html
+    assert "Leave it out" in html
+    assert html.count("<form") == 2  # a suspect without a question has nothing to answer
+    assert "ROC AUC 0.95 alone" in html and "Not a question." in html
