@@ -28,11 +28,11 @@ from scoring.metrics import roc_auc
 
 # Pattern (words of a normalised column name, matched on word boundaries) -> why a column so named
 # is usually filled in after the lead arrived. A name word also matches its plural ("tag" matches
-# "Tags"). Deliberately absent: bare "reason" ("Reason for contacting us" is the prospect's own),
-# "call" ("Do Not Call" is a consent), "contact" ("first contact date" is when the lead arrived),
-# "update" ("Receive updates" is an opt-in), "comment" (often the prospect's message), "last"
-# ("Last name"), "qualification" ("Highest qualification") and "profile" or "source", which forms
-# ask for.
+# "Tags"). Deliberately absent, because forms ask for them: bare "reason" ("Reason for contacting
+# us"), "call" ("Do Not Call"), "contact" ("first contact date" is when the lead arrived), bare
+# "contacted" ("I agree to be contacted"), "update" ("Receive updates"), "comment" (often the
+# prospect's message), "last" ("Last name"), "qualification" ("Highest qualification"),
+# "profile" and "source".
 NAME_PATTERNS: dict[str, str] = {
     "status": "a lead or deal status is set by sales as the lead is worked",
     "stage": "a pipeline or deal stage moves as sales works the lead",
@@ -45,12 +45,15 @@ NAME_PATTERNS: dict[str, str] = {
     "activity": "activity fields record what happened after the lead arrived (calls, e-mails)",
     "activities": "activity fields record what happened after the lead arrived (calls, e-mails)",
     "engagement": "engagement is measured over the weeks after the lead arrived",
-    "last contacted": "the last contact happens after the lead arrived",
     "last touch": "the last touch happens after the lead arrived",
     "last modified": "a record is modified after the lead arrived",
     "modified": "a record is modified after the lead arrived",
     "updated": "a record is updated after the lead arrived",
-    "contacted": "contact with sales happens after the lead arrived",
+    "last contacted": "the last contact happens after the lead arrived",
+    "date contacted": "contact with sales happens after the lead arrived",
+    "contacted at": "contact with sales happens after the lead arrived",
+    "contacted date": "contact with sales happens after the lead arrived",
+    "times contacted": "contact with sales happens after the lead arrived",
     "owner": "the owner is assigned when sales pick the lead up",
     "assigned": "a lead is assigned to a rep after it arrived",
     "assignee": "a lead is assigned to a rep after it arrived",

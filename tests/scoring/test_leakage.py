@@ -86,6 +86,7 @@ def test_a_crm_field_filled_after_arrival_is_a_suspect_by_name(name):
         "Last Name",
         "Highest qualification",
         "Reason for contacting us",
+        "I agree to be contacted about formscore.",
         "Company size",
     ],
 )
