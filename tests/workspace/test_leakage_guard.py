@@ -336,3 +336,64 @@ def test_the_suspects_partial_offers_the_answer_that_changes_each(draft_form):
     assert "Leave it out" in html
     assert html.count("<form") == 2  # a suspect without a question has nothing to answer
     assert "ROC AUC 0.95 alone" in html and "Not a question." in html
+
+
+# The train command.
+
+
+@pytest.fixture
+def crm_form(make_form):
+    return make_form(
+        ("Plan", "dropdown", {"choices": ["Basic", "Pro"], "feeds_score": True}),
+        ("Lead status", "dropdown", {"choices": ["Called", "Lost"], "feeds_score": True}),
+        ("Sales notes", "long_text", {"feeds_score": False}),
+    )
+
+
+def test_train_records_include_and_exclude_by_label_or_key_before_training(db, settings):
+    settings.FORMSCORE_GATE_MIN_LEADS = 100
+    call_command("demo", "--password", "demo-pass-123", "--leads", "600", stdout=StringIO())
+
+    output = _run(
+        "train",
+        "demo",
+        "--include",
+        "When do you want to start?",
+        "--exclude",
+        "role",
+        "--no-input",
+    )
+
+    questions = {q.key: q for q in Form.objects.get(slug="demo").questions.all()}
+    assert questions["timeline"].known_at_arrival is True
+    assert questions["role"].known_at_arrival is False
+    assert questions["budget"].known_at_arrival is None
+    assert "holdout ROC AUC" in output and ": trained on " in output  # the output as before
+
+
+def test_train_refuses_an_unknown_question_listing_the_questions(crm_form):
+    with pytest.raises(CommandError) as raised:
+        _run("train", "contact", "--include", "Tags")
+
+    assert str(raised.value) == (
+        "No question 'Tags' in 'contact'. Questions: 'Plan' (plan), "
+        "'Lead status' (lead_status), 'Sales notes' (sales_notes)."
+    )
+
+
+def test_on_a_terminal_train_asks_about_scoring_questions_named_like_a_leak(crm_form, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", _Terminal("n\n"))
+    out = StringIO()
+
+    with pytest.raises(CommandError, match="needs at least"):  # too few leads: asked first
+        call_command("train", "contact", stdout=out)
+
+    assert out.getvalue() == (
+        'Was "Lead status" known when the lead arrived? Its name says "status": a lead or deal'
+        " status is set by sales as the lead is worked. [y/N] "
+    )  # "Sales notes" does not feed the score: not asked
+    assert crm_form.questions.get(key="lead_status").known_at_arrival is False
+
+    with pytest.raises(CommandError, match="needs at least"):
+        call_command("train", "contact", stdout=out)
+    assert out.getvalue().count("Was ") == 1  # answered once, never asked again
