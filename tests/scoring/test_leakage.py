@@ -208,3 +208,10 @@ def test_the_guard_imports_neither_django_nor_scikit_learn():
     )
 
     assert result.stdout.strip() == ""
+
+
+def test_every_name_pattern_is_documented():
+    docs = (REPO / "docs" / "workspace.md").read_text()
+    section = docs.split("## Columns filled in after the lead arrived")[1].split("\n## ")[0]
+
+    assert [p for p in NAME_PATTERNS if f"`{p}`" not in section] == []
