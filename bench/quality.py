@@ -136,6 +136,9 @@ def _manage(args: list[str], env: dict) -> str:
         [sys.executable, str(ROOT / "manage.py"), *args],
         env=env,
         cwd=ROOT,
+        # Never a terminal: import_leads and train ask nothing and take the leakage guard's
+        # default (suspects left out), instead of waiting on a question nobody sees.
+        stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
     )

@@ -29,6 +29,7 @@ def question_input(question: Question) -> QuestionInput:
         kind=question.kind,
         choices=tuple((c["value"], c["label"]) for c in question.choices),
         feeds_score=question.feeds_score,
+        known_at_arrival=question.known_at_arrival,
     )
 
 

@@ -2,8 +2,8 @@
 metrics.
 
 Nothing is imported here on purpose: the web process imports ``scoring.runtime``,
-``scoring.features``, ``scoring.points``, ``scoring.conditions`` and ``scoring.metrics`` (numpy
-and onnxruntime only);
+``scoring.features``, ``scoring.points``, ``scoring.conditions``, ``scoring.metrics`` and
+``scoring.leakage`` (numpy and onnxruntime only);
 ``scoring.training`` and ``scoring.onnx_export`` pull in scikit-learn and pandas and belong to
 training processes (commands, task workers) only.
 """

@@ -144,7 +144,7 @@ class QuestionInput:
     kind: str
     choices: tuple[tuple[str, str], ...] = ()  # (value, label)
     feeds_score: bool = True
-    known_at_arrival: bool | None = None
+    known_at_arrival: bool | None = None  # the marketer's answer; None: not asked
 
 
 @dataclass(frozen=True)

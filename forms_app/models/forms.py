@@ -164,6 +164,13 @@ class Question(models.Model):
     archived = models.BooleanField(
         default=False, help_text="Removed from the form; answers already given are kept."
     )
+    # The leakage guard: a field sales fill in after the lead arrives would leak the outcome.
+    known_at_arrival = models.BooleanField(
+        null=True,
+        blank=True,
+        help_text="The marketer's answer to “was this known when the lead arrived?”; "
+        "empty when not asked.",
+    )
     # Multi-step forms: questions with the same step number are shown together.
     step = models.PositiveSmallIntegerField(default=1)
     # Show only when an earlier answer is one of these values: {"question": key, "values": [...]}.

@@ -84,4 +84,9 @@ urlpatterns += [
     path("forms/<slug:slug>/models/rollback/", models_page.version_rollback, name="rollback"),
     path("forms/<slug:slug>/models/import/", models_page.import_upload, name="import_upload"),
     path("forms/<slug:slug>/models/import/map/", models_page.import_map, name="import_map"),
+    path(
+        "forms/<slug:slug>/questions/<slug:key>/arrival/",
+        models_page.question_arrival,
+        name="question_arrival",
+    ),
 ]

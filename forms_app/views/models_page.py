@@ -10,10 +10,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from forms_app.models import Form, Lead
+from forms_app.models import Form, Lead, Question
 from forms_app.models.text import control_characters_stripped
 from forms_app.permissions import workspace_required
 from forms_app.scoring_adapter import training_enqueue
+from forms_app.workspace.authoring import question_arrival_answer
 from forms_app.workspace.form_stats import forms_with_stats, stats_of
 from forms_app.workspace.importing import (
     ImportReport,
@@ -25,6 +26,7 @@ from forms_app.workspace.importing import (
 )
 from forms_app.workspace.registry import ARTEFACT_FIELDS, form_registry
 from formscore.request_body import body_limit
+from scoring.leakage import suspects_find
 from scoring.models import ModelVersion, TrainingRun
 from scoring.services import ActivationError, model_version_activate, model_version_rollback
 
@@ -133,6 +135,24 @@ def version_rollback(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("forms_app:models", slug=form.slug)
 
 
+@require_POST
+@workspace_required
+def question_arrival(request: HttpRequest, slug: str, key: str) -> HttpResponse:
+    """The marketer's answer to "was this known when the lead arrived?" for a leakage suspect."""
+    question = get_object_or_404(Question.objects.select_related("form"), form__slug=slug, key=key)
+    known = request.POST.get("known", "")
+    if known not in ("yes", "no"):
+        return HttpResponse("known: send yes or no.", status=400, content_type="text/plain")
+    question_arrival_answer(question=question, known=known == "yes", actor=request.user)
+    messages.success(
+        request,
+        f"“{question.label}” was known when the lead arrived: the next training may use it."
+        if known == "yes"
+        else f"“{question.label}” is left out of training: it was filled in after arrival.",
+    )
+    return redirect("forms_app:models", slug=question.form.slug)
+
+
 # Importing history: upload, then map columns and check, then import.
 
 
@@ -170,6 +190,8 @@ def _import_options(post, header: list[str]) -> dict:
         "order_by": post.get("order_by", "") or None,
         "positive_values": positive or None,
         "mapping": mapping,
+        # Ticked "known when the lead arrived": suspected leaks to import all the same.
+        "include": post.getlist("include"),
     }
 
 
@@ -196,9 +218,16 @@ def import_map(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(
                 request,
                 f"Imported {report.rows_imported} leads ({report.converted} converted)"
-                f" from {pending['name']}. Train a model to learn from them.",
+                f" from {pending['name']}. Train a model to learn from them."
+                + (
+                    f" Left out as filled in after the lead arrived:"
+                    f" {', '.join(report.excluded_suspects)}."
+                    if report.excluded_suspects
+                    else ""
+                ),
             )
             return redirect("forms_app:models", slug=form.slug)
+    choices = _mapping_choices(form, header, rows, options)
     return render(
         request,
         "forms_app/workspace/import_map.html",
@@ -209,7 +238,8 @@ def import_map(request: HttpRequest, slug: str) -> HttpResponse:
             "file_name": pending["name"],
             "row_count": len(rows),
             "questions": list(form.questions.all()),
-            **_mapping_choices(form, header, rows, options),
+            **choices,
+            "suspects": _suspects_listed(form, header, choices, options, report),
             "positive_values": request.POST.get("positive_values", ""),
             "report": report,
             "error": error,
@@ -269,3 +299,32 @@ def _mapping_choices(
         "",
     )
     return {"columns": columns, "outcome_column": guess_outcome, "order_by": guess_order}
+
+
+def _suspects_listed(
+    form: Form, header: list[str], choices: dict, options: dict | None, report: ImportReport | None
+) -> list[dict]:
+    """The suspected leaks to ask about: by name until the file is checked, then by name and data.
+
+    A box is ticked as the marketer left it, or at first when the column's question is already
+    known to have been answered on arrival.
+    """
+    if report is not None:
+        suspects = report.suspects
+    else:
+        skipped = {choices["outcome_column"], choices["order_by"]}
+        suspects = suspects_find({c: [] for c in header if c not in skipped}, None)
+    if options is not None:
+        ticked = set(options["include"])
+    else:
+        known = {q.key for q in form.questions.all() if q.known_at_arrival}
+        ticked = {c["name"] for c in choices["columns"] if c["mapped"] in known}
+    return [
+        {
+            **suspect.to_dict(),
+            "index": header.index(suspect.column),
+            "included": suspect.column in ticked,
+        }
+        for suspect in suspects
+        if suspect.column in header
+    ]

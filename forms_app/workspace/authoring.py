@@ -4,6 +4,7 @@ Every write goes through one of these functions (views, tests and commands call 
 django.core.exceptions.ValidationError naming the field and the problem; views show the message.
 """
 
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -55,6 +56,7 @@ _COPIED_FORM_FIELDS = (
     "marketing_qualified_threshold",
 )
 _COPIED_QUESTION_FIELDS = (*QUESTION_FIELDS, "key", "kind", "choices", "position", "condition")
+logger = logging.getLogger(__name__)
 _URL_PARAMETER = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]{0,63}$")
 
 
@@ -388,6 +390,24 @@ def question_restore(*, question: Question) -> Question:
     question.archived = False
     question.position = 0 if last is None else last + 1
     question.save(update_fields=["archived", "position"])
+    return question
+
+
+def question_arrival_answer(*, question: Question, known: bool, actor=None) -> Question:
+    """Record the marketer's answer to "was this known when the lead arrived?".
+
+    No means the answers were filled in later (by sales, after contact): the leakage guard then
+    keeps the question out of training. `actor` is who answered, for the log.
+    """
+    question.known_at_arrival = bool(known)
+    question.save(update_fields=["known_at_arrival"])
+    logger.info(
+        "Question %s of form %s: known when the lead arrived = %s (by %s).",
+        question.key,
+        question.form_id,
+        question.known_at_arrival,
+        getattr(actor, "username", None) or "a command",
+    )
     return question
 
 

@@ -5,6 +5,10 @@ file and checks it before storing anything: a bad file or column raises LeadImpo
 nothing; odd rows (no outcome, a number that is not a number, a value outside a question's
 choices) are listed in the report, never dropped silently. Pure csv module: no pandas in the web
 process.
+
+Columns probably filled in after the lead arrived (scoring.leakage: by their name, or because one
+alone ranks the outcome almost perfectly) are left out unless the marketer says they were known
+when the lead arrived (`include`): they would teach a model what new leads never carry.
 """
 
 import csv
@@ -20,6 +24,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from forms_app.models import Form, Lead, Question
 from forms_app.models.text import control_characters_stripped
+from scoring.leakage import Suspect, suspects_find
 
 # Values that mean "not answered" in exported CRM data ("Select" is a form's unselected default).
 PLACEHOLDERS = {"", "select", "null", "none", "nan", "n/a", "na", "-", "--", "?"}
@@ -54,6 +59,9 @@ class ImportReport:
     converted: int = 0
     mapping: dict[str, str] = field(default_factory=dict)  # column -> question key
     ignored_columns: list[str] = field(default_factory=list)
+    # Columns probably filled in after the lead arrived, and those of them left out (not included).
+    suspects: list[Suspect] = field(default_factory=list)
+    excluded_suspects: list[str] = field(default_factory=list)
     problems: list[ImportProblem] = field(default_factory=list)
     problem_count: int = 0
 
@@ -219,17 +227,24 @@ def leads_import(
     positive_values: list[str] | None = None,
     order_by: str | None = None,
     exclude: list[str] | None = None,
+    include: list[str] | None = None,
     delimiter: str = ",",
     mapping: dict[str, str] | None = None,
     dry_run: bool = False,
 ) -> ImportReport:
     """Import historical leads with outcomes into a form (or a new draft form built from them).
 
-    With dry_run the file is checked and the report returned, and nothing is stored.
+    Suspected leaks among the columns (filled in after the lead arrived) are left out unless
+    `include` names them: the columns the marketer says were known when the lead arrived. An
+    included suspect's question is marked known_at_arrival. With dry_run the file is checked and
+    the report returned, and nothing is stored.
     """
     header, rows = csv_read(data, delimiter=delimiter)
-    exclude = [c.strip() for c in exclude or [] if c.strip()]
-    _columns_check(header, outcome_column=outcome_column, order_by=order_by, exclude=exclude)
+    exclude = _names(exclude)
+    include = _names(include)
+    _columns_check(
+        header, outcome_column=outcome_column, order_by=order_by, exclude=exclude, include=include
+    )
     _target_check(form, create_form_slug)
     positives = {v.strip().lower() for v in positive_values} if positive_values else None
     report = ImportReport(rows_read=len(rows))
@@ -242,19 +257,23 @@ def leads_import(
         report=report,
     )
     feature_columns = [c for c in header if c not in {outcome_column, order_by, *exclude}]
+    report.suspects = _suspects_among(header, records, feature_columns)
+    report.excluded_suspects = [s.column for s in report.suspects if s.column not in include]
+    kept_columns = [c for c in feature_columns if c not in report.excluded_suspects]
     with transaction.atomic():
         if create_form_slug is not None:
             form = _form_create_from_columns(
                 slug=create_form_slug,
-                columns=feature_columns,
+                columns=kept_columns,
                 rows=[record.row for record in records],
                 header=header,
             )
             report.form_created = True
         report.form = form
-        matched = columns_match(form, feature_columns, mapping)
+        matched = columns_match(form, kept_columns, mapping)
         report.mapping = {column: q.key for column, q in matched.items()}
-        report.ignored_columns = [c for c in feature_columns if c not in matched]
+        report.ignored_columns = [c for c in kept_columns if c not in matched]
+        _included_suspects_mark(report, matched)
         leads = _leads_built(form, matched, header, records, report)
         report.rows_imported = len(leads)
         if dry_run:
@@ -264,13 +283,72 @@ def leads_import(
     return report
 
 
+def import_suspects(
+    *,
+    data: bytes | str,
+    outcome_column: str,
+    positive_values: list[str] | None = None,
+    order_by: str | None = None,
+    exclude: list[str] | None = None,
+    delimiter: str = ",",
+) -> list[Suspect]:
+    """The suspected leaks of a file, before anything is imported (to ask about each first)."""
+    header, rows = csv_read(data, delimiter=delimiter)
+    exclude = _names(exclude)
+    _columns_check(header, outcome_column=outcome_column, order_by=order_by, exclude=exclude)
+    positives = {v.strip().lower() for v in positive_values} if positive_values else None
+    records = _records_read(
+        header,
+        rows,
+        outcome_column=outcome_column,
+        order_by=order_by,
+        positives=positives,
+        report=ImportReport(),
+    )
+    feature_columns = [c for c in header if c not in {outcome_column, order_by, *exclude}]
+    return _suspects_among(header, records, feature_columns)
+
+
+def _names(columns: list[str] | None) -> list[str]:
+    return [c.strip() for c in columns or [] if c.strip()]
+
+
+def _suspects_among(
+    header: list[str], records: list["_Record"], columns: list[str]
+) -> list[Suspect]:
+    """Suspected leaks among the columns, their raw text read oldest first."""
+    values = {}
+    for column in columns:
+        index = header.index(column)
+        values[column] = [
+            None if is_missing(cell := record.row[index]) else cell.strip() for record in records
+        ]
+    return suspects_find(values, [int(record.converted) for record in records])
+
+
+def _included_suspects_mark(report: ImportReport, matched: dict[str, Question]) -> None:
+    """Record on their questions that the included suspects were known when the lead arrived."""
+    excluded = set(report.excluded_suspects)
+    for suspect in report.suspects:
+        question = matched.get(suspect.column)
+        if suspect.column not in excluded and question is not None:
+            question.known_at_arrival = True
+            question.save(update_fields=["known_at_arrival"])
+
+
 def _columns_check(
-    header: list[str], *, outcome_column: str, order_by: str | None, exclude: list[str]
+    header: list[str],
+    *,
+    outcome_column: str,
+    order_by: str | None,
+    exclude: list[str],
+    include: list[str] | None = None,
 ) -> None:
     for option, names in (
         ("outcome column", [outcome_column]),
         ("--order-by column", [order_by] if order_by else []),
         ("excluded column", exclude),
+        ("included column", include or []),
     ):
         unknown = [name for name in names if name not in header]
         if unknown:

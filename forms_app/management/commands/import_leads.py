@@ -1,9 +1,16 @@
+import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from forms_app.models import Form
-from forms_app.workspace.importing import LeadImportError, leads_import
+from forms_app.workspace.importing import (
+    ImportReport,
+    LeadImportError,
+    import_suspects,
+    leads_import,
+)
+from scoring.leakage import Suspect
 
 
 class Command(BaseCommand):
@@ -25,6 +32,19 @@ class Command(BaseCommand):
         )
         parser.add_argument("--order-by", help="Column giving time order (date or number).")
         parser.add_argument("--exclude", default="", help="Comma-separated columns to leave out.")
+        parser.add_argument(
+            "--include",
+            action="append",
+            default=[],
+            metavar="COLUMN",
+            help="A suspected leak that was known when the lead arrived, to keep (repeatable, or "
+            "comma-separated). Without it, suspects are left out.",
+        )
+        parser.add_argument(
+            "--no-input",
+            action="store_true",
+            help="Ask nothing: suspected leaks not named by --include are left out.",
+        )
         parser.add_argument("--delimiter", default=",")
         parser.add_argument("--dry-run", action="store_true", help="Check only; store nothing.")
 
@@ -39,16 +59,24 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"No form with the slug {options['form']!r}; add --create-form to make one."
                 )
+        data = path.read_bytes()
+        include = [c for value in options["include"] for c in value.split(",") if c.strip()]
+        file_options = {
+            "data": data,
+            "outcome_column": options["outcome"],
+            "positive_values": options["positive"],
+            "order_by": options["order_by"],
+            "exclude": options["exclude"].split(","),
+            "delimiter": options["delimiter"],
+        }
         try:
+            if sys.stdin.isatty() and not options["no_input"]:
+                include += self._ask(import_suspects(**file_options), include)
             report = leads_import(
-                data=path.read_bytes(),
-                outcome_column=options["outcome"],
+                **file_options,
+                include=include,
                 form=form,
                 create_form_slug=options["form"] if options["create_form"] else None,
-                positive_values=options["positive"],
-                order_by=options["order_by"],
-                exclude=options["exclude"].split(","),
-                delimiter=options["delimiter"],
                 dry_run=options["dry_run"],
             )
         except LeadImportError as exc:
@@ -63,6 +91,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Columns used: {', '.join(report.mapping) or 'none'}")
         if report.ignored_columns:
             self.stdout.write(f"Columns ignored: {', '.join(report.ignored_columns)}")
+        self._suspects_print(report)
         if report.problem_count:
             self.stdout.write(
                 self.style.WARNING(
@@ -74,3 +103,38 @@ class Command(BaseCommand):
                 self.stdout.write(f"  line {problem.row}{column}: {problem.message}")
             if report.problem_count > 20:
                 self.stdout.write(f"  … and {report.problem_count - 20} more")
+
+    def _ask(self, suspects: list[Suspect], include: list[str]) -> list[str]:
+        """Ask about each suspect not already included; the columns answered yes."""
+        kept = []
+        for suspect in suspects:
+            if suspect.column in include:
+                continue
+            self.stdout.write(
+                f'Was "{suspect.column}" known when the lead arrived? {suspect.reason} [y/N] ',
+                ending="",
+            )
+            self.stdout.flush()
+            if sys.stdin.readline().strip().lower() in {"y", "yes"}:
+                kept.append(suspect.column)
+        return kept
+
+    def _suspects_print(self, report: ImportReport) -> None:
+        """Each suspected leak, whether it was left out or kept, and why."""
+        if not report.suspects:
+            return
+        excluded = set(report.excluded_suspects)
+        self.stdout.write(
+            self.style.WARNING(
+                f"{len(report.suspects)} columns look filled in after the lead arrived "
+                f"({len(excluded)} left out):"
+            )
+        )
+        for suspect in report.suspects:
+            if suspect.column in excluded:
+                self.stdout.write(f'  left out "{suspect.column}": {suspect.reason}')
+                self.stdout.write(
+                    f'    known when the lead arrived? keep it: --include "{suspect.column}"'
+                )
+            else:
+                self.stdout.write(f'  kept "{suspect.column}" (--include): {suspect.reason}')

@@ -3,8 +3,10 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from forms_app.models import Form
+from forms_app.models import Form, Question
 from forms_app.scoring_adapter import form_model_train
+from forms_app.workspace.authoring import question_arrival_answer
+from scoring.leakage import name_suspect
 from scoring.services import ACTIVATE_CHOICES
 from scoring.training import TrainingError
 
@@ -17,11 +19,36 @@ class Command(BaseCommand):
         parser.add_argument("--activate", choices=ACTIVATE_CHOICES, default="auto")
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--json", action="store_true", help="Print the result as JSON.")
+        parser.add_argument(
+            "--include",
+            action="append",
+            default=[],
+            metavar="COLUMN",
+            help="A question (label or key) known when the lead arrived: the leakage guard keeps "
+            "it (repeatable).",
+        )
+        parser.add_argument(
+            "--exclude",
+            action="append",
+            default=[],
+            metavar="COLUMN",
+            help="A question (label or key) filled in after the lead arrived: left out "
+            "(repeatable).",
+        )
+        parser.add_argument(
+            "--no-input",
+            action="store_true",
+            help="Ask nothing about questions that look filled in after the lead arrived.",
+        )
 
     def handle(self, *args, slug: str, activate: str, seed: int, json: bool, **options) -> None:
         form = Form.objects.filter(slug=slug).first()
         if form is None:
             raise CommandError(f"No form with the slug {slug!r}.")
+        self._arrival_answers_record(form, options["include"], options["exclude"])
+        if sys.stdin.isatty() and not options["no_input"]:
+            # With --json, stdout is for the result alone: the questions go to stderr.
+            self._arrival_ask(form, self.stderr if json else self.stdout)
         progress = None if json else self._progress
         try:
             outcome = form_model_train(form=form, activate=activate, progress=progress, seed=seed)
@@ -66,6 +93,46 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {driver['label'][:40]:<40}{driver['importance']:>8.3f}")
         style = self.style.SUCCESS if outcome.activated else self.style.WARNING
         self.stdout.write(style(outcome.reason))
+        self._leakage_print(m.get("leakage", {}).get("suspects", []))
+
+    def _arrival_answers_record(self, form: Form, include: list[str], exclude: list[str]) -> None:
+        """--include and --exclude: the marketer's answers, recorded before training."""
+        questions = list(form.questions.filter(archived=False))
+        for names, known in ((include, True), (exclude, False)):
+            for name in names:
+                question = _question_named(questions, name)
+                if question is None:
+                    listed = ", ".join(f"{q.label!r} ({q.key})" for q in questions)
+                    raise CommandError(
+                        f"No question {name!r} in {form.slug!r}. Questions: {listed}."
+                    )
+                question_arrival_answer(question=question, known=known)
+
+    def _arrival_ask(self, form: Form, out) -> None:
+        """Ask about each scoring question whose name looks filled in after the lead arrived."""
+        unasked = form.questions.filter(archived=False, feeds_score=True, known_at_arrival=None)
+        for question in unasked:
+            reason = name_suspect(question.label) or name_suspect(question.key)
+            if reason is None:
+                continue
+            out.write(
+                f'Was "{question.label}" known when the lead arrived? {reason} [y/N] ', ending=""
+            )
+            out.flush()
+            known = sys.stdin.readline().strip().lower() in {"y", "yes"}
+            question_arrival_answer(question=question, known=known)
+
+    def _leakage_print(self, suspects: list[dict]) -> None:
+        """What the leakage guard found in training, each left out or kept, and why."""
+        if not suspects:
+            return
+        self.stdout.write(
+            self.style.WARNING("Questions that look filled in after the lead arrived:")
+        )
+        for suspect in suspects:
+            verdict = "left out" if suspect.get("excluded", True) else "kept"
+            name = suspect.get("column") or suspect.get("label") or suspect.get("key", "")
+            self.stdout.write(f'  {verdict} "{name}": {suspect.get("reason", "")}')
 
     def _progress(self, stage: str, fraction: float) -> None:
         width = 30
@@ -76,6 +143,13 @@ class Command(BaseCommand):
             self.stdout.write(line, ending="")
         else:
             self.stdout.write(line.strip())
+
+
+def _question_named(questions: list[Question], name: str) -> Question | None:
+    """The question with this key, else with this label (case and spaces aside)."""
+    wanted = name.strip()
+    by_key = next((q for q in questions if q.key == wanted), None)
+    return by_key or next((q for q in questions if q.label.strip().lower() == wanted.lower()), None)
 
 
 def _f(value) -> str:
