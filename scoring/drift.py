@@ -14,6 +14,7 @@ from scoring.metrics import psi
 
 SHIFTED_PSI = 0.25  # the usual rule of thumb: above it a distribution has shifted
 RATE_RATIO = 1.5  # conversion rate of the holdout against the older leads, either way
+RANKING_DROP = 0.1  # ROC AUC across the older leads minus on the newest
 FEATURES_NAMED = 3
 
 
@@ -30,12 +31,21 @@ def _numeric_psi(expected: np.ndarray, actual: np.ndarray) -> float:
     return psi(expected, actual)
 
 
-def holdout_drift(spec: FeatureSpec, feed: dict[str, np.ndarray], n_train: int, y) -> dict:
+def holdout_drift(
+    spec: FeatureSpec,
+    feed: dict[str, np.ndarray],
+    n_train: int,
+    y,
+    *,
+    ranking: tuple[float, float] | None = None,
+) -> dict:
     """How far the holdout (rows from ``n_train`` on, oldest first) drifted from the rows before.
 
     Returns ``{"drifted", "text", "features": [{"feature", "label", "psi"}], "train_rate",
-    "holdout_rate"}``: drifted when an input's population stability index reaches
-    ``SHIFTED_PSI`` or the conversion rate moved by a factor of ``RATE_RATIO``.
+    "holdout_rate", "ranking"}``: drifted when an input's population stability index reaches
+    ``SHIFTED_PSI``, the conversion rate moved by a factor of ``RATE_RATIO``, or ``ranking``
+    (ROC AUC across the older leads, out of fold, and on the holdout) fell by ``RANKING_DROP``:
+    the answers that predicted conversion before no longer do.
     """
     y = np.asarray(y, dtype=np.float64)
     shifts = []
@@ -61,6 +71,11 @@ def holdout_drift(spec: FeatureSpec, feed: dict[str, np.ndarray], n_train: int, 
         parts.append(
             f"they convert at {holdout_rate:.0%} against {train_rate:.0%} for the older leads"
         )
+    if ranking is not None and ranking[0] - ranking[1] >= RANKING_DROP:
+        parts.append(
+            f"the answers rank them at {ranking[1]:.2f} ROC AUC against {ranking[0]:.2f} across"
+            " the older leads"
+        )
     drifted = bool(parts)
     text = (
         "The newest leads (the holdout) look different from the older ones: "
@@ -76,4 +91,5 @@ def holdout_drift(spec: FeatureSpec, feed: dict[str, np.ndarray], n_train: int, 
         "features": shifts[:FEATURES_NAMED],
         "train_rate": round(train_rate, 4),
         "holdout_rate": round(holdout_rate, 4),
+        "ranking": [round(v, 4) for v in ranking] if ranking is not None else None,
     }

@@ -44,6 +44,7 @@ from sklearn.ensemble import (
 from sklearn.impute import SimpleImputer
 from sklearn.inspection import permutation_importance
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import cross_val_predict
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
@@ -92,8 +93,8 @@ RF_TREES = 100
 DRIVER_REPEATS = 3  # shuffles per input when measuring what drives the score
 DRIVERS_KEPT = 10
 # One answer that lifts the holdout AUC by this much, and this many times the next, is suspect.
-DOMINANT_DRIVER_LIFT = 0.05
-DOMINANT_DRIVER_RATIO = 4.0
+DOMINANT_DRIVER_LIFT = 0.15
+DOMINANT_DRIVER_RATIO = 6.0
 # Why a version is served without calibration (metrics["calibration"] otherwise says "sigmoid").
 CALIBRATION_REVERSED = "none: the fitted sigmoid would have reversed the ranking"
 CALIBRATION_UNFAITHFUL = "none: the calibrated model did not export faithfully"
@@ -512,6 +513,21 @@ def _calibrated_and_exported(
     return evaluated, final, onnx_bytes, parity, calibration
 
 
+def _ranking_older_and_newest(spec, seed: int, frame, y: np.ndarray, n_train: int):
+    """ROC AUC of the (cheap) linear candidate across the older leads, out of fold in time
+    order, and on the newest: far apart, the newest leads behave differently."""
+    model = candidate_build("logistic_regression", spec, seed)
+    older, y_older = frame.iloc[:n_train], y[:n_train]
+    folds = int(min(CALIBRATION_FOLDS, y_older.sum(), n_train - y_older.sum()))
+    if folds < 2:
+        return None
+    out_of_fold = cross_val_predict(model, older, y_older, cv=folds, method="predict_proba")
+    newest = model.fit(older, y_older).predict_proba(frame.iloc[n_train:])[:, 1]
+    before = metrics.roc_auc(y_older, out_of_fold[:, 1])
+    after = metrics.roc_auc(y[n_train:], newest)
+    return None if math.isnan(before) or math.isnan(after) else (before, after)
+
+
 def _candidates_fit(
     algorithms: Sequence[str],
     spec: FeatureSpec,
@@ -745,7 +761,9 @@ def _train(
     result_metrics["drivers"] = score_drivers(evaluated, spec, frame_holdout, y_holdout, seed)
     suspects += leaks_in_drivers(result_metrics["drivers"], spec, questions)
     result_metrics["leakage"] = {"suspects": suspects}
-    result_metrics["drift"] = holdout_drift(spec, feed, n_train, y)
+    result_metrics["drift"] = holdout_drift(
+        spec, feed, n_train, y, ranking=_ranking_older_and_newest(spec, seed, frame, y, n_train)
+    )
     result = TrainingResult(
         spec=spec,
         algorithm=algorithm,
