@@ -7,7 +7,7 @@ PORT ?= 8000
 export FORMSCORE_VAR_DIR ?= $(CURDIR)/var
 
 
-.PHONY: demo test bench lint format venv clean
+.PHONY: demo test bench bench-quality lint format venv clean
 
 venv: $(VENV)/.installed
 
@@ -39,6 +39,11 @@ test: venv
 
 bench: venv
 	$(PY) -m bench.scoring
+	$(PY) -m bench.quality
+
+# Model quality on the shared real data, through import_leads, train and score_csv.
+bench-quality: venv
+	$(PY) -m bench.quality
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -22,6 +22,7 @@ import argparse
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -209,7 +210,8 @@ def measure(dataset: Dataset, data_dir: Path) -> dict:
         "candidates": {c["name"]: c["roc_auc"] for c in version["candidates"]},
         "gate": {"activated": gate["activated"], "reason": gate["reason"]},
         "suspects": version["metrics"].get("leakage", {}).get("suspects", []),
-        "import": imported.strip().splitlines()[:3],
+        "import": imported.strip().splitlines()[:2],
+        "left_out": re.findall(r'^\s*left out "([^"]+)"', imported, flags=re.M),
         "seconds": round(time.perf_counter() - started, 1),
     }
 

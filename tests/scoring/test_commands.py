@@ -177,3 +177,21 @@ def test_x_education_history_imports_trains_and_scores_from_the_command_line(db,
     assert any(r["top_factors"] for r in scored)
     converted = [r["Converted"] == "1" for r in scored]
     assert metrics.roc_auc(converted, [float(r["probability"]) for r in scored]) >= 0.87
+
+
+def test_a_column_of_many_values_that_repeat_becomes_a_scored_hidden_field(db, tmp_path):
+    """Landing pages: 80 distinct values, each on several rows, are a category, not free text;
+    an id that never repeats is free text that does not feed the score."""
+    rows = [["id", "Landing page", "Outcome"]]
+    for i in range(400):
+        rows.append([f"lead-{i}", f"page-{i % 80}", ["won", "lost"][i % 2]])
+    path = write_csv(tmp_path / "pages.csv", rows)
+
+    run("import_leads", str(path), "--form", "pages", "--create-form", "--outcome", "Outcome")
+
+    form = Form.objects.get(slug="pages")
+    page = form.questions.get(label="Landing page")
+    assert page.kind == Question.Kind.HIDDEN and page.feeds_score
+    identifier = form.questions.get(label="id")
+    assert identifier.kind == Question.Kind.SHORT_TEXT and not identifier.feeds_score
+    assert Lead.objects.filter(form=form, answers__landing_page="page-7").count() == 5

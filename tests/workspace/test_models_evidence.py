@@ -48,7 +48,7 @@ def test_a_trained_model_shows_its_verdict_charts_and_their_figures(morgan, scor
     deciles = version.metrics["evidence"]["deciles"]
 
     page = morgan.get("/app/forms/demo/models/").content.decode()
-    panel = page.split('id="evidence"')[1].split("</section>")[0]
+    panel = page.split('id="evidence"')[1].split('aria-labelledby="compare-title"')[0]
 
     assert "Why trust v1?" in panel
     assert 'data-testid="verdict"' in panel and "verdict-ok" in panel
@@ -99,7 +99,7 @@ def test_the_gate_verdict_leaks_and_drift_are_shown_as_warnings(morgan, draft_fo
     )
 
     page = morgan.get("/app/forms/pricing/models/?evidence=2").content.decode()
-    panel = page.split('id="evidence"')[1].split("</section>")[0]
+    panel = page.split('id="evidence"')[1].split('aria-labelledby="compare-title"')[0]
 
     assert "Why trust v2?" in panel
     assert "verdict-warning" in panel and "Possible leak." in panel
