@@ -14,10 +14,15 @@ How each question kind becomes features (only questions with ``feeds_score``):
   the training rows (all declared choices when no rows are given); anything else maps to
   ``__other__`` and an empty answer to ``__missing__``. The model sees a categorical as an int64
   code: its position in ``Feature.categories`` (the vocabulary, then ``__other__``, then
-  ``__missing__``). Integer inputs cost onnxruntime far less than string tensors on every submit.
+  ``__missing__``), or, when a model was trained with outcomes to rank by, its position in
+  ``Feature.order`` (the same categories ordered by conversion rate, so a tree splits low from
+  high converters in one cut). Integer inputs cost onnxruntime far less than string tensors on
+  every submit. However many values a column has, the ones seen often enough are kept.
 - ``hidden``: a categorical feature like a choice, but its vocabulary can only come from rows (a
-  hidden field has no declared choices), e.g. a campaign id filled in by the embed.
-- ``number``: one float feature; missing or unparsable answers are NaN.
+  hidden field has no declared choices), e.g. a campaign id filled in by the embed, or a landing
+  page imported from a CRM export.
+- ``number``: one float feature; missing or unparsable answers are NaN. When training rows leave
+  it blank now and then, an "answered" 0/1 companion follows it (a linear model cannot see NaN).
 - ``multiple_choice``: one 0/1 indicator per declared option (multi-hot).
 - ``consent``: one 0/1 feature (missing counts as not given).
 - ``short_text``, ``long_text``, ``phone``: one 0/1 "answered" indicator. Free text is not a

@@ -6,21 +6,29 @@ Training side only: imports scikit-learn and pandas, so the web process must nev
 The recipe, in order:
 
 1. Sort the labelled leads by time; the newest ``holdout_fraction`` (20 %) is the holdout.
-2. Build the feature spec from all labelled leads (vocabularies and dropped constant features use
-   only the answers, never the outcomes, so the holdout's outcomes stay unseen).
-3. Fit each candidate on the older 80 % and rank them by holdout ROC AUC: logistic regression
+2. Screen for leaks (``scoring.leakage``): questions the marketer said were not known when the
+   lead arrived, and questions named like fields filled in later, are left out unless the marketer
+   said they were known; so is an answer that alone ranks the outcome almost perfectly.
+3. Build the feature spec from all labelled leads (vocabularies and dropped constant features use
+   only the answers). Categories are ordered by their conversion rate in the older 80 % only, so
+   the holdout's outcomes stay unseen.
+4. Fit each candidate on the older 80 % and rank them by holdout ROC AUC: logistic regression
    (one-hot + median imputation + scaling), random forest and histogram gradient boosting (the
    categorical codes as they are, no scaler: a scaler in front of trees breaks ONNX parity at
-   split thresholds).
-4. The winner is wrapped in sigmoid calibration (``ensemble=False``: one model refit on all rows
-   plus a sigmoid fitted on out-of-fold predictions, so serving runs one model, not five). Its
-   holdout metrics come from that calibrated recipe fitted on the older 80 %; percentile scores
-   there are computed against that model's own training leads, exactly as production will.
-5. The same recipe is refit on all labelled leads, exported to ONNX and checked for parity on the
+   split thresholds), and the blend of logistic regression and boosted trees (their mean
+   probability), measured from its members' holdout probabilities.
+5. The winner is wrapped in sigmoid calibration (``ensemble=False``: one model refit on all rows
+   plus a sigmoid fitted on out-of-fold predictions, so serving runs one model, not five), kept
+   only when the fitted sigmoid is increasing: calibration then cannot reorder leads, and the
+   holdout AUC after it is the winner's. Its holdout metrics come from that recipe fitted on the
+   older 80 %; percentile scores there are computed against that model's own training leads,
+   exactly as production will.
+6. The same recipe is refit on all labelled leads, exported to ONNX and checked for parity on the
    holdout rows plus a stressed copy of them (unseen categories, missing answers). A calibrated
    model that fails parity falls back to the uncalibrated one; if that fails too, training raises.
-6. What drives the score: the permutation importance of each input on the holdout, kept with the
-   metrics (``metrics["drivers"]``) for the models page and the ``train`` command.
+7. What drives the score (the permutation importance of each input on the holdout), the leakage
+   suspects and the holdout's drift (``scoring.drift``) are kept with the metrics for the gate
+   (``scoring.services.gate_verdict``), the models page and the ``train`` command.
 """
 
 from __future__ import annotations

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.browser import ARTIFACTS
 from tests.helpers.host_site import HostSite
 
 CHROMIUM = Path(os.environ.get("FORMSCORE_CHROMIUM", "/usr/bin/chromium"))
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def pytest_collection_modifyitems(config, items):

@@ -7,8 +7,9 @@ import pytest
 from playwright.sync_api import expect
 
 from forms_app.demo.history import demo_history_create
-from tests.browser.conftest import ARTIFACTS
-from tests.helpers.browser import log_in
+from forms_app.models import Lead, Question
+from forms_app.scoring_adapter import form_model_train
+from tests.helpers.browser import ARTIFACTS, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -63,3 +64,42 @@ def _whole_page(page, name: str) -> None:
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     page.set_viewport_size({"width": 1360, "height": 900})
+
+
+def test_a_version_with_a_leak_is_refused_and_the_page_says_why(
+    browser, live_server, demo_form, settings
+):
+    """A deal stage the marketer said was known: the model looks perfect, the gate refuses it."""
+    settings.FORMSCORE_GATE_MIN_LEADS = 200
+    settings.FORMSCORE_GATE_MIN_CONVERSIONS = 30
+    demo_history_create(demo_form, count=900)
+    Question.objects.create(
+        form=demo_form,
+        label="Deal stage",
+        kind=Question.Kind.DROPDOWN,
+        choices=[{"label": "Won"}, {"label": "Lost"}],
+        position=99,
+        feeds_score=True,
+        known_at_arrival=True,
+    )
+    converted = demo_form.converted_statuses()
+    leads = list(Lead.objects.filter(form=demo_form))
+    for lead in leads:
+        lead.answers["deal_stage"] = "won" if lead.status in converted else "lost"
+    Lead.objects.bulk_update(leads, ["answers"])
+
+    outcome = form_model_train(form=demo_form)
+
+    assert not outcome.activated
+    assert outcome.version.metrics["verdict"]["kind"] == "leakage"
+    context = browser.new_context(viewport={"width": 1360, "height": 900})
+    page = context.new_page()
+    log_in(page, live_server, "morgan", "marketer")
+    page.goto(f"{live_server.url}/app/forms/demo/models/?evidence={outcome.version.number}")
+
+    panel = page.locator("#evidence")
+    verdict = panel.get_by_test_id("verdict")
+    expect(verdict).to_contain_text("Do not activate: suspected leakage in Deal stage")
+    expect(panel.get_by_role("button", name="Leave it out")).to_be_visible()
+    panel.screenshot(path=str(DOCS_SCREENSHOTS / "models-evidence-leak.png"))
+    context.close()

@@ -1,8 +1,11 @@
 """Shared steps of the browser tests: logging in, filling the demo form, whole-page screenshots."""
 
+from pathlib import Path
+
 from django.contrib.auth.models import Group, User
 
 PASSWORD = "pw-for-tests-123"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"  # git ignores it
 
 
 def log_in(page, live_server, username: str, group: str) -> User:
