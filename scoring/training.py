@@ -548,7 +548,9 @@ def _candidates_fit(
 ) -> tuple[list[dict], dict]:
     """Fit each single candidate on the older leads and measure it on the holdout; the blend's
     holdout figures come from its members' probabilities (soft voting is their mean)."""
-    singles = [a for a in algorithms if a != BLEND]
+    # The blend's members are fitted even when not asked for as candidates of their own.
+    members = BLEND_MEMBERS if BLEND in algorithms else ()
+    singles = [a for a in SINGLE_ALGORITHMS if a in algorithms or a in members]
     unknown = [a for a in algorithms if a not in ALGORITHMS]
     if unknown:
         raise ValueError(f"unknown algorithm {unknown[0]!r}; choose from {', '.join(ALGORITHMS)}")
@@ -559,10 +561,11 @@ def _candidates_fit(
         fitted[algorithm] = candidate_build(algorithm, spec, seed).fit(frame_train, y_train)
         seconds[algorithm] = time.perf_counter() - started
         probabilities[algorithm] = fitted[algorithm].predict_proba(frame_holdout)[:, 1]
-    if BLEND in algorithms and all(m in fitted for m in BLEND_MEMBERS):
-        probabilities[BLEND] = np.mean([probabilities[m] for m in BLEND_MEMBERS], axis=0)
-        seconds[BLEND] = sum(seconds[m] for m in BLEND_MEMBERS)
-    for name, p_holdout in probabilities.items():
+    if members:
+        probabilities[BLEND] = np.mean([probabilities[m] for m in members], axis=0)
+        seconds[BLEND] = sum(seconds[m] for m in members)
+    for name in (a for a in ALGORITHMS if a in algorithms):
+        p_holdout = probabilities[name]
         candidates.append(
             {
                 "name": name,
