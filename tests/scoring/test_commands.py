@@ -8,16 +8,14 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from bench.quality import X_EDUCATION_LEAKS
 from forms_app.models import Form, Lead, Question
 from scoring import metrics
 from scoring.models import ModelVersion, ModelVersionEvent
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 X_EDUCATION = SHARED_DATA / "x_education" / "Leads.csv"
-LEAKS = (
-    "Tags,Lead Quality,Lead Profile,Asymmetrique Activity Index,Asymmetrique Profile Index,"
-    "Asymmetrique Activity Score,Asymmetrique Profile Score,Last Activity,Last Notable Activity"
-)
+LEAKS = ",".join(X_EDUCATION_LEAKS)
 
 
 def run(*args) -> str:
