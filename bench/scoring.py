@@ -61,6 +61,9 @@ def bench_algorithm(algorithm: str, data: dict, iterations: int) -> dict:
         outcomes=data["outcomes"],
         times=data["times"],
         algorithms=(algorithm,),
+        # The product's default (FORMSCORE_MIN_*); the demo data has hundreds of each anyway.
+        min_converted=40,
+        min_not_converted=40,
     )
     served = served_model_build(
         onnx_bytes=result.onnx_bytes,

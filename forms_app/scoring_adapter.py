@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import JSONField, OuterRef, Subquery
+from django.db.models import Count, JSONField, OuterRef, Q, Subquery
 from django.tasks import task
 from django.utils import timezone
 
@@ -182,6 +182,16 @@ def training_history(form: Form) -> TrainingHistory:
         sales_ready=form.sales_ready_threshold,
         marketing_qualified=form.marketing_qualified_threshold,
     )
+
+
+def form_cold_start(form: Form) -> dict:
+    """The form's labelled history against the one minimum (`scoring.services.cold_start_progress`):
+    until it is reached the points system scores the form."""
+    labelled = Lead.objects.filter(form=form, status__in=form.labelled_statuses(), is_partial=False)
+    counts = labelled.aggregate(
+        n=Count("pk"), converted=Count("pk", filter=Q(status__in=form.converted_statuses()))
+    )
+    return scoring.cold_start_progress(counts["converted"], counts["n"] - counts["converted"])
 
 
 def form_model_train(*, form: Form, **options: Any) -> TrainOutcome:

@@ -339,10 +339,25 @@ FORMSCORE_MIN_FILL_SECONDS = env_int("FORMSCORE_MIN_FILL_SECONDS", 3)
 FORMSCORE_RATE_LIMIT = env_int("FORMSCORE_RATE_LIMIT", 20)
 FORMSCORE_RATE_LIMIT_WINDOW = env_int("FORMSCORE_RATE_LIMIT_WINDOW", 600)
 
-# The gate: a newly trained version replaces the active scorer (points or ML) only when it had
-# enough labelled leads and conversions and beats it on the same holdout by this ROC AUC margin.
-FORMSCORE_GATE_MIN_LEADS = env_int("FORMSCORE_GATE_MIN_LEADS", 200)
-FORMSCORE_GATE_MIN_CONVERSIONS = env_int("FORMSCORE_GATE_MIN_CONVERSIONS", 30)
+# Cold start: the one minimum of labelled history for a model (scoring.services.history_minimum).
+# Below it `train` refuses, the gate activates nothing and the models page shows the progress;
+# the points system scores the form meanwhile. 40 of each: the newest 20 % held out for the
+# gate then still holds about 8 of each, the least that an ROC AUC means anything on.
+FORMSCORE_MIN_CONVERTED = env_int("FORMSCORE_MIN_CONVERTED", 40)
+FORMSCORE_MIN_NOT_CONVERTED = env_int("FORMSCORE_MIN_NOT_CONVERTED", 40)
+# Fewer than 10 of each leaves the holdout one or two leads of a kind: its ROC AUC means nothing.
+if min(FORMSCORE_MIN_CONVERTED, FORMSCORE_MIN_NOT_CONVERTED) < 10:
+    raise ImproperlyConfigured(
+        "FORMSCORE_MIN_CONVERTED and FORMSCORE_MIN_NOT_CONVERTED must be 10 or more"
+    )
+for retired in ("FORMSCORE_GATE_MIN_LEADS", "FORMSCORE_GATE_MIN_CONVERSIONS"):
+    if env_str(retired):
+        raise ImproperlyConfigured(
+            f"{retired} is no longer read: the gate, `train` and the models page share one "
+            "minimum, FORMSCORE_MIN_CONVERTED and FORMSCORE_MIN_NOT_CONVERTED (default 40 each)."
+        )
+# The gate: a newly trained version replaces the active scorer (points or ML) only when it beats
+# it on the same holdout by this ROC AUC margin.
 FORMSCORE_GATE_MARGIN = env_float("FORMSCORE_GATE_MARGIN", 0.005)
 
 LOGGING = {

@@ -203,6 +203,50 @@ def _form_lock(form_id: int) -> None:
     form_model.objects.select_for_update().filter(pk=form_id).first()
 
 
+@dataclass(frozen=True)
+class HistoryMinimum:
+    """The labelled history a form needs before a model may score it (its cold start)."""
+
+    converted: int
+    not_converted: int
+
+    def sentence(self) -> str:
+        return f"{self.converted} converted and {self.not_converted} not-converted leads"
+
+
+def history_minimum() -> HistoryMinimum:
+    """The one minimum (FORMSCORE_MIN_CONVERTED, FORMSCORE_MIN_NOT_CONVERTED): `train`, the gate,
+    retraining and the models page all read it here."""
+    return HistoryMinimum(settings.FORMSCORE_MIN_CONVERTED, settings.FORMSCORE_MIN_NOT_CONVERTED)
+
+
+def cold_start_progress(converted: int, not_converted: int) -> dict:
+    """How far a form's labelled history is from the minimum, and what is missing.
+
+    Until `reached`, the points system scores the form (no version can be trained or activated).
+    """
+    minimum = history_minimum()
+    parts = [
+        {"name": "converted", "have": converted, "need": minimum.converted},
+        {"name": "not converted", "have": not_converted, "need": minimum.not_converted},
+    ]
+    for part in parts:
+        part["missing"] = max(0, part["need"] - part["have"])
+        part["percent"] = min(100, round(100 * part["have"] / part["need"]))
+    return {
+        "reached": not any(part["missing"] for part in parts),
+        "converted": converted,
+        "not_converted": not_converted,
+        "min_converted": minimum.converted,
+        "min_not_converted": minimum.not_converted,
+        "missing_converted": parts[0]["missing"],
+        "missing_not_converted": parts[1]["missing"],
+        "parts": parts,
+        "minimum": minimum.sentence(),
+        "text": ", ".join(f"{p['have']} of {p['need']} {p['name']}" for p in parts),
+    }
+
+
 # A holdout ROC AUC this high on lead data means an answer knows the outcome: a leak.
 TOO_GOOD_AUC = 0.97
 CHANCE_AUC = 0.5
@@ -247,10 +291,10 @@ def _leak_named(result) -> str:
 def gate_verdict(form_id: int, result, history: TrainingHistory) -> Verdict:
     """Whether a challenger may replace the active scorer, measured on the same holdout.
 
-    Never activated: a version with too little evidence, one whose holdout AUC is too good to be
-    true (a leak), one that ranks no better than chance, or one that does not beat what it would
-    replace by the margin. A form without points rules (every lead would score the same) is
-    compared with chance, and the verdict says so.
+    Never activated: a version trained on less than the history minimum, one whose holdout AUC
+    is too good to be true (a leak), one that ranks no better than chance, or one that does not
+    beat what it would replace by the margin. A form without points rules (every lead would score
+    the same) is compared with chance, and the verdict says so.
     """
     auc = result.metrics.get("roc_auc") or 0.0
     n, positives = result.counts["n"], result.counts["positives"]
@@ -265,14 +309,14 @@ def gate_verdict(form_id: int, result, history: TrainingHistory) -> Verdict:
     def verdict(activate: bool, kind: str, text: str) -> Verdict:
         return Verdict(activate, kind, text, comparison)
 
-    min_leads = settings.FORMSCORE_GATE_MIN_LEADS
-    min_positives = settings.FORMSCORE_GATE_MIN_CONVERSIONS
-    if n < min_leads or positives < min_positives:
+    # `train` refuses less history already; this holds for a result trained with a lower one.
+    progress = cold_start_progress(positives, n - positives)
+    if not progress["reached"]:
         return verdict(
             False,
             "too_few",
-            f"Do not activate yet: the gate needs {min_leads} labelled leads and {min_positives}"
-            f" conversions; training had {n} and {positives}.",
+            f"Do not activate yet: a model needs at least {progress['minimum']} with an"
+            f" outcome; training had {positives} and {n - positives}.",
         )
     if auc >= TOO_GOOD_AUC:
         return verdict(
@@ -322,7 +366,14 @@ def model_version_train(
 
     if activate not in ACTIVATE_CHOICES:
         raise ValueError(f"activate must be one of {ACTIVATE_CHOICES}, not {activate!r}")
-    result = training.train(**vars(history), seed=seed, progress=progress)
+    minimum = history_minimum()
+    result = training.train(
+        **vars(history),
+        seed=seed,
+        progress=progress,
+        min_converted=minimum.converted,
+        min_not_converted=minimum.not_converted,
+    )
     verdict = gate_verdict(form_id, result, history)
     result.metrics["verdict"] = verdict.to_dict()
     result.metrics["comparison"] = verdict.comparison

@@ -94,8 +94,6 @@ BLEND_MEMBERS = ("logistic_regression", "hist_gradient_boosting")
 ALGORITHMS = (*SINGLE_ALGORITHMS, BLEND)
 REFERENCE_SIZE = 1001
 CALIBRATION_FOLDS = 3  # out-of-fold predictions for the sigmoid; each fold is one more fit
-MIN_LEADS = 40
-MIN_POSITIVES = 10
 # Small enough to load in a web process in tens of milliseconds (a forest's file grows with it).
 RF_TREES = 100
 DRIVER_REPEATS = 3  # shuffles per input when measuring what drives the score
@@ -577,17 +575,11 @@ def _candidates_fit(
     return candidates, fitted
 
 
-def _check_data(n: int, positives: int, min_leads: int, min_positives: int) -> None:
-    negatives = n - positives
-    if n < min_leads or positives < min_positives:
+def _check_data(positives: int, negatives: int, min_converted: int, min_not_converted: int) -> None:
+    if positives < min_converted or negatives < min_not_converted:
         raise TrainingError(
-            f"needs at least {min_leads} leads with an outcome and {min_positives} conversions;"
-            f" has {n} and {positives}"
-        )
-    if negatives < min_positives:
-        raise TrainingError(
-            f"needs at least {min_positives} leads that did not convert to learn from;"
-            f" has {negatives} of {n}"
+            f"needs at least {min_converted} converted and {min_not_converted} not converted"
+            f" leads; has {positives} and {negatives}"
         )
 
 
@@ -604,8 +596,8 @@ def train(
     points_rules: Sequence[dict] = (),
     seed: int = 0,
     progress: Callable[[str, float], None] | None = None,
-    min_leads: int = MIN_LEADS,
-    min_positives: int = MIN_POSITIVES,
+    min_converted: int,
+    min_not_converted: int,
     holdout_fraction: float = 0.2,
     algorithms: Sequence[str] = ALGORITHMS,
     min_category_count: int = DEFAULT_MIN_CATEGORY_COUNT,
@@ -614,6 +606,10 @@ def train(
     parity_tolerance: float = PARITY_TOLERANCE,
 ) -> TrainingResult:
     """Train, evaluate, calibrate and export a model from labelled leads (see module doc).
+
+    min_converted, min_not_converted: the history a model needs, stated once for the product by
+    scoring.services.history_minimum and passed in here (this module reads no settings); below
+    it, a TrainingError says what is missing.
 
     Runs OpenMP/BLAS single-threaded: on a small, shared machine (web workers on the same cores)
     HistGradientBoosting's OpenMP threads spin against each other, measured 4-20x slower on a
@@ -629,8 +625,8 @@ def train(
             points_rules=points_rules,
             seed=seed,
             progress=progress,
-            min_leads=min_leads,
-            min_positives=min_positives,
+            min_converted=min_converted,
+            min_not_converted=min_not_converted,
             holdout_fraction=holdout_fraction,
             algorithms=algorithms,
             min_category_count=min_category_count,
@@ -650,8 +646,8 @@ def _train(
     points_rules,
     seed,
     progress,
-    min_leads,
-    min_positives,
+    min_converted,
+    min_not_converted,
     holdout_fraction,
     algorithms,
     min_category_count,
@@ -673,7 +669,7 @@ def _train(
         validate_rule(rule)
     y_given = np.array([bool(o) for o in outcomes], dtype=np.int64)
     n, positives = len(leads), int(y_given.sum())
-    _check_data(n, positives, min_leads, min_positives)
+    _check_data(positives, n - positives, min_converted, min_not_converted)
 
     report("preparing features", 0.02)
     # Oldest first; equal times keep their given order, so the split is deterministic.

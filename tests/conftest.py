@@ -10,6 +10,7 @@ from forms_app.demo.history import DEMO_QUESTIONS, demo_form_create, demo_lead
 from forms_app.models import Form, Question
 from scoring.features import QuestionInput
 from scoring.services import model_version_activate, model_version_register
+from tests.helpers.training import ENGINE_MINIMUM
 
 # Playwright's sync API runs an event loop in the test thread; Django must still allow ORM calls.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -72,7 +73,13 @@ def demo_training():
         )
         for q in DEMO_QUESTIONS
     ]
-    return training.train(spec_questions=questions, leads=leads, outcomes=outcomes, times=times)
+    return training.train(
+        spec_questions=questions,
+        leads=leads,
+        outcomes=outcomes,
+        times=times,
+        **ENGINE_MINIMUM,
+    )
 
 
 @pytest.fixture

@@ -61,6 +61,14 @@ def test_the_production_profile_passes_the_deploy_check(tmp_path):
             "x.RedisCache",
             "CACHE_BACKEND is no longer read: set FORMSCORE_CACHE_URL",
         ),
+        (
+            "FORMSCORE_GATE_MIN_LEADS",
+            "200",
+            "FORMSCORE_GATE_MIN_LEADS is no longer read: the gate, `train` and the models page"
+            " share one minimum, FORMSCORE_MIN_CONVERTED and FORMSCORE_MIN_NOT_CONVERTED",
+        ),
+        ("FORMSCORE_GATE_MIN_CONVERSIONS", "30", "FORMSCORE_GATE_MIN_CONVERSIONS is no longer"),
+        ("FORMSCORE_MIN_CONVERTED", "3", "FORMSCORE_MIN_CONVERTED and FORMSCORE_MIN_NOT_CONVERTED"),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(tmp_path, name, value, message):

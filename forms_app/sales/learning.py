@@ -10,7 +10,7 @@ from django.db.models import Max
 
 from forms_app.models import Form, Lead
 from forms_app.sales.reps import marketer_emails
-from forms_app.scoring_adapter import form_model_train, training_run_finish
+from forms_app.scoring_adapter import form_cold_start, form_model_train, training_run_finish
 from scoring.models import ModelVersion, TrainingRun
 
 logger = logging.getLogger(__name__)
@@ -74,6 +74,16 @@ def form_retrain_if_due(*, form: Form, force: bool = False) -> RetrainCheck:
     new_outcomes = outcomes_since_training(form)
     if new_outcomes < threshold and not force:
         return RetrainCheck(form.slug, new_outcomes, threshold)
+    cold_start = form_cold_start(form)
+    if not cold_start["reached"]:
+        # `train` would refuse: no failed run every hour until the history is there.
+        return RetrainCheck(
+            form.slug,
+            new_outcomes,
+            threshold,
+            detail=f"not trained: the points system scores it until it has"
+            f" {cold_start['minimum']} ({cold_start['text']})",
+        )
     # Recorded like a training started from the workspace, so the Models page shows it and the
     # next check counts outcomes from here even when this training fails.
     run = TrainingRun.objects.create(

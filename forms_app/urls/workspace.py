@@ -31,6 +31,16 @@ urlpatterns: list = [
     path("forms/<slug:slug>/questions/<int:pk>/", builder.question_edit, name="question_edit"),
     path("forms/<slug:slug>/questions/<int:pk>/move/", builder.question_move, name="question_move"),
     path(
+        "forms/<slug:slug>/questions/<int:pk>/choices/move/",
+        builder.question_choice_move,
+        name="question_choice_move",
+    ),
+    path(
+        "forms/<slug:slug>/questions/<int:pk>/kind/",
+        builder.question_kind_change,
+        name="question_kind_change",
+    ),
+    path(
         "forms/<slug:slug>/questions/<int:pk>/remove/",
         builder.question_remove,
         name="question_remove",

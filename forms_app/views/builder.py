@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from forms_app.models import Form, Question
 from forms_app.permissions import workspace_required
-from forms_app.workspace import authoring
+from forms_app.workspace import authoring, question_kinds
 from forms_app.workspace.inputs import (
     FormSettingsForm,
     QuestionAddForm,
@@ -37,6 +37,7 @@ def _builder_page(
     editing: Question | None = None,
     question_form: QuestionForm | None = None,
     add_form: QuestionAddForm | None = None,
+    choices_text: str = "",
     status: int = 200,
 ) -> HttpResponse:
     questions = form_questions(form)
@@ -58,8 +59,13 @@ def _builder_page(
             "question_form": question_form,
             "condition_sources": condition_sources(active, editing) if editing else [],
             "add_form": add_form or QuestionAddForm(),
+            "choices_text": choices_text,
             "kinds": Question.Kind.choices,
             "choice_kinds": {str(k) for k in Question.CHOICE_KINDS},
+            "kind_changes": [
+                (kind, Question.Kind(kind).label)
+                for kind in (question_kinds.kind_changes(editing.kind) if editing else [])
+            ],
             "has_utm_fields": any(q.url_parameter.startswith("utm_") for q in active),
         },
         status=status,
@@ -109,7 +115,12 @@ def question_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             return redirect(_builder_url(question.form, question))
     question.refresh_from_db()
     return _builder_page(
-        request, question.form, editing=question, question_form=question_form, status=422
+        request,
+        question.form,
+        editing=question,
+        question_form=question_form,
+        choices_text=request.POST.get("choices_text", ""),  # a pasted list is not lost
+        status=422,
     )
 
 
@@ -123,6 +134,44 @@ def question_move(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         return HttpResponse(" ".join(exc.messages), status=400)
     response = redirect(_builder_url(question.form) + f"#question-{question.pk}")
     return response
+
+
+@require_POST
+@workspace_required
+def question_choice_move(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """One choice up or down ("value:up"); with htmx the editor is swapped from the page."""
+    question = _question_of(slug, pk)
+    value, _, direction = request.POST.get("move", "").rpartition(":")
+    try:
+        authoring.question_choice_move(question=question, value=value, direction=direction)
+    except ValidationError as exc:
+        return HttpResponse(" ".join(exc.messages), status=400, content_type="text/plain")
+    return redirect(_builder_url(question.form, question))
+
+
+@require_POST
+@workspace_required
+def question_kind_change(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    question = _question_of(slug, pk)
+    old_kind = question.get_kind_display()
+    try:
+        change = question_kinds.question_kind_change(
+            question=question, kind=request.POST.get("kind", ""), actor=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, f"“{question.label}” stays {old_kind.lower()}: {exc.messages[0]}")
+    else:
+        messages.success(
+            request,
+            f"“{question.label}” is now {question.get_kind_display().lower()}"
+            + (
+                f"; {change.answers_converted} stored answer"
+                f"{'s were' if change.answers_converted != 1 else ' was'} converted."
+                if change.answers_converted
+                else "."
+            ),
+        )
+    return redirect(_builder_url(question.form, question))
 
 
 @require_POST

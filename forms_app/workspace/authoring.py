@@ -201,24 +201,46 @@ def _values_in_use(question: Question) -> set[str]:
 
 
 def _relabelled_choices(question: Question, choices: list[dict]) -> list[dict]:
-    """A renamed choice nothing uses yet takes a value from its new label; used values stay."""
+    """Choices as posted, with stored values kept where they must be.
+
+    A renamed choice nothing uses yet takes a value from its new label; used values stay. A new
+    line whose label is an existing choice's (even re-cased) is that choice: it keeps its value,
+    so answers and rules that use it stay valid.
+    """
     used = _values_in_use(question)
     labels = {c["value"]: c["label"] for c in question.choices}
-    return [
-        {**c, "value": ""}
-        if c.get("value") and c["value"] not in used and labels.get(c["value"]) != c["label"]
-        else c
-        for c in choices
-    ]
+    by_label = {_folded(c["label"]): c["value"] for c in question.choices}
+    posted = {c["value"] for c in choices if c.get("value")}
+    kept = []
+    for c in choices:
+        value = c.get("value") or ""
+        if value and value not in used and _folded(labels.get(value, "")) != _folded(c["label"]):
+            value = ""
+        if not value and by_label.get(_folded(c["label"])) not in (None, *posted):
+            value = by_label[_folded(c["label"])]
+        posted.add(value)
+        kept.append({**c, "value": value})
+    return kept
+
+
+def _folded(label: str) -> str:
+    return str(label).strip().casefold()
 
 
 def _normalized(choices: list[dict]) -> list[dict]:
     seen: set[str] = set()
+    twice: list[str] = []
     for choice in choices:
-        label = str(choice["label"]).strip().lower()
-        if label in seen:
-            raise ValidationError(f"Two choices are both called {choice['label']!r}.")
+        label = _folded(choice["label"])
+        if label in seen and label not in map(_folded, twice):
+            twice.append(str(choice["label"]).strip())
         seen.add(label)
+    if twice:
+        quoted = [f"“{label}”" for label in twice]
+        named = quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
+        raise ValidationError(
+            f"Each choice once, please: {named} {'is' if len(twice) == 1 else 'are'} there twice."
+        )
     return normalized_choices(choices)
 
 
@@ -362,6 +384,22 @@ def question_move(*, question: Question, direction: str) -> None:
     if 0 <= other < len(ids):
         ids[index], ids[other] = ids[other], ids[index]
         questions_reorder(form=question.form, ordered_ids=ids)
+
+
+def question_choice_move(*, question: Question, value: str, direction: str) -> None:
+    """Move one choice up or down; values stay, so answers and rules are untouched."""
+    if direction not in ("up", "down"):
+        raise ValidationError({"direction": "Move a choice up or down."})
+    values = [c["value"] for c in question.choices]
+    if value not in values:
+        raise ValidationError({"choices": f"“{question.label}” has no choice {value!r}."})
+    index = values.index(value)
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(values):
+        choices = list(question.choices)
+        choices[index], choices[other] = choices[other], choices[index]
+        question.choices = choices
+        question.save(update_fields=["choices"])
 
 
 @dataclass(frozen=True)

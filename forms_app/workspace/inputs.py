@@ -173,13 +173,15 @@ class QuestionForm(ControlCharactersRefused, forms.ModelForm):
 
 
 def choices_from_post(data) -> list[dict]:
-    """Choice rows posted as choice_value / choice_label pairs, in order; blank labels dropped."""
+    """Choice rows posted as choice_value / choice_label pairs, in order (blank labels dropped),
+    then one new choice per line of choices_text (blank lines skipped)."""
     values, labels = data.getlist("choice_value"), data.getlist("choice_label")
-    return [
+    rows = [
         {"value": value.strip(), "label": label.strip()}
         for value, label in zip(values, labels, strict=False)
         if label.strip()
     ]
+    return rows + [{"value": "", "label": line} for line in _lines(data.get("choices_text", ""))]
 
 
 def condition_from_post(data) -> dict | None:

@@ -12,7 +12,7 @@ from django.db.models import Prefetch
 from django.db.models.fields.json import KT
 
 from forms_app.models import Form
-from forms_app.scoring_adapter import model_version_live_quality
+from forms_app.scoring_adapter import form_cold_start, model_version_live_quality
 from forms_app.workspace.model_evidence import ModelEvidence, model_evidence
 from scoring.features import SPEC_FORMAT
 from scoring.models import ModelVersion, ModelVersionEvent, TrainingRun
@@ -36,6 +36,7 @@ class FormRegistry:
     run: TrainingRun | None  # the latest training run
     labelled_count: int  # leads with a known outcome: what the next training learns from
     converted_count: int
+    cold_start: dict  # that history against the one minimum (scoring.services.cold_start_progress)
     evidence: ModelEvidence | None  # why to trust the chosen version (the active one by default)
     evidence_choices: list[dict]  # each version's link to its own evidence: number, url, current
 
@@ -50,7 +51,7 @@ def form_registry(*, form: Form, compare: list[str], evidence: str | None = None
     )
     active = next((v for v in versions if v.status == ModelVersion.Status.ACTIVE), None)
     compared = _versions_compared(versions, active, compare)
-    labelled = form.leads.filter(status__in=form.labelled_statuses(), is_partial=False)
+    cold_start = form_cold_start(form)
     shown = next((v for v in versions if str(v.number) == evidence), None) or active
     shown = shown or (versions[0] if versions else None)
     return FormRegistry(
@@ -69,8 +70,9 @@ def form_registry(*, form: Form, compare: list[str], evidence: str | None = None
             )[:EVENTS_SHOWN]
         ),
         run=TrainingRun.objects.filter(form=form).select_related("version").first(),
-        labelled_count=labelled.count(),
-        converted_count=labelled.filter(status__in=form.converted_statuses()).count(),
+        labelled_count=cold_start["converted"] + cold_start["not_converted"],
+        converted_count=cold_start["converted"],
+        cold_start=cold_start,
         evidence=(
             model_evidence(
                 version=shown,

@@ -1,6 +1,7 @@
 """A marketer builds a form in a real browser and a prospect fills it; a rep is refused."""
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -11,6 +12,8 @@ from forms_app.models import Form, Lead
 from forms_app.scoring_adapter import form_model_train, lead_score
 from tests.helpers.browser import log_in, whole_page
 
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -20,7 +23,7 @@ def fast_password_hashing(settings):
 
 
 def add_question(page, kind, label):
-    page.get_by_label("Kind").select_option(label=kind)
+    page.get_by_label("Kind", exact=True).select_option(label=kind)  # not "Change the kind"
     page.locator("#add_label").fill(label)
     page.get_by_role("button", name="Add question").click()
     expect(page.get_by_role("status")).to_contain_text(f"Added “{label}”")
@@ -105,7 +108,7 @@ def test_a_marketer_builds_a_form_from_scratch_and_a_prospect_fills_it(
 
     # Beside a form with a history, the list shows each form's numbers.
     demo = demo_form_create()
-    demo_history_create(demo, count=300)
+    demo_history_create(demo, count=600)  # 40 conversions and more: the history minimum
     form_model_train(form=demo, activate="always")
     for lead in demo.leads.filter(created_at__gte=timezone.now() - timedelta(days=30)):
         lead_score(lead)  # the list's sales-ready share counts the last 30 days
@@ -113,6 +116,71 @@ def test_a_marketer_builds_a_form_from_scratch_and_a_prospect_fills_it(
     expect(page.locator(".forms-table tbody tr")).to_have_count(2)
     expect(page.locator(".forms-table")).to_contain_text("Request a demo")
     whole_page(page, screenshot, "workspace-forms-list")
+
+
+INDUSTRIES = [
+    "Agriculture",
+    "Construction",
+    "Education",
+    "Energy",
+    "Finance",
+    "Healthcare",
+    "Hospitality",
+    "Logistics",
+    "Manufacturing",
+    "Media",
+    "Public sector",
+    "Software / SaaS",
+]
+
+
+def test_a_marketer_pastes_a_long_list_reorders_it_and_changes_its_kind(page, browser, live_server):
+    page.set_viewport_size({"width": 1360, "height": 900})
+    log_in(page, live_server, "morgan", "marketer")
+    page.get_by_role("link", name="New form").click()
+    page.get_by_label("Form name").fill("Industry survey")
+    page.get_by_role("button", name="Create form").click()
+    add_question(page, "Dropdown", "Industry")
+
+    # Twelve choices in one save: the two placeholders go, the pasted list comes in its order.
+    page.get_by_label("Choice 1", exact=True).fill("")
+    page.get_by_label("Choice 2", exact=True).fill("")
+    page.get_by_label("Add choices, one a line").fill("\n".join(INDUSTRIES) + "\n\n")
+    page.get_by_role("button", name="Save question").click()
+    expect(page.get_by_role("status")).to_contain_text("Saved “Industry”")
+    expect(page.locator(".choice-list input[type=text]")).to_have_count(12)
+
+    # "Software / SaaS" is the answer most prospects pick: move it up to the top, no retyping.
+    rows = page.locator(".choice-list input[type=text]")
+    up = page.get_by_role("button", name="Move “Software / SaaS” up")
+    for position in range(10, -1, -1):  # htmx swaps the editor in after each move
+        up.click()
+        expect(rows.nth(position)).to_have_value("Software / SaaS")
+        if position:  # the focus stays on the moved choice's button, for keyboard users
+            expect(up).to_be_focused()
+    expected = ["Software / SaaS", *INDUSTRIES[:-1]]
+    expect(page.get_by_role("button", name="Move “Software / SaaS” up")).to_be_disabled()
+
+    page.get_by_label("Change the kind").select_option(label="Single choice")
+    page.get_by_role("button", name="Change kind").click()
+    expect(page.get_by_role("status")).to_contain_text("“Industry” is now single choice.")
+    page.set_viewport_size({"width": 1360, "height": 2000})  # the sticky editor, all of it
+    page.locator("#question-editor").screenshot(path=str(DOCS_SCREENSHOTS / "builder-choices.png"))
+    page.set_viewport_size({"width": 1360, "height": 900})
+    question = Form.objects.get().questions.get()
+    assert question.kind == "single_choice"
+    assert [c["label"] for c in question.choices] == expected
+
+    page.get_by_role("button", name="Publish").click()
+    prospect_context = browser.new_context()
+    prospect = prospect_context.new_page()
+    prospect.goto(f"{live_server.url}/f/industry-survey/")
+    expect(prospect.get_by_role("radio")).to_have_count(12)
+    labels = prospect.locator("input[type=radio]").evaluate_all(
+        "inputs => inputs.map(i => i.labels[0].innerText.trim())"
+    )
+    assert labels == expected
+    prospect_context.close()
 
 
 def test_a_sales_rep_is_refused_the_workspace(page, live_server):

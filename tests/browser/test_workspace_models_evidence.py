@@ -1,9 +1,11 @@
 """A marketer opens the models page and reads why the active model can be trusted, in light and in
 dark colour schemes; the screenshots are kept in docs/screenshots/."""
 
+import re
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from forms_app.demo.history import demo_history_create
@@ -70,8 +72,7 @@ def test_a_version_with_a_leak_is_refused_and_the_page_says_why(
     browser, live_server, demo_form, settings
 ):
     """A deal stage the marketer said was known: the model looks perfect, the gate refuses it."""
-    settings.FORMSCORE_GATE_MIN_LEADS = 200
-    settings.FORMSCORE_GATE_MIN_CONVERSIONS = 30
+    settings.FORMSCORE_MIN_CONVERTED = settings.FORMSCORE_MIN_NOT_CONVERTED = 40
     demo_history_create(demo_form, count=900)
     Question.objects.create(
         form=demo_form,
@@ -103,3 +104,26 @@ def test_a_version_with_a_leak_is_refused_and_the_page_says_why(
     expect(panel.get_by_role("button", name="Leave it out")).to_be_visible()
     panel.screenshot(path=str(DOCS_SCREENSHOTS / "models-evidence-leak.png"))
     context.close()
+
+
+def test_a_young_form_shows_its_progress_toward_the_first_model(page, live_server, demo_form):
+    """Cold start: the points system scores until the one minimum; the page says how far it is."""
+    Lead.objects.bulk_create(
+        Lead(form=demo_form, answers={}, capture={}, created_at=timezone.now(), status=status)
+        for status in ["won"] * 12 + ["lost"] * 230
+    )
+    log_in(page, live_server, "morgan", "marketer")
+    page.goto(f"{live_server.url}/app/forms/demo/models/")
+
+    panel = page.locator("#cold-start")
+    expect(panel).to_contain_text(
+        "The points system scores this form until it has 40 converted and 40 not-converted"
+        " leads with an outcome: 12 of 40 converted, 230 of 40 not converted."
+    )
+    converted = page.get_by_role("progressbar", name="Converted leads with an outcome", exact=True)
+    expect(converted).to_have_attribute("aria-valuenow", "12")
+    expect(converted).to_have_attribute("aria-valuetext", "12 of 40 converted")
+    train = page.get_by_role("button", name="Train now")
+    expect(train).to_be_disabled()
+    expect(train).to_have_accessible_description(re.compile("^The points system scores"))
+    page.locator(".active-model").screenshot(path=str(DOCS_SCREENSHOTS / "models-cold-start.png"))

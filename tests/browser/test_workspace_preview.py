@@ -16,10 +16,7 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def test_changing_an_answer_updates_the_score_and_factors(
-    page, live_server, demo_form, screenshot, settings
-):
-    settings.FORMSCORE_GATE_MIN_LEADS = 100
+def test_changing_an_answer_updates_the_score_and_factors(page, live_server, demo_form, screenshot):
     demo_history_create(demo_form, count=600)
     form_model_train(form=demo_form, activate="always")
     stored = Lead.objects.count()

@@ -88,3 +88,18 @@ def test_retrain_due_is_also_a_periodic_task(scored_demo_form):
     from forms_app.tasks import check_retrain_due
 
     assert check_retrain_due.call() == []
+
+
+def test_a_form_below_the_history_minimum_is_not_retrained(demo_form, settings):
+    """Outcomes enough to be due, but too few conversions for a model: no failed run each hour."""
+    settings.FORMSCORE_RETRAIN_AFTER_OUTCOMES = 50
+    for status in ["won"] * 12 + ["lost"] * 60:
+        fresh_lead(demo_form, status=status, status_changed_at=timezone.now())
+
+    output = retrain_due("demo")
+
+    assert (
+        "demo: not trained: the points system scores it until it has 40 converted and"
+        " 40 not-converted leads (12 of 40 converted, 60 of 40 not converted)" in output
+    )
+    assert not TrainingRun.objects.exists() and not ModelVersion.objects.exists()

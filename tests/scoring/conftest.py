@@ -4,6 +4,7 @@ import pytest
 
 from forms_app.demo.engine_dataset import demo_dataset
 from scoring.training import train
+from tests.helpers.training import ENGINE_MINIMUM
 
 DEMO_RULES = [
     {
@@ -38,6 +39,7 @@ def demo():
 @pytest.fixture(scope="session")
 def demo_result(demo):
     return train(
+        **ENGINE_MINIMUM,
         spec_questions=demo["questions"],
         key_pages=demo["key_pages"],
         leads=demo["leads"],

@@ -109,8 +109,7 @@ def test_a_file_that_is_not_csv_imports_nothing(db, tmp_path):
     assert not Lead.objects.exists()
 
 
-def test_train_prints_candidates_and_metrics_and_activates_by_the_gate(db, settings):
-    settings.FORMSCORE_GATE_MIN_LEADS = 100
+def test_train_prints_candidates_and_metrics_and_activates_by_the_gate(db):
     call_command("demo", "--password", "demo-pass-123", "--leads", "1500", stdout=StringIO())
     form = Form.objects.get(slug="demo")
     first = form.model_versions.get()

@@ -10,6 +10,7 @@ from scoring.features import QuestionInput
 from scoring.models import ModelVersion
 from scoring.services import TrainingHistory, active_version, model_version_train
 from scoring.training import CALIBRATION_REVERSED, calibration_increasing, train
+from tests.helpers.training import ENGINE_MINIMUM
 
 N = 900
 HOLDOUT = 180  # the newest 20 %
@@ -17,8 +18,8 @@ HOLDOUT = 180  # the newest 20 %
 
 @pytest.fixture
 def gate(settings):
-    settings.FORMSCORE_GATE_MIN_LEADS = 200
-    settings.FORMSCORE_GATE_MIN_CONVERSIONS = 30
+    settings.FORMSCORE_MIN_CONVERTED = 40
+    settings.FORMSCORE_MIN_NOT_CONVERTED = 40
     settings.FORMSCORE_GATE_MARGIN = 0.005
 
 
@@ -124,7 +125,8 @@ def test_a_leak_is_left_out_by_default_and_named_with_its_reason(db):
     stage = QuestionInput("stage", "Stage", "dropdown", (("won", "Won"), ("lost", "Lost")))
 
     result = train(
-        **vars(replace(_history(data, questions=[*data["questions"], stage]), leads=leads))
+        **ENGINE_MINIMUM,
+        **vars(replace(_history(data, questions=[*data["questions"], stage]), leads=leads)),
     )
 
     assert "q_stage" not in result.spec.names

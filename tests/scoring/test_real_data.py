@@ -9,6 +9,7 @@ import pytest
 from bench.quality import X_EDUCATION_LEAKS
 from scoring.features import QuestionInput
 from scoring.training import train
+from tests.helpers.training import ENGINE_MINIMUM
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED_DATA = Path(os.environ.get("FORMSCORE_SHARED_DATA", REPO.parent / "shared" / "data"))
@@ -105,6 +106,7 @@ def test_x_education_reaches_the_reference_auc_on_the_newest_fifth():
     questions, leads = x_education_form(rows)
 
     result = train(
+        **ENGINE_MINIMUM,
         spec_questions=questions,
         leads=leads,
         outcomes=[r["Converted"] == "1" for r in rows],
@@ -131,6 +133,7 @@ def test_olist_weak_signal_and_rare_landing_pages_still_train():
         won = {r["mql_id"] for r in csv.DictReader(f)}  # only membership: no deal column
 
     result = train(
+        **ENGINE_MINIMUM,
         spec_questions=[
             QuestionInput("landing_page", "Landing page", "hidden"),
             QuestionInput("origin", "Origin", "hidden"),

@@ -19,6 +19,7 @@ from scoring.runtime import (
     tier_for,
 )
 from scoring.training import train
+from tests.helpers.training import ENGINE_MINIMUM
 
 REFERENCE = [i / 1000 for i in range(1001)]  # quantiles of a uniform distribution
 
@@ -309,6 +310,7 @@ def test_a_form_with_one_kind_of_input_is_served(demo, kinds):
         for lead in demo["leads"]
     ]
     result = train(
+        **ENGINE_MINIMUM,
         spec_questions=questions,
         key_pages=[],
         leads=leads,

@@ -18,6 +18,7 @@ from scoring.training import (
     candidate_build,
     train,
 )
+from tests.helpers.training import ENGINE_MINIMUM
 
 
 @pytest.fixture(scope="module")
@@ -130,6 +131,7 @@ def test_training_is_deterministic_for_a_seed():
         "times": data["times"],
         "algorithms": ("random_forest", "hist_gradient_boosting"),
         "seed": 3,
+        **ENGINE_MINIMUM,
     }
     first, second = train(**kwargs), train(**kwargs)
 
@@ -146,6 +148,7 @@ def test_the_holdout_is_the_newest_leads_whatever_the_input_order():
     data = demo_dataset(n=200, seed=1)
     order = list(range(200))[::-1]
     result = train(
+        **ENGINE_MINIMUM,
         spec_questions=data["questions"],
         leads=[data["leads"][i] for i in order],
         outcomes=[data["outcomes"][i] for i in order],
@@ -160,6 +163,7 @@ def test_progress_is_reported_until_done():
     data = demo_dataset(n=120, seed=2)
     stages = []
     train(
+        **ENGINE_MINIMUM,
         spec_questions=data["questions"],
         leads=data["leads"],
         outcomes=data["outcomes"],
@@ -183,21 +187,22 @@ def tiny(n, positives, *, newest_positive=True):
         "leads": data["leads"],
         "outcomes": outcomes,
         "times": data["times"],
+        **ENGINE_MINIMUM,
     }
 
 
 def test_too_few_leads_is_a_clear_training_error():
     with pytest.raises(TrainingError) as error:
-        train(**tiny(12, 2))
+        train(**{**tiny(52, 12), "min_converted": 40, "min_not_converted": 40})
     assert str(error.value) == (
-        "needs at least 40 leads with an outcome and 10 conversions; has 12 and 2"
+        "needs at least 40 converted and 40 not converted leads; has 12 and 40"
     )
 
 
 def test_one_class_data_is_a_clear_training_error():
-    with pytest.raises(TrainingError, match="has 60 and 0"):
+    with pytest.raises(TrainingError, match="not converted leads; has 0 and 60"):
         train(**tiny(60, 0))
-    with pytest.raises(TrainingError, match="did not convert to learn from; has 0 of 60"):
+    with pytest.raises(TrainingError, match="not converted leads; has 60 and 0"):
         train(**tiny(60, 60))
 
 
@@ -217,6 +222,7 @@ def test_leads_without_any_signal_are_a_training_error():
     start = datetime(2026, 1, 1)
     with pytest.raises(TrainingError, match="no question or capture signal varies"):
         train(
+            **ENGINE_MINIMUM,
             spec_questions=[],
             leads=[{"answers": {}, "capture": {}}] * 60,
             outcomes=[i % 3 == 0 for i in range(60)],
@@ -229,6 +235,7 @@ def test_a_history_without_capture_data_has_no_capture_inputs():
     for lead in data["leads"]:
         lead["capture"] = {}
     result = train(
+        **ENGINE_MINIMUM,
         spec_questions=data["questions"],
         key_pages=data["key_pages"],
         leads=data["leads"],
@@ -246,6 +253,7 @@ def test_a_model_that_cannot_keep_parity_is_refused():
     data = demo_dataset(n=120, seed=2)
     with pytest.raises(TrainingError, match="cannot be served faithfully: ONNX and scikit-learn"):
         train(
+            **ENGINE_MINIMUM,
             spec_questions=data["questions"],
             leads=data["leads"],
             outcomes=data["outcomes"],

@@ -14,9 +14,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_a_queued_training_is_run_by_the_db_worker_and_reports_progress(
-    demo_form, django_user_model, settings
+    demo_form, django_user_model
 ):
-    settings.FORMSCORE_GATE_MIN_LEADS = 100
     demo_history_create(demo_form, count=1200)
     demo_form.points_rules.all().delete()  # no points system to beat: the gate activates
     morgan = django_user_model.objects.create_user("morgan")

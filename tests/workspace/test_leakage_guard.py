@@ -350,8 +350,7 @@ def crm_form(make_form):
     )
 
 
-def test_train_records_include_and_exclude_by_label_or_key_before_training(db, settings):
-    settings.FORMSCORE_GATE_MIN_LEADS = 100
+def test_train_records_include_and_exclude_by_label_or_key_before_training(db):
     call_command("demo", "--password", "demo-pass-123", "--leads", "600", stdout=StringIO())
 
     output = _run(

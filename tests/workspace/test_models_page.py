@@ -175,8 +175,7 @@ def test_train_now_queues_a_run_and_its_progress_is_polled(marketer_client, draf
     assert "Not trained: needs at least" in status.content.decode()
 
 
-def test_train_now_trains_a_model_the_preview_then_uses(marketer_client, demo_form, settings):
-    settings.FORMSCORE_GATE_MIN_LEADS = 100
+def test_train_now_trains_a_model_the_preview_then_uses(marketer_client, demo_form):
     demo_history_create(demo_form, count=600)
     demo_form.points_rules.all().delete()  # nothing to beat: the gate activates the model
     marketer_client.post("/app/forms/demo/models/train/")
