@@ -88,7 +88,13 @@ class Command(BaseCommand):
             f"'{report.form.slug}' ({report.converted} converted"
             f"{', form created as a draft' if report.form_created else ''})."
         )
+        self._unmatched_print(report)
         self.stdout.write(f"Columns used: {', '.join(report.mapping) or 'none'}")
+        if report.captures:
+            self.stdout.write(
+                "Capture signals: "
+                + ", ".join(f"{column} → {signal}" for column, signal in report.captures.items())
+            )
         if report.ignored_columns:
             self.stdout.write(f"Columns ignored: {', '.join(report.ignored_columns)}")
         self._suspects_print(report)
@@ -118,6 +124,20 @@ class Command(BaseCommand):
             if sys.stdin.readline().strip().lower() in {"y", "yes"}:
                 kept.append(suspect.column)
         return kept
+
+    def _unmatched_print(self, report: ImportReport) -> None:
+        """Values that match no choice of their question, first: the likeliest mapping mistake."""
+        for column in report.unmatched_listed():
+            self.stdout.write(
+                self.style.WARNING(
+                    f"{column['rows']} values of {column['column']!r} match no choice:"
+                )
+            )
+            for value, rows in column["values"][:10]:
+                self.stdout.write(
+                    f"  [{column['column']}] {value!r} is not one of the question's choices."
+                    f" ({rows} row{'s' if rows != 1 else ''})"
+                )
 
     def _suspects_print(self, report: ImportReport) -> None:
         """Each suspected leak, whether it was left out or kept, and why."""
