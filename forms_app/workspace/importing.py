@@ -843,7 +843,7 @@ def leads_import(
         mapping=mapping,
     )
     _target_check(form, create_form_slug)
-    checked = _checked_columns(source, options, form)
+    checked = columns_checked(source, options, form)
     scan = file_scan(source, options, **checked)
     new_form = (
         (create_form_slug.replace("-", " ").title(), create_form_slug) if create_form_slug else None
@@ -861,7 +861,7 @@ def leads_import(
     return scan.report
 
 
-def _checked_columns(source: CsvSource, options: ImportOptions, form: Form | None) -> dict:
+def columns_checked(source: CsvSource, options: ImportOptions, form: Form | None) -> dict:
     """For an existing form, what the scan checks: column -> question and -> capture signal."""
     if form is None:
         return {}

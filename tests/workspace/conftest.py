@@ -64,3 +64,16 @@ def draft_form(db) -> Form:
     )
     form.refresh_from_db()
     return form
+
+
+@pytest.fixture(autouse=True)
+def imports_in_tmp(settings, tmp_path):
+    """Uploaded CSV files go to a folder of each test's own, not to var/imports."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "imports": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "imports")},
+        },
+    }
+    return tmp_path / "imports"
