@@ -175,6 +175,8 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
 # than FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) is streamed to a temporary file, then to the imports
 # storage: never whole in memory.
 FORMSCORE_IMPORT_MAX_BYTES = env_int("FORMSCORE_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+# Leads an import stores per transaction, between two progress updates and cancel checks.
+FORMSCORE_IMPORT_BATCH_ROWS = env_int("FORMSCORE_IMPORT_BATCH_ROWS", 1000)
 
 
 def _mailers() -> dict:

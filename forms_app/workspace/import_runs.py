@@ -10,7 +10,7 @@ task worker with visible progress, cancellable.
    values, what each column feeds, values that match no choice, leakage suspects, problems.
 3. `import_start` checks the choices with the same scan and queues `import_run_task` on the
    "imports" queue, which has its own worker: a long import never delays a notification.
-4. The task reads the file again and stores its leads in batches of importing.BATCH_ROWS, each
+4. The task reads the file again and stores its leads in batches of FORMSCORE_IMPORT_BATCH_ROWS (1,000), each
    batch its own transaction (a single one would hold SQLite's only write lock, and so every
    submit, for the whole import), saving the progress and checking for a cancel after each.
    A cancelled or failed run deletes the leads it stored (they carry its id in
@@ -444,7 +444,7 @@ def _import_run_work(run: ImportRun) -> str:
         run_id=run.pk,
     )
     done = 0
-    for batch in batches(leads):
+    for batch in batches(leads, settings.FORMSCORE_IMPORT_BATCH_ROWS):
         if ImportRun.objects.filter(pk=run.pk, cancel_requested=True).exists():
             raise _Cancelled
         Lead.objects.bulk_create(batch)
