@@ -10,9 +10,10 @@ task worker with visible progress, cancellable.
    values, what each column feeds, values that match no choice, leakage suspects, problems.
 3. `import_start` checks the choices with the same scan and queues `import_run_task` on the
    "imports" queue, which has its own worker: a long import never delays a notification.
-4. The task reads the file again and stores its leads in batches of FORMSCORE_IMPORT_BATCH_ROWS (1,000), each
-   batch its own transaction (a single one would hold SQLite's only write lock, and so every
-   submit, for the whole import), saving the progress and checking for a cancel after each.
+4. The task reads the file again and stores its leads in batches (FORMSCORE_IMPORT_BATCH_ROWS,
+   1,000 by default), each its own transaction (a single one would hold SQLite's only write
+   lock, and so every submit, for the whole import), saving the progress and checking for a
+   cancel after each.
    A cancelled or failed run deletes the leads it stored (they carry its id in
    capture["imported"]["run"]) and the form it created: the form is left as it was.
 """

@@ -10,23 +10,13 @@ from playwright.sync_api import expect
 
 from forms_app.models import Form, ImportRun, Lead, Question
 from tests.helpers.browser import log_in, whole_page
+from tests.helpers.shared_data import X_EDUCATION, X_SUSPECTS
 from tests.helpers.worker import worker_process
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 REPO = Path(__file__).resolve().parents[2]
 DOCS_SCREENSHOTS = REPO / "docs" / "screenshots"
-SHARED_DATA = REPO.parent / "shared" / "data"
-X_EDUCATION = SHARED_DATA / "x_education" / "Leads.csv"
-X_SUSPECTS = [
-    "Last Activity",
-    "Tags",
-    "Lead Quality",
-    "Asymmetrique Activity Index",
-    "Asymmetrique Activity Score",
-    "Asymmetrique Profile Score",
-    "Last Notable Activity",
-]
 
 
 @pytest.fixture(autouse=True)
@@ -55,7 +45,7 @@ def _shot(page, locator, name: str) -> None:
 
 @pytest.mark.skipif(not X_EDUCATION.exists(), reason=f"no shared data at {X_EDUCATION}")
 def test_a_marketer_creates_a_form_from_the_x_education_file_imports_trains_and_activates(
-    page, live_server, shared_imports
+    page, live_server, shared_imports, screenshot
 ):
     page.set_viewport_size({"width": 1360, "height": 900})
     log_in(page, live_server, "morgan", "marketer")
@@ -89,7 +79,9 @@ def test_a_marketer_creates_a_form_from_the_x_education_file_imports_trains_and_
         expect(page.get_by_test_id("would-import")).to_have_text("9,240")
         expect(page.get_by_test_id("would-convert")).to_have_text("3,561")
         expect(page.get_by_label("Prospect ID", exact=True)).to_have_value("skip")
-        whole_page(page, lambda name: _full(page, name), "import-preview")
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=str(DOCS_SCREENSHOTS / "import-preview.png"))  # what one sees first
+        whole_page(page, screenshot, "import-preview-page")
 
         # Start: the progress, polled, until every lead is in.
         page.get_by_role("button", name="Start import").click()
@@ -122,14 +114,7 @@ def test_a_marketer_creates_a_form_from_the_x_education_file_imports_trains_and_
         expect(page.get_by_text("Scoring now")).to_be_visible()
         assert form.model_versions.get().status == "active"
         _shot(page, page.locator("#evidence"), "import-result.png")
-        whole_page(page, lambda name: _full(page, name), "import-result-page")
-
-
-def _full(page, name: str) -> Path:
-    DOCS_SCREENSHOTS.mkdir(exist_ok=True)
-    path = DOCS_SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
+        whole_page(page, screenshot, "import-result-page")
 
 
 LATIN_1_CRM = (
@@ -141,26 +126,8 @@ LATIN_1_CRM = (
 )
 
 
-@pytest.fixture
-def pricing_form() -> Form:
-    form = Form.objects.create(name="Pricing request", slug="pricing")
-    Question.objects.create(form=form, label="Work e-mail", kind="email", position=0)
-    Question.objects.create(
-        form=form,
-        label="Timeline",
-        kind="single_choice",
-        position=1,
-        choices=[
-            {"value": "now", "label": "Right now"},
-            {"value": "later", "label": "Later this year"},
-        ],
-    )
-    Question.objects.create(form=form, label="Budget", kind="number", position=2)
-    return form
-
-
 def test_a_semicolon_latin_1_file_goes_into_an_existing_form_with_a_capture_signal(
-    page, live_server, pricing_form, shared_imports, tmp_path
+    page, live_server, draft_form, shared_imports, tmp_path
 ):
     path = tmp_path / "crm-export.csv"
     path.write_bytes(LATIN_1_CRM.encode("latin-1"))
@@ -188,7 +155,7 @@ def test_a_semicolon_latin_1_file_goes_into_an_existing_form_with_a_capture_sign
             "Imported 4 leads (2 converted)", timeout=60_000
         )
 
-    leads = list(Lead.objects.filter(form=pricing_form).order_by("created_at"))
+    leads = list(Lead.objects.filter(form=draft_form).order_by("created_at"))
     assert [lead.capture["utm_source"] for lead in leads] == [
         "Newsletter été",
         "Google",

@@ -1,8 +1,6 @@
 import pytest
 from django.contrib.auth.models import Group, User
 
-from forms_app.models import Form, Question
-
 
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
@@ -36,34 +34,6 @@ def admin_user(db) -> User:
 def marketer_client(client, marketer):
     client.force_login(marketer)
     return client
-
-
-@pytest.fixture
-def draft_form(db) -> Form:
-    """A draft with an e-mail, a timeline choice and a conditional follow-up."""
-    form = Form.objects.create(name="Pricing request", slug="pricing")
-    Question.objects.create(form=form, label="Work e-mail", kind="email", required=True, position=0)
-    Question.objects.create(
-        form=form,
-        label="Timeline",
-        kind="single_choice",
-        position=1,
-        choices=[
-            {"value": "now", "label": "Right now"},
-            {"value": "later", "label": "Later this year"},
-        ],
-        feeds_score=True,
-    )
-    Question.objects.create(
-        form=form,
-        label="Budget",
-        kind="number",
-        position=2,
-        required=True,
-        condition={"question": "timeline", "values": ["now"]},
-    )
-    form.refresh_from_db()
-    return form
 
 
 @pytest.fixture(autouse=True)

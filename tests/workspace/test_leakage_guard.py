@@ -3,7 +3,6 @@
 import io
 import sys
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
@@ -15,18 +14,8 @@ from django.test import Client
 from forms_app.models import Form, ImportRun, Question
 from forms_app.workspace.import_runs import import_run_execute
 from forms_app.workspace.importing import LeadImportError, leads_import
+from tests.helpers.shared_data import X_EDUCATION, X_SUSPECTS
 
-SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-X_EDUCATION = SHARED_DATA / "x_education" / "Leads.csv"
-X_SUSPECTS = [
-    "Last Activity",
-    "Tags",
-    "Lead Quality",
-    "Asymmetrique Activity Index",
-    "Asymmetrique Activity Score",
-    "Asymmetrique Profile Score",
-    "Last Notable Activity",
-]
 X_ORDINARY = [
     "Lead Origin",
     "Lead Source",
