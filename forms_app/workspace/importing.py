@@ -279,17 +279,25 @@ class ColumnProfile:
     counts: Counter = field(default_factory=Counter)
     overflow: bool = False  # more than MAX_TRACKED_VALUES distinct values
     not_numbers: Counter = field(default_factory=Counter)  # a few, to show
+    flags: dict = field(default_factory=dict, repr=False)  # value -> (a number?, an e-mail?)
 
     def add(self, raw: str) -> None:
         if is_missing(raw):
             return
         value = raw.strip()
         self.present += 1
-        if _number(value) is not None:
+        # Most columns repeat a few values: each is classified once (the scan's hot spot).
+        flags = self.flags.get(value)
+        if flags is None:
+            flags = (_number(value) is not None, _looks_like_email(value))
+            if len(self.flags) < MAX_TRACKED_VALUES:
+                self.flags[value] = flags
+        is_number, is_email = flags
+        if is_number:
             self.numbers += 1
         elif value in self.not_numbers or len(self.not_numbers) < 5:
             self.not_numbers[value] += 1
-        if _looks_like_email(value):
+        if is_email:
             self.emails += 1
         if value in self.counts or len(self.counts) < MAX_TRACKED_VALUES:
             self.counts[value] += 1
