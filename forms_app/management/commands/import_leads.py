@@ -4,9 +4,11 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from forms_app.models import Form
+from forms_app.workspace.import_runs import SNIFF_BYTES, delimiter_sniff
 from forms_app.workspace.importing import (
     ImportReport,
     LeadImportError,
+    csv_text,
     import_suspects,
     leads_import,
 )
@@ -45,7 +47,9 @@ class Command(BaseCommand):
             action="store_true",
             help="Ask nothing: suspected leaks not named by --include are left out.",
         )
-        parser.add_argument("--delimiter", default=",")
+        parser.add_argument(
+            "--delimiter", default="", help="`,` `;` or tab; without it, sniffed from the file."
+        )
         parser.add_argument("--dry-run", action="store_true", help="Check only; store nothing.")
 
     def handle(self, *args, **options) -> None:
@@ -67,7 +71,7 @@ class Command(BaseCommand):
             "positive_values": options["positive"],
             "order_by": options["order_by"],
             "exclude": options["exclude"].split(","),
-            "delimiter": options["delimiter"],
+            "delimiter": options["delimiter"] or delimiter_sniff(csv_text(data[:SNIFF_BYTES])),
         }
         try:
             if sys.stdin.isatty() and not options["no_input"]:
