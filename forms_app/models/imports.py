@@ -45,6 +45,9 @@ class ImportRun(models.Model):
     message = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # Set when the worker claims the run and after each batch: a running run whose heartbeat is
+    # old lost its worker, and Cancel then cleans up after it.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

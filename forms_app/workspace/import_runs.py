@@ -25,6 +25,7 @@ import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.storage import storages
@@ -61,6 +62,8 @@ ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "latin-1": "L
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 # Column names that usually hold the outcome, and the time order, lower-cased.
 OUTCOME_NAMES = ("converted", "outcome", "won", "result", "conversion", "status")
+# A running import stores a batch in a second or two: one silent this long has lost its worker.
+IMPORT_STALE_AFTER = timedelta(minutes=10)
 ORDER_NAMES = ("created_at", "created", "date", "submitted", "submitted_at", "created date")
 
 
@@ -367,14 +370,20 @@ def import_start(*, run: ImportRun, options: ImportOptions, form_name: str = "")
 
 
 def import_cancel(*, run: ImportRun) -> ImportRun:
-    """Cancel a draft or queued run at once; a running one stops at its next batch."""
+    """Cancel a draft or queued run at once; a running one stops at its next batch, and one whose
+    worker died (no batch for IMPORT_STALE_AFTER) is cleaned up here."""
     now = timezone.now()
+    cancelled = {"status": ImportRun.Status.CANCELLED, "finished_at": now}
     waiting = ImportRun.objects.filter(
         pk=run.pk, status__in=[ImportRun.Status.DRAFT, ImportRun.Status.QUEUED]
-    ).update(
-        status=ImportRun.Status.CANCELLED, finished_at=now, message="Cancelled; nothing was stored."
-    )
-    if waiting:
+    ).update(**cancelled, message="Cancelled; nothing was stored.")
+    # Race: a worker still alive finishing its batch; only a run silent this long is taken over.
+    orphaned = not waiting and ImportRun.objects.filter(
+        pk=run.pk, status=ImportRun.Status.RUNNING, heartbeat_at__lt=now - IMPORT_STALE_AFTER
+    ).update(**cancelled, message="Cancelled after its worker stopped; nothing was kept.")
+    if orphaned:
+        _import_undo(ImportRun.objects.get(pk=run.pk))
+    if waiting or orphaned:
         imports_storage().delete(run.file_name)
     else:
         ImportRun.objects.filter(pk=run.pk, status=ImportRun.Status.RUNNING).update(
@@ -397,7 +406,10 @@ def import_run_task(run_id: int) -> str:
 def import_run_execute(run_id: int) -> str:
     # Race: a worker that picks the task up twice, or a cancel while queued: claim it first.
     claimed = ImportRun.objects.filter(pk=run_id, status=ImportRun.Status.QUEUED).update(
-        status=ImportRun.Status.RUNNING, started_at=timezone.now(), message="Reading the file…"
+        status=ImportRun.Status.RUNNING,
+        started_at=timezone.now(),
+        heartbeat_at=timezone.now(),
+        message="Reading the file…",
     )
     if not claimed:
         return "not queued"
@@ -450,7 +462,7 @@ def _import_run_work(run: ImportRun) -> str:
             raise _Cancelled
         Lead.objects.bulk_create(batch)
         done += len(batch)
-        ImportRun.objects.filter(pk=run.pk).update(rows_done=done)
+        ImportRun.objects.filter(pk=run.pk).update(rows_done=done, heartbeat_at=timezone.now())
     ImportRun.objects.filter(pk=run.pk).update(report=report.to_dict())
     return (
         f"Imported {done:,} leads ({report.converted:,} converted) into “{target.form.name}”."

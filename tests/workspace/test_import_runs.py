@@ -4,12 +4,14 @@ matched by value or label, columns feeding capture signals, and its own task que
 
 import threading
 import time
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from forms_app.models import Form, ImportRun, Lead, Question
@@ -423,6 +425,36 @@ def test_an_import_that_fails_midway_leaves_no_lead_and_no_new_form(marketer_cli
     assert run.rows_done >= 2000
     assert not Lead.objects.exists()
     assert not Form.objects.exists() and not Question.objects.exists()
+
+
+def test_a_run_whose_worker_died_is_cleaned_up_by_cancel(marketer_client, draft_form):
+    run = _started(marketer_client, "/app/forms/pricing/models/import/", HISTORY.encode())
+    # A worker claimed it, stored a batch, and was killed: no batch for a quarter of an hour.
+    a_while_ago = timezone.now() - timedelta(minutes=15)
+    ImportRun.objects.filter(pk=run.pk).update(status="running", heartbeat_at=a_while_ago)
+    Lead.objects.create(
+        form=draft_form, capture={"imported": {"line": 2, "run": run.pk}}, created_at=a_while_ago
+    )
+    Lead.objects.create(form=draft_form, answers={"timeline": "now"}, created_at=a_while_ago)
+
+    marketer_client.post(f"/app/imports/{run.pk}/cancel/")
+
+    run.refresh_from_db()
+    assert (run.status, run.message) == (
+        "cancelled",
+        "Cancelled after its worker stopped; nothing was kept.",
+    )
+    assert list(Lead.objects.values_list("answers", flat=True)) == [{"timeline": "now"}]
+    assert not storages["imports"].exists(run.file_name)
+
+
+def test_a_running_import_with_a_live_worker_is_only_asked_to_stop(marketer_client):
+    run = _started(marketer_client, NEW_URL, HISTORY.encode())
+    ImportRun.objects.filter(pk=run.pk).update(status="running", heartbeat_at=timezone.now())
+
+    import_cancel(run=run)
+
+    assert (run.status, run.cancel_requested) == ("running", True)
 
 
 # Queues: a long import never delays a notification.
