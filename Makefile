@@ -27,9 +27,11 @@ demo: venv
 	$(PY) manage.py collectstatic --no-input --verbosity 0
 	$(PY) manage.py demo $(DEMO_ARGS)
 	@echo "Serving formscore at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
-	@# The task worker (notifications, retraining) runs beside the server and stops with it.
-	$(PY) manage.py db_worker --interval 1 & worker=$$!; \
-	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	@# Two task workers run beside the server and stop with it: notifications on "default", and
+	@# CSV imports and trainings on their own, so a long import never delays a notification.
+	$(PY) manage.py db_worker --interval 1 --queue-name default & worker=$$!; \
+	  $(PY) manage.py db_worker --interval 1 --queue-name imports,training & long=$$!; \
+	  trap 'kill $$worker $$long 2>/dev/null; wait $$worker $$long 2>/dev/null' EXIT INT TERM; \
 	  $(VENV)/bin/gunicorn formscore.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile - --log-level warning
 
 test: venv

@@ -209,7 +209,7 @@ def training_enqueue(*, form: Form, actor=None, activate: str = "auto") -> Train
     return run
 
 
-@task
+@task(queue_name="training")
 def training_run(run_id: int) -> None:
     """Run a queued training request; the web process enqueues it, a task worker runs it."""
     from scoring.training import TrainingError  # scikit-learn: only in the worker

@@ -33,7 +33,8 @@ def sweep_outbox() -> int:
         _schedule_next(sweep_outbox, SWEEP_EVERY)
 
 
-@task
+# Retraining trains in the task itself: on the training queue, never ahead of a notification.
+@task(queue_name="training")
 def check_retrain_due() -> list[str]:
     try:
         return [outcome.form_slug for outcome in forms_retrain_due() if outcome.trained]

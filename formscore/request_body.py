@@ -16,8 +16,9 @@ from django.core.handlers.wsgi import LimitedStream
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 
-def body_limit(limit: int) -> Callable:
-    """Let the view take bodies of up to limit bytes (the CSV import), not the site's cap."""
+def body_limit(limit: int | Callable[[], int]) -> Callable:
+    """Let the view take bodies of up to limit bytes (the CSV import), not the site's cap; a
+    callable limit is read at each request (from a setting)."""
 
     def decorate(view: Callable) -> Callable:
         view.request_body_limit = limit
@@ -44,6 +45,8 @@ class RequestBodyCapMiddleware:
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
         limit = getattr(view_func, "request_body_limit", settings.FORMSCORE_MAX_REQUEST_BYTES)
+        if callable(limit):
+            limit = limit()
         declared = _declared_length(request)
         if declared is not None:
             return _too_large(request, limit) if declared > limit else None

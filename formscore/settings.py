@@ -148,6 +148,19 @@ STORAGES = {
         if _STATIC_MANIFEST
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
+    # Uploaded CSV files of past leads, until their import finishes (docs/deploy.md). The web
+    # process writes them and a task worker reads them: on one machine a folder under var/; when
+    # web and workers run on several machines, a folder they all mount, or another storage
+    # backend (FORMSCORE_IMPORTS_STORAGE, e.g. django-storages' S3 backend, configured by its
+    # own settings).
+    "imports": {
+        "BACKEND": env_str(
+            "FORMSCORE_IMPORTS_STORAGE", "django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": {"location": env_str("FORMSCORE_IMPORTS_DIR", str(VAR_DIR / "imports"))}
+        if not env_str("FORMSCORE_IMPORTS_STORAGE")
+        else {},
+    },
 }
 # Serve straight from the app folders when collectstatic has not run (tests, development).
 WHITENOISE_USE_FINDERS = not _STATIC_MANIFEST
@@ -158,6 +171,12 @@ WHITENOISE_AUTOREFRESH = DEBUG
 FORMSCORE_MAX_REQUEST_BYTES = env_int("FORMSCORE_MAX_REQUEST_BYTES", 2_621_440)
 DATA_UPLOAD_MAX_MEMORY_SIZE = FORMSCORE_MAX_REQUEST_BYTES
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
+# The CSV import of past leads takes files up to this size (50 MB by default). A file part larger
+# than FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) is streamed to a temporary file, then to the imports
+# storage: never whole in memory.
+FORMSCORE_IMPORT_MAX_BYTES = env_int("FORMSCORE_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+# Leads an import stores per transaction, between two progress updates and cancel checks.
+FORMSCORE_IMPORT_BATCH_ROWS = env_int("FORMSCORE_IMPORT_BATCH_ROWS", 1000)
 
 
 def _mailers() -> dict:
@@ -181,9 +200,14 @@ _TASK_BACKENDS = {
     "database": "django_tasks_db.DatabaseBackend",
     "dummy": "django.tasks.backends.dummy.DummyBackend",
 }
+# Queues, each for its own worker (`db_worker --queue-name …`, docs/deploy.md): notifications and
+# the periodic tasks on "default", the CSV imports on "imports" and trainings on "training", so a
+# long import or training never delays a notification.
+TASK_QUEUES = ["default", "imports", "training"]
 TASKS = {
     "default": {
-        "BACKEND": _TASK_BACKENDS[env_choice("FORMSCORE_TASKS", "database", set(_TASK_BACKENDS))]
+        "BACKEND": _TASK_BACKENDS[env_choice("FORMSCORE_TASKS", "database", set(_TASK_BACKENDS))],
+        "QUEUES": TASK_QUEUES,
     }
 }
 

@@ -88,3 +88,31 @@ def scored_demo_form(demo_form, demo_training) -> Form:
     version = model_version_register(form_id=demo_form.pk, result=demo_training)
     model_version_activate(version=version, reason="test fixture")
     return demo_form
+
+
+@pytest.fixture
+def draft_form(db) -> Form:
+    """A draft with an e-mail, a timeline choice and a conditional follow-up."""
+    form = Form.objects.create(name="Pricing request", slug="pricing")
+    Question.objects.create(form=form, label="Work e-mail", kind="email", required=True, position=0)
+    Question.objects.create(
+        form=form,
+        label="Timeline",
+        kind="single_choice",
+        position=1,
+        choices=[
+            {"value": "now", "label": "Right now"},
+            {"value": "later", "label": "Later this year"},
+        ],
+        feeds_score=True,
+    )
+    Question.objects.create(
+        form=form,
+        label="Budget",
+        kind="number",
+        position=2,
+        required=True,
+        condition={"question": "timeline", "values": ["now"]},
+    )
+    form.refresh_from_db()
+    return form

@@ -1,5 +1,6 @@
 from forms_app.models.analytics import FormStepStat, SpamRefusal
 from forms_app.models.forms import Form, Question
+from forms_app.models.imports import ImportRun
 from forms_app.models.leads import Lead
 from forms_app.models.sales import (
     LeadEvent,
@@ -13,6 +14,7 @@ from forms_app.models.sales import (
 __all__ = [
     "Form",
     "FormStepStat",
+    "ImportRun",
     "Lead",
     "LeadEvent",
     "Notification",

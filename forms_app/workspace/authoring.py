@@ -60,7 +60,7 @@ logger = logging.getLogger(__name__)
 _URL_PARAMETER = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]{0,63}$")
 
 
-def _unique_slug(text: str) -> str:
+def unique_slug(text: str) -> str:
     base = stable_key(text, set(), fallback="form").replace("_", "-")[:70]
     taken = set(Form.objects.filter(slug__startswith=base).values_list("slug", flat=True))
     slug, n = base, 2
@@ -76,7 +76,7 @@ def form_create(*, name: str, slug: str = "") -> Form:
     name = name.strip()
     if not name:
         raise ValidationError({"name": "Give the form a name."})
-    slug = slug.strip() or _unique_slug(name)
+    slug = slug.strip() or unique_slug(name)
     if Form.objects.filter(slug=slug).exists():
         raise ValidationError({"slug": f"The address /f/{slug}/ is already taken."})
     return Form.objects.create(name=name, slug=slug)
@@ -87,7 +87,7 @@ def form_duplicate(*, form: Form, name: str = "") -> Form:
     name = name.strip() or f"{form.name} (copy)"
     with transaction.atomic():
         copy = Form(**{field: getattr(form, field) for field in _COPIED_FORM_FIELDS})
-        copy.name, copy.slug, copy.status = name, _unique_slug(name), Form.Status.DRAFT
+        copy.name, copy.slug, copy.status = name, unique_slug(name), Form.Status.DRAFT
         copy.save()
         Question.objects.bulk_create(
             Question(form=copy, **{field: getattr(q, field) for field in _COPIED_QUESTION_FIELDS})

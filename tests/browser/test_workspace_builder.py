@@ -41,7 +41,7 @@ def test_a_marketer_builds_a_form_from_scratch_and_a_prospect_fills_it(
     expect(page).to_have_url(f"{live_server.url}/app/forms/")
     expect(page.get_by_role("heading", name="No forms yet")).to_be_visible()
 
-    page.get_by_role("link", name="New form").click()
+    page.get_by_role("link", name="New form", exact=True).click()
     page.get_by_label("Form name").fill("Webinar sign-up")
     page.get_by_role("button", name="Create form").click()
     expect(page.get_by_role("heading", name="Webinar sign-up")).to_be_visible()

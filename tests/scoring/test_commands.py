@@ -85,6 +85,32 @@ def test_import_into_an_existing_form_reports_values_it_cannot_read(db, tmp_path
     assert Lead.objects.get(capture__imported__line=2).answers == {"employees": 12, "plan": "pro"}
 
 
+def test_import_sniffs_a_semicolon_latin_1_file_without_being_told(db, tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_bytes(
+        "Région;Taille;Résultat\nÎle-de-France;10;oui\nBavière;20;non\n".encode("latin-1")
+    )
+    output = run(
+        "import_leads",
+        str(path),
+        "--form",
+        "fr",
+        "--create-form",
+        "--outcome",
+        "Résultat",
+        "--positive",
+        "oui",
+        "--no-input",
+    )
+
+    assert "Imported 2 of 2 rows" in output
+    form = Form.objects.get(slug="fr")
+    assert [c["label"] for c in form.questions.get(label="Région").choices] == [
+        "Bavière",
+        "Île-de-France",
+    ]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

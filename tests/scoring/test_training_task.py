@@ -23,7 +23,9 @@ def test_a_queued_training_is_run_by_the_db_worker_and_reports_progress(
     run = training_enqueue(form=demo_form, actor=morgan)
     assert run.status == TrainingRun.Status.QUEUED
 
-    call_command("db_worker", "--batch", "--no-startup-delay", stdout=StringIO())
+    call_command(
+        "db_worker", "--batch", "--no-startup-delay", "--queue-name", "training", stdout=StringIO()
+    )
 
     run.refresh_from_db()
     assert run.status == TrainingRun.Status.SUCCEEDED, run.message
@@ -36,7 +38,9 @@ def test_a_queued_training_is_run_by_the_db_worker_and_reports_progress(
 
 def test_a_training_that_cannot_run_ends_failed_with_the_reason(demo_form):
     run = training_enqueue(form=demo_form)
-    call_command("db_worker", "--batch", "--no-startup-delay", stdout=StringIO())
+    call_command(
+        "db_worker", "--batch", "--no-startup-delay", "--queue-name", "training", stdout=StringIO()
+    )
 
     run.refresh_from_db()
     assert run.status == TrainingRun.Status.FAILED

@@ -1,8 +1,6 @@
 import pytest
 from django.contrib.auth.models import Group, User
 
-from forms_app.models import Form, Question
-
 
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
@@ -38,29 +36,14 @@ def marketer_client(client, marketer):
     return client
 
 
-@pytest.fixture
-def draft_form(db) -> Form:
-    """A draft with an e-mail, a timeline choice and a conditional follow-up."""
-    form = Form.objects.create(name="Pricing request", slug="pricing")
-    Question.objects.create(form=form, label="Work e-mail", kind="email", required=True, position=0)
-    Question.objects.create(
-        form=form,
-        label="Timeline",
-        kind="single_choice",
-        position=1,
-        choices=[
-            {"value": "now", "label": "Right now"},
-            {"value": "later", "label": "Later this year"},
-        ],
-        feeds_score=True,
-    )
-    Question.objects.create(
-        form=form,
-        label="Budget",
-        kind="number",
-        position=2,
-        required=True,
-        condition={"question": "timeline", "values": ["now"]},
-    )
-    form.refresh_from_db()
-    return form
+@pytest.fixture(autouse=True)
+def imports_in_tmp(settings, tmp_path):
+    """Uploaded CSV files go to a folder of each test's own, not to var/imports."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "imports": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "imports")},
+        },
+    }
+    return tmp_path / "imports"

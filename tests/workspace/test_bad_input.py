@@ -9,10 +9,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from forms_app.models import Lead, Question
+from forms_app.models import ImportRun, Lead, Question
+from forms_app.workspace.import_runs import import_run_execute
 
 IMPORT_URL = "/app/forms/pricing/models/import/"
-MAP_URL = "/app/forms/pricing/models/import/map/"
 
 
 def upload(client, content: bytes, name="history.csv"):
@@ -28,20 +28,22 @@ def test_control_characters_in_an_imported_file_are_dropped_and_the_leads_stored
         b"b\x00@mail.example,la\x00ter,lost,2026-01-03\n"
         b"c@corp.example\x1b,now,won,2026-01-04\n"
     )
-    assert upload(marketer_client, content)["Location"] == MAP_URL
+    run_url = upload(marketer_client, content)["Location"]
     options = {"outcome_column": "outcome", "order_by": "created", "map_0": "work_e_mail"}
 
-    response = marketer_client.post(MAP_URL, {**options, "map_1": "timeline", "action": "import"})
+    response = marketer_client.post(run_url, {**options, "map_1": "timeline", "action": "start"})
 
     assert response.status_code == 302
+    import_run_execute(ImportRun.objects.get().pk)  # what the imports worker does
     stored = sorted(lead.answers["work_e_mail"] for lead in Lead.objects.all())
     assert stored == ["a@corp.example", "b@mail.example", "c@corp.example"]
     assert Lead.objects.filter(answers__timeline="later").count() == 1
 
 
 def test_the_csv_import_takes_a_body_above_the_sites_cap_up_to_its_own_limit(
-    marketer_client, draft_form
+    marketer_client, draft_form, settings
 ):
+    settings.FORMSCORE_IMPORT_MAX_BYTES = 2 * 1024 * 1024  # the body limit follows it
     a_little_too_large = b"email,outcome\n" + b"a@corp.example,won\n" * 130_000  # 2.5 MB
     response = upload(marketer_client, a_little_too_large)
     assert response.status_code == 302  # the view's own message, not a bare 413

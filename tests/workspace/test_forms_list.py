@@ -137,7 +137,9 @@ WORKSPACE_GETS = [
     "/app/forms/pricing/embed/test/",
     "/app/models/",
     "/app/forms/pricing/models/",
-    "/app/forms/pricing/models/import/map/",
+    "/app/imports/new/",
+    "/app/imports/1/",
+    "/app/imports/1/status/",
 ]
 WORKSPACE_POSTS = [
     "/app/forms/new/",
@@ -161,7 +163,9 @@ WORKSPACE_POSTS = [
     "/app/forms/pricing/models/v1/activate/",
     "/app/forms/pricing/models/rollback/",
     "/app/forms/pricing/models/import/",
-    "/app/forms/pricing/models/import/map/",
+    "/app/imports/new/",
+    "/app/imports/1/",
+    "/app/imports/1/cancel/",
 ]
 
 

@@ -3,7 +3,6 @@
 import io
 import sys
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
@@ -12,20 +11,11 @@ from django.core.management import CommandError, call_command
 from django.template.loader import render_to_string
 from django.test import Client
 
-from forms_app.models import Form, Question
+from forms_app.models import Form, ImportRun, Question
+from forms_app.workspace.import_runs import import_run_execute
 from forms_app.workspace.importing import LeadImportError, leads_import
+from tests.helpers.shared_data import X_EDUCATION, X_SUSPECTS
 
-SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-X_EDUCATION = SHARED_DATA / "x_education" / "Leads.csv"
-X_SUSPECTS = [
-    "Last Activity",
-    "Tags",
-    "Lead Quality",
-    "Asymmetrique Activity Index",
-    "Asymmetrique Activity Score",
-    "Asymmetrique Profile Score",
-    "Last Notable Activity",
-]
 X_ORDINARY = [
     "Lead Origin",
     "Lead Source",
@@ -212,15 +202,14 @@ LEAKY_CSV = (
     "b@mail.example,later,Lost,lost,2026-01-03\n"
     "c@corp.example,now,Called,won,2026-01-04\n"
 )
-MAP_URL = "/app/forms/pricing/models/import/map/"
 
 
 @pytest.fixture
 def leaky_upload(marketer_client, draft_form):
     Question.objects.create(form=draft_form, label="Lead status", kind="short_text", position=9)
     upload = SimpleUploadedFile("crm.csv", LEAKY_CSV.encode(), content_type="text/csv")
-    marketer_client.post("/app/forms/pricing/models/import/", {"file": upload})
-    return {
+    response = marketer_client.post("/app/forms/pricing/models/import/", {"file": upload})
+    return response["Location"], {
         "outcome_column": "outcome",
         "order_by": "created",
         "map_0": "work_e_mail",
@@ -229,37 +218,46 @@ def leaky_upload(marketer_client, draft_form):
     }
 
 
-def test_the_mapping_step_asks_about_each_suspect_unticked(marketer_client, leaky_upload):
-    page = marketer_client.get(MAP_URL).content.decode()
+def _imported(client, url: str, options: dict) -> None:
+    """Start the import, then do what the imports worker does."""
+    response = client.post(url, {**options, "action": "start"})
+    assert response.status_code == 302
+    import_run_execute(ImportRun.objects.get().pk)
+
+
+def test_the_preview_asks_about_each_suspect_unticked(marketer_client, leaky_upload):
+    url, _options = leaky_upload
+    page = marketer_client.get(url).content.decode()
 
     assert "<legend><h2>Filled in after the lead arrived?</h2></legend>" in page
     assert "Its name says &quot;status&quot;: a lead or deal status is set by sales" in page
     assert '<input type="checkbox" name="include" value="Lead status"' in page
     assert 'value="Lead status" aria-describedby="suspect-2-reason">' in page  # not checked
     assert "Known when the lead arrived" in page
-    asked = page.split("<fieldset")[1].split("</fieldset>")[0]
+    asked = page.split('<fieldset class="card leakage-suspects"')[1].split("</fieldset>")[0]
     assert asked.count('name="include"') == 1  # only the suspects are asked about
 
 
 def test_a_suspect_left_unticked_is_not_imported(marketer_client, leaky_upload, draft_form):
-    check = marketer_client.post(MAP_URL, {**leaky_upload, "action": "check"}).content.decode()
+    url, options = leaky_upload
+    check = marketer_client.post(url, {**options, "action": "check"}).content.decode()
     assert "Left out as filled in after the lead arrived: Lead status" in check
 
-    response = marketer_client.post(MAP_URL, {**leaky_upload, "action": "import"})
+    _imported(marketer_client, url, options)
 
-    assert response.status_code == 302
     lead = draft_form.leads.order_by("created_at").first()
     assert lead.answers == {"work_e_mail": "a@corp.example", "timeline": "now"}
     assert draft_form.questions.get(key="lead_status").known_at_arrival is None
 
 
 def test_a_ticked_suspect_is_imported_and_remembered(marketer_client, leaky_upload, draft_form):
-    ticked = {**leaky_upload, "include": ["Lead status"]}
-    check = marketer_client.post(MAP_URL, {**ticked, "action": "check"}).content.decode()
+    url, options = leaky_upload
+    ticked = {**options, "include": ["Lead status"]}
+    check = marketer_client.post(url, {**ticked, "action": "check"}).content.decode()
     assert 'value="Lead status" aria-describedby="suspect-2-reason" checked>' in check
     assert 'data-testid="excluded-suspects"' not in check
 
-    marketer_client.post(MAP_URL, {**ticked, "action": "import"})
+    _imported(marketer_client, url, ticked)
 
     lead = draft_form.leads.order_by("created_at").first()
     assert lead.answers["lead_status"] == "Called"

@@ -4,9 +4,11 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from forms_app.models import Form
+from forms_app.workspace.import_runs import SNIFF_BYTES, delimiter_sniff
 from forms_app.workspace.importing import (
     ImportReport,
     LeadImportError,
+    csv_text,
     import_suspects,
     leads_import,
 )
@@ -45,7 +47,9 @@ class Command(BaseCommand):
             action="store_true",
             help="Ask nothing: suspected leaks not named by --include are left out.",
         )
-        parser.add_argument("--delimiter", default=",")
+        parser.add_argument(
+            "--delimiter", default="", help="`,` `;` or tab; without it, sniffed from the file."
+        )
         parser.add_argument("--dry-run", action="store_true", help="Check only; store nothing.")
 
     def handle(self, *args, **options) -> None:
@@ -67,7 +71,7 @@ class Command(BaseCommand):
             "positive_values": options["positive"],
             "order_by": options["order_by"],
             "exclude": options["exclude"].split(","),
-            "delimiter": options["delimiter"],
+            "delimiter": options["delimiter"] or delimiter_sniff(csv_text(data[:SNIFF_BYTES])),
         }
         try:
             if sys.stdin.isatty() and not options["no_input"]:
@@ -88,7 +92,13 @@ class Command(BaseCommand):
             f"'{report.form.slug}' ({report.converted} converted"
             f"{', form created as a draft' if report.form_created else ''})."
         )
+        self._unmatched_print(report)
         self.stdout.write(f"Columns used: {', '.join(report.mapping) or 'none'}")
+        if report.captures:
+            self.stdout.write(
+                "Capture signals: "
+                + ", ".join(f"{column} → {signal}" for column, signal in report.captures.items())
+            )
         if report.ignored_columns:
             self.stdout.write(f"Columns ignored: {', '.join(report.ignored_columns)}")
         self._suspects_print(report)
@@ -118,6 +128,20 @@ class Command(BaseCommand):
             if sys.stdin.readline().strip().lower() in {"y", "yes"}:
                 kept.append(suspect.column)
         return kept
+
+    def _unmatched_print(self, report: ImportReport) -> None:
+        """Values that match no choice of their question, first: the likeliest mapping mistake."""
+        for column in report.unmatched_listed():
+            self.stdout.write(
+                self.style.WARNING(
+                    f"{column['rows']} values of {column['column']!r} match no choice:"
+                )
+            )
+            for value, rows in column["values"][:10]:
+                self.stdout.write(
+                    f"  [{column['column']}] {value!r} is not one of the question's choices."
+                    f" ({rows} row{'s' if rows != 1 else ''})"
+                )
 
     def _suspects_print(self, report: ImportReport) -> None:
         """Each suspected leak, whether it was left out or kept, and why."""

@@ -9,13 +9,12 @@ from forms_app.workspace.importing import (
     ImportReport,
     LeadImportError,
     answer_from_text,
+    capture_from_text,
+    captures_match,
     columns_match,
     csv_read,
     is_missing,
 )
-from scoring.features import CAPTURE_CATEGORICAL_SIGNALS, CAPTURE_NUMERIC_SIGNALS
-
-CAPTURE_COLUMNS = {key for key, _ in (*CAPTURE_CATEGORICAL_SIGNALS, *CAPTURE_NUMERIC_SIGNALS)}
 
 
 class Command(BaseCommand):
@@ -43,6 +42,7 @@ class Command(BaseCommand):
                 "No column matches a question key or label of the form "
                 f"({', '.join(q.key for q in form.questions.all())})."
             )
+        captures = captures_match(header, None, set(matched))
         rules = points_rules_labelled(form)
         problems = ImportReport()
         with output.open("w", newline="", encoding="utf-8") as handle:
@@ -61,8 +61,11 @@ class Command(BaseCommand):
                         value = answer_from_text(matched[column], raw, problems, line, column)
                         if value is not None:
                             answers[matched[column].key] = value
-                    elif column in CAPTURE_COLUMNS:
-                        capture[column] = raw.strip()
+                    elif column in captures:
+                        signal = captures[column]
+                        value = capture_from_text(signal, raw, problems, line, column)
+                        if value is not None:
+                            capture[signal] = value
                 result = score_answers(form=form, answers=answers, capture=capture, rules=rules)
                 factors = "; ".join(f"{f['label']} {f['impact']:+g}" for f in result.factors)
                 writer.writerow(
@@ -81,3 +84,8 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING(f"{problems.problem_count} values looked odd:"))
             for problem in problems.problems[:10]:
                 self.stdout.write(f"  line {problem.row} [{problem.column}]: {problem.message}")
+        for column in problems.unmatched_listed():
+            values = ", ".join(f"{value!r} ({rows})" for value, rows in column["values"][:10])
+            self.stdout.write(
+                self.style.WARNING(f"Values of {column['column']!r} that match no choice: {values}")
+            )
