@@ -108,6 +108,8 @@ def verdict_of(metrics: dict, comparator: Comparator) -> Verdict:
         kind = given.get("kind") or ("ready" if given.get("activate") else "not_better")
         ok = kind == "ready"
         label = VERDICT_LABELS.get(kind, "Ready" if ok else "Check")
+        if given["text"].lower().startswith(label.lower()):
+            label = ""  # "Ready to activate: …" says it already
         return Verdict(ok=ok, kind=kind, label=label, text=given["text"])
 
     def verdict(kind: str, text: str) -> Verdict:
