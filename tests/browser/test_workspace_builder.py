@@ -137,7 +137,7 @@ INDUSTRIES = [
 def test_a_marketer_pastes_a_long_list_reorders_it_and_changes_its_kind(page, browser, live_server):
     page.set_viewport_size({"width": 1360, "height": 900})
     log_in(page, live_server, "morgan", "marketer")
-    page.get_by_role("link", name="New form").click()
+    page.get_by_role("link", name="New form", exact=True).click()
     page.get_by_label("Form name").fill("Industry survey")
     page.get_by_role("button", name="Create form").click()
     add_question(page, "Dropdown", "Industry")
