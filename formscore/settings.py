@@ -45,7 +45,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "rest_framework",
+    # Not "rest_framework" itself: the API answers JSON only (docs at /api/docs/), and an installed
+    # app's template tags load with every page, bringing REST framework (≈ 30 MB) into each web
+    # process; the API's views load it on their first request instead (forms_app/urls/api.py).
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, served locally (no CDN)
@@ -308,6 +310,8 @@ FORMSCORE_API_SCORE_RATE = _rate("FORMSCORE_API_SCORE_RATE", "300/minute")
 # The token API (forms_app/api/token_api.py): token first, so a call without credentials gets a 401
 # that names the scheme; a logged-in browser can explore it through its session.
 REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "forms_app.api.negotiation.JSONAlways",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
