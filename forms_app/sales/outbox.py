@@ -331,13 +331,19 @@ def _marketers_told_of_disabling(endpoint: WebhookEndpoint) -> None:
 
 
 def notifications_enqueue(*, ids: list[int], run_after=None) -> None:
-    """Hand rows to the task backend. A lost enqueue is harmless: the sweep finds the row."""
-    task = deliver_notification.using(run_after=run_after) if run_after else deliver_notification
-    for notification_id in ids:
+    """Hand rows to the task backend, in one task. A lost enqueue is harmless: the sweep finds
+    the rows."""
+    task = deliver_notifications.using(run_after=run_after) if run_after else deliver_notifications
+    ids = list(ids)
+    for start in range(0, len(ids), ENQUEUE_BATCH):
+        batch = ids[start : start + ENQUEUE_BATCH]
         try:
-            task.enqueue(notification_id)
+            task.enqueue(batch)
         except Exception:
-            logger.exception("Could not enqueue notification %s; the sweep will", notification_id)
+            logger.exception("Could not enqueue notifications %s; the sweep will", batch)
+
+
+ENQUEUE_BATCH = 500  # rows per task when many wait at once (an endpoint enabled, a sweep)
 
 
 def outbox_sweep(*, now=None, stale_after: timedelta = timedelta(minutes=2)) -> int:
@@ -457,16 +463,19 @@ def outbox_deliveries_wait(timeout: float = 30) -> bool:
 
 
 @task
-def deliver_notification(notification_id: int) -> str:
+def deliver_notifications(notification_ids: list[int]) -> list[str]:
+    """Deliver outbox rows: one task for all the rows a lead (or a sweep) wrote, so a submit
+    enqueues once however many channels its rules notify."""
     if transaction.get_connection().in_atomic_block:
         # Another connection could not see an uncommitted row yet: deliver here and now.
-        return notification_deliver(notification_id=notification_id)
-    row = (
-        Notification.objects.filter(pk=notification_id).values("destination", "endpoint_id").first()
+        return [notification_deliver(notification_id=pk) for pk in notification_ids]
+    rows = Notification.objects.filter(pk__in=notification_ids).values(
+        "pk", "destination", "endpoint_id"
     )
-    if row is None:
-        return "skipped"
-    # One line per webhook endpoint (its URL may change), else per destination URL or mailbox.
-    destination = f"endpoint {row['endpoint_id']}" if row["endpoint_id"] else row["destination"]
-    _dispatcher.submit(destination, notification_id)
-    return "dispatched"
+    outcomes = dict.fromkeys(notification_ids, "skipped")
+    for row in rows:
+        # One line per webhook endpoint (its URL may change), else per destination URL or mailbox.
+        destination = f"endpoint {row['endpoint_id']}" if row["endpoint_id"] else row["destination"]
+        _dispatcher.submit(destination, row["pk"])
+        outcomes[row["pk"]] = "dispatched"
+    return list(outcomes.values())

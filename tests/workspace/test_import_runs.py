@@ -15,7 +15,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from forms_app.models import Form, ImportRun, Lead, Question
-from forms_app.sales.outbox import deliver_notification
+from forms_app.sales.outbox import deliver_notifications
 from forms_app.scoring_adapter import training_run
 from forms_app.workspace.import_runs import (
     delimiter_sniff,
@@ -465,9 +465,9 @@ def test_imports_and_trainings_have_their_own_queues_which_the_default_worker_le
 ):
     assert import_run_task.queue_name == "imports"
     assert training_run.queue_name == "training"
-    assert deliver_notification.queue_name == "default"
+    assert deliver_notifications.queue_name == "default"
     run = _started(marketer_client, NEW_URL, HISTORY.encode())
-    notification = deliver_notification.enqueue(123456)  # no such row: delivered as nothing
+    notification = deliver_notifications.enqueue([123456])  # no such row: delivered as nothing
 
     _worker("default")
 
