@@ -80,19 +80,25 @@ def lead_as_row(lead: Lead) -> dict[str, Any]:
     return {"answers": lead.answers, "capture": lead.capture}
 
 
+# score_answers reads the active version itself unless the caller has it (None is a value).
+ACTIVE_VERSION_READ = object()
+
+
 def score_answers(
     *,
     form: Form,
     answers: dict[str, Any],
     capture: dict[str, Any],
     rules: list[dict] | None = None,
+    version: ModelVersion | object | None = ACTIVE_VERSION_READ,
 ) -> ScoreResult:
     """Score answers without storing anything: the submit path, previews and score_csv use it.
 
     rules: the form's points rules as `points_rules_labelled` gives them (read when not given).
+    version: the form's active version (None: the points system), read when not given.
     """
     return scoring.score_row(
-        form_id=form.pk,
+        version=scoring.active_version(form.pk) if version is ACTIVE_VERSION_READ else version,
         row={"answers": answers, "capture": capture},
         rules=points_rules_labelled(form) if rules is None else rules,
         thresholds=thresholds_of(form),

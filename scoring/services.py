@@ -143,15 +143,15 @@ def _points_factors(rules: list[dict], row: dict) -> list[dict]:
 
 
 def score_row(
-    *, form_id: int, row: dict[str, Any], rules: list[dict], thresholds: Thresholds
+    *, version: ModelVersion | None, row: dict[str, Any], rules: list[dict], thresholds: Thresholds
 ) -> ScoreResult:
     """Score one lead's answers and capture with the form's active version, storing nothing.
 
+    version: the form's active version (`active_version`; the submit path caches it), or None.
     The points system always runs. The active ML version, when there is one, gives the score;
     when it cannot (a broken file, an error), the points score stands in and `fallback` is set.
     """
     points = points_score(rules, row)
-    version = active_version(form_id)
     if version is None:
         return _points_result(points, rules, row, thresholds)
     try:

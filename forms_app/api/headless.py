@@ -9,7 +9,6 @@ gets their next step, never their score. Guide: docs/api.md.
 from typing import Any
 
 from django.conf import settings
-from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_vary_headers
 from rest_framework import status
 from rest_framework.permissions import AllowAny
@@ -25,6 +24,7 @@ from forms_app.api.serializers import (
     refusal_response,
 )
 from forms_app.capture.checks import HEADLESS_FORM, Refusal, Sender, Submitted, submission_check
+from forms_app.capture.form_runtime import published_form
 from forms_app.capture.metadata import UTM_PARAMETERS, page_capture
 from forms_app.capture.origins import allowed_origins, origin_normalized
 from forms_app.capture.submit import lead_capture
@@ -55,10 +55,6 @@ def _question_json(question: Question) -> dict[str, Any]:
     return described
 
 
-def _published_form(slug: str) -> Form:
-    return get_object_or_404(Form, slug=slug, status=Form.Status.PUBLISHED)
-
-
 class PublicFormView(APIView):
     """CORS for the form's allowed sites (and this site); no session, no CSRF, no throttle
     beyond the form's own rate limit."""
@@ -83,7 +79,7 @@ class PublicFormView(APIView):
 
     def options(self, request: Request, slug: str) -> Response:
         """The CORS preflight of a submit from an allowed site."""
-        self.form = _published_form(slug)
+        self.form = published_form(slug)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -91,7 +87,7 @@ class PublicForm(PublicFormView):
     """GET: what to render (questions, choices, conditions, steps) and a fresh form token."""
 
     def get(self, request: Request, slug: str) -> Response:
-        form = self.form = _published_form(slug)
+        form = self.form = published_form(slug)
         questions = form.questions.filter(archived=False).order_by("position", "id")
         return Response(
             {
@@ -121,7 +117,7 @@ class PublicSubmission(PublicFormView):
     """POST the answers with the token: 201 with the lead's id and the prospect's next step."""
 
     def post(self, request: Request, slug: str) -> Response:
-        form = self.form = _published_form(slug)
+        form = self.form = published_form(slug)
         checked = submission_check(
             form=form,
             sender=Sender.of(request),

@@ -8,8 +8,9 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from forms_app.capture.form_runtime import FormRuntime, form_runtime
 from forms_app.models import Form, Lead
-from forms_app.sales.routing import lead_route
+from forms_app.sales.routing import lead_assign, lead_route, lead_routing_record
 from forms_app.scoring_adapter import score_answers, score_fields
 
 logger = logging.getLogger(__name__)
@@ -40,19 +41,12 @@ def lead_capture(
     partial: the answers so far of a multi-step form (after a step with an e-mail address); the
     same token later updates that lead, and the final submit turns it complete.
     """
-    if submission_token:
-        existing = Lead.objects.filter(submission_token=submission_token).first()
-        if existing is not None:
-            if existing.is_partial:
-                return _partial_lead_update(
-                    existing, answers=answers, capture=capture, partial=partial
-                )
-            return CaptureResult(lead=existing, created=False)
+    runtime = form_runtime(form)
     created_at = created_at or timezone.now()
-    scored = _scored_fields(form=form, answers=answers, capture=capture)
+    scored = _scored_fields(form=form, runtime=runtime, answers=answers, capture=capture)
     try:
         with transaction.atomic():
-            lead = Lead.objects.create(
+            lead = Lead(
                 **scored,
                 form=form,
                 answers=answers,
@@ -63,31 +57,56 @@ def lead_capture(
                 is_partial=partial,
                 completed_at=None if partial else created_at,
             )
-            # After scoring: assign a rep and write the outbox rows in the same transaction.
-            # Partial leads are scored like any other but never routed (lead_route skips them).
-            lead_route(lead=lead)
+            # After scoring, in one transaction: the rep goes in with the lead's insert, then its
+            # timeline and outbox rows. Partial leads are scored but never routed.
+            routing = lead_assign(lead=lead, setup=runtime.routing)
+            lead.save(force_insert=True)
+            lead_routing_record(lead=lead, decision=routing)
     except IntegrityError:
-        # Race: a double click sent the same token twice and the other request stored it first.
-        if not submission_token:
-            raise
-        return CaptureResult(
-            lead=Lead.objects.get(submission_token=submission_token), created=False
+        # The token is taken: a replay, a double click (the other request stored it first), or
+        # the next step of a multi-step lead. Asking first would cost every submit a query.
+        existing = (
+            Lead.objects.filter(submission_token=submission_token).first()
+            if submission_token
+            else None
         )
+        if existing is None:
+            raise
+        if existing.is_partial:
+            return _partial_lead_update(
+                existing, runtime, answers=answers, capture=capture, partial=partial
+            )
+        return CaptureResult(lead=existing, created=False)
     return CaptureResult(lead=lead, created=True)
 
 
-def _scored_fields(*, form: Form, answers: dict[str, Any], capture: dict[str, Any]) -> dict:
+def _scored_fields(
+    *, form: Form, runtime: FormRuntime, answers: dict[str, Any], capture: dict[str, Any]
+) -> dict:
     try:
-        return score_fields(score_answers(form=form, answers=answers, capture=capture))
+        return score_fields(
+            score_answers(
+                form=form,
+                answers=answers,
+                capture=capture,
+                rules=runtime.points_rules,
+                version=runtime.active_version,
+            )
+        )
     except Exception:  # e.g. a points rule that no longer fits: store now, rescore later
         logger.exception("Scoring a submission to %s failed; storing it unscored", form.slug)
         return {"needs_rescoring": True}
 
 
 def _partial_lead_update(
-    lead: Lead, *, answers: dict[str, Any], capture: dict[str, Any], partial: bool
+    lead: Lead,
+    runtime: FormRuntime,
+    *,
+    answers: dict[str, Any],
+    capture: dict[str, Any],
+    partial: bool,
 ) -> CaptureResult:
-    scored = _scored_fields(form=lead.form, answers=answers, capture=capture)
+    scored = _scored_fields(form=lead.form, runtime=runtime, answers=answers, capture=capture)
     with transaction.atomic():
         # Race: a double click on a step sends the same token twice; the second waits here.
         lead = Lead.objects.select_for_update().get(pk=lead.pk)
@@ -104,7 +123,7 @@ def _partial_lead_update(
             update_fields=["answers", "capture", "is_partial", "completed_at", *scored.keys()]
         )
         # Routed once it is complete, like a lead stored in one go.
-        lead_route(lead=lead)
+        lead_route(lead=lead, setup=runtime.routing)
     return CaptureResult(lead=lead, created=False)
 
 

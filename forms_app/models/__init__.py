@@ -2,6 +2,7 @@ from forms_app.models.analytics import FormStepStat, SpamRefusal
 from forms_app.models.forms import Form, Question
 from forms_app.models.imports import ImportRun
 from forms_app.models.leads import Lead
+from forms_app.models.revision import SettingsRevision
 from forms_app.models.sales import (
     LeadEvent,
     Notification,
@@ -21,6 +22,7 @@ __all__ = [
     "Question",
     "RepProfile",
     "RoutingRule",
+    "SettingsRevision",
     "SpamRefusal",
     "Team",
     "WebhookEndpoint",

@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.text import slugify
 
+from forms_app.models.revision import SettingsRevision
+
 _KEY_MAX = 64
 
 
@@ -99,8 +101,10 @@ class Form(models.Model):
 
     @staticmethod
     def revision_bump(form_id: int) -> None:
-        """Mark the form's questions changed: runtime answer forms cached per revision expire."""
+        """Mark the form's questions changed: runtime answer forms cached per revision expire,
+        and so does everything else web processes cache about the form (`SettingsRevision`)."""
         Form.objects.filter(pk=form_id).update(revision=F("revision") + 1)
+        SettingsRevision.bump()
 
     def clean(self) -> None:
         if not 0 < self.marketing_qualified_threshold < self.sales_ready_threshold <= 100:

@@ -1,7 +1,8 @@
 """Routing: which rule a lead matches, which rep gets it, and which notifications it causes.
 
-`lead_route` runs inside `lead_capture`'s transaction, after scoring: the assignment, the outbox
-rows and the timeline are stored with the lead or not at all. `routing_preview` answers the same
+`lead_assign` and `lead_routing_record` run inside `lead_capture`'s transaction, after scoring
+and around the lead's insert: the assignment, the outbox rows and the timeline are stored with
+the lead or not at all. `routing_preview` answers the same
 question for a stored lead without writing anything (the "try it on this lead" button).
 """
 
@@ -10,8 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Count
+from django.db import connection, transaction
 from django.utils import timezone
 
 from forms_app.models import Form, Lead, LeadEvent, RoutingRule, Team
@@ -33,6 +33,8 @@ class RoutingDecision:
     assignee: Any = None  # a user, or None
     assigned_by: RoutingRule | None = None
     explanation: list[str] = field(default_factory=list)
+    routed: bool = True  # False: a lead routing leaves alone (history, a partial lead)
+    failure: str = ""  # why routing failed, when it did: the lead stays unassigned
 
 
 def sla_minutes(form: Form, tier: str) -> int | None:
@@ -57,82 +59,129 @@ def rule_matches(rule: RoutingRule, lead: Lead) -> bool:
     return conditions_hold(rule.conditions or [], lead_facts(lead))
 
 
-def _open_counts(user_ids: list[int]) -> dict[int, int]:
-    rows = (
-        Lead.objects.filter(assigned_to_id__in=user_ids, status__in=OPEN_STATUSES)
-        .values("assigned_to_id")
-        .annotate(n=Count("id"))
+@dataclass(frozen=True)
+class RoutingSetup:
+    """A form's enabled rules, in order, and the reps each team may hand a lead to.
+
+    Cached per web process by `forms_app.capture.form_runtime` (the rules, reps and teams change
+    rarely); what changes with every lead, a team's cursor and reps' open leads, is read per lead.
+    """
+
+    rules: list[RoutingRule]
+    members: dict[int, list]  # team id → active members with an active rep profile, by id
+
+
+def routing_setup_load(form_id: int) -> RoutingSetup:
+    rules = list(
+        RoutingRule.objects.filter(form_id=form_id, enabled=True)
+        .select_related("rep__rep_profile", "team", "webhook_endpoint")
+        .order_by("position", "id")
     )
-    return {row["assigned_to_id"]: row["n"] for row in rows}
-
-
-def _available_members(team: Team) -> tuple[list, dict[int, int]]:
-    """Active members with a rep profile, in a stable order, and their open lead counts."""
-    members = list(
-        team.members.filter(is_active=True, rep_profile__active=True)
-        .select_related("rep_profile")
-        .order_by("id")
+    team_ids = {rule.team_id for rule in rules if rule.team_id is not None}
+    members: dict[int, list] = {team_id: [] for team_id in team_ids}
+    memberships = (
+        Team.members.through.objects.filter(
+            team_id__in=team_ids, user__is_active=True, user__rep_profile__active=True
+        )
+        .select_related("user__rep_profile")
+        .order_by("user_id")
     )
-    counts = _open_counts([member.pk for member in members])
-    return [m for m in members if counts.get(m.pk, 0) < m.rep_profile.capacity], counts
+    for membership in memberships:
+        members[membership.team_id].append(membership.user)
+    return RoutingSetup(rules=rules, members=members)
 
 
-def _round_robin_pick(team: Team, *, lock: bool):
-    if lock:
-        # Race: two leads arriving together must not both read the same cursor and pick the same
-        # rep; the row lock makes the second transaction wait for the first one's cursor.
-        team = Team.objects.select_for_update().get(pk=team.pk)
-    available, _ = _available_members(team)
+def _open_counts(reps: list) -> dict[int, int]:
+    """Open leads per rep, each counted only up to the rep's capacity, in one query.
+
+    Each rep's part reads at most `capacity` entries of the (assigned_to, status) index, so the
+    cost stays the same however many leads a rep has closed. Django cannot slice the members of
+    a compound query on SQLite, hence the SQL.
+    """
+    if not reps:
+        return {}
+    table = connection.ops.quote_name(Lead._meta.db_table)
+    statuses = ", ".join(["%s"] * len(OPEN_STATUSES))
+    parts, params = [], []
+    for n, rep in enumerate(reps):
+        parts.append(
+            f"SELECT * FROM (SELECT assigned_to_id FROM {table} WHERE assigned_to_id = %s"
+            f" AND status IN ({statuses}) LIMIT %s) AS rep{n}"
+        )
+        params += [rep.pk, *OPEN_STATUSES, rep.rep_profile.capacity]
+    sql = (
+        f"SELECT assigned_to_id, COUNT(*) FROM ({' UNION ALL '.join(parts)}) AS open_leads"
+        " GROUP BY assigned_to_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return dict(cursor.fetchall())
+
+
+def _team_pick(rule: RoutingRule, setup: RoutingSetup, *, lock: bool):
+    """The next rep of the rule's team with room for a lead: round-robin or least-loaded."""
+    team_id = rule.team_id
+    after = _team_cursor(team_id, lock=True) if lock else rule.team.last_assigned_id
+    members = setup.members.get(team_id, [])
+    counts = _open_counts(members)
+    available = [m for m in members if counts.get(m.pk, 0) < m.rep_profile.capacity]
     if not available:
         return None
-    after = team.last_assigned_id or 0
-    chosen = next((m for m in available if m.pk > after), available[0])
+    if rule.action == RoutingRule.Action.ROUND_ROBIN:
+        chosen = next((m for m in available if m.pk > (after or 0)), available[0])
+    else:
+        chosen = min(available, key=lambda m: (counts.get(m.pk, 0), m.pk))
     if lock:
-        Team.objects.filter(pk=team.pk).update(last_assigned=chosen)
+        _team_cursor_move(team_id, chosen.pk)
     return chosen
 
 
-def _least_loaded_pick(team: Team, *, lock: bool):
-    if lock:
-        # Race: concurrent leads would all see the same counts and pile onto one rep.
-        team = Team.objects.select_for_update().get(pk=team.pk)
-    available, counts = _available_members(team)
-    if not available:
-        return None
-    chosen = min(available, key=lambda m: (counts.get(m.pk, 0), m.pk))
-    if lock:
-        Team.objects.filter(pk=team.pk).update(last_assigned=chosen)
-    return chosen
+# A team's cursor is read and moved on every routed lead: plain SQL, since compiling these two
+# tiny statements through the ORM costs more than running them.
+_TEAM = Team._meta.db_table
 
 
-def _assignee(rule: RoutingRule, *, lock: bool):
+def _team_cursor(team_id: int, *, lock: bool) -> int | None:
+    """The team's last assigned rep. Race: two leads arriving together must not both read the
+    same cursor and pick the same rep (or pile onto the least-loaded one); the row lock makes
+    the second one wait (SQLite's write transactions are serial already)."""
+    lock_clause = " FOR UPDATE" if lock and connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT last_assigned_id FROM {_TEAM} WHERE id = %s{lock_clause}", [team_id]
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _team_cursor_move(team_id: int, user_id: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_TEAM} SET last_assigned_id = %s WHERE id = %s", [user_id, team_id]
+        )
+
+
+def _assignee(rule: RoutingRule, setup: RoutingSetup, *, lock: bool):
     if rule.action == RoutingRule.Action.ASSIGN_REP:
         rep = rule.rep
         profile = getattr(rep, "rep_profile", None) if rep else None
         return rep if rep and rep.is_active and (profile is None or profile.active) else None
     if rule.team_id is None:
         return None
-    if rule.action == RoutingRule.Action.ROUND_ROBIN:
-        return _round_robin_pick(rule.team, lock=lock)
-    if rule.action == RoutingRule.Action.LEAST_LOADED:
-        return _least_loaded_pick(rule.team, lock=lock)
+    if rule.action in (RoutingRule.Action.ROUND_ROBIN, RoutingRule.Action.LEAST_LOADED):
+        return _team_pick(rule, setup, lock=lock)
     return None
 
 
-def _decide(lead: Lead, *, lock: bool) -> RoutingDecision:
+def _decide(lead: Lead, setup: RoutingSetup, *, lock: bool) -> RoutingDecision:
     decision = RoutingDecision()
-    rules = (
-        RoutingRule.objects.filter(form_id=lead.form_id, enabled=True)
-        .select_related("rep__rep_profile", "team", "webhook_endpoint")
-        .order_by("position", "id")
-    )
-    for rule in rules:
+    for rule in setup.rules:
         if not rule_matches(rule, lead):
             decision.explanation.append(f"{rule.name}: conditions not met")
             continue
         decision.matched.append(rule)
         if decision.assignee is None and rule.action != RoutingRule.Action.NOTIFY_ONLY:
-            assignee = _assignee(rule, lock=lock)
+            assignee = _assignee(rule, setup, lock=lock)
             if assignee is not None:
                 decision.assignee, decision.assigned_by = assignee, rule
                 decision.explanation.append(f"{rule.name}: assigns {user_display_name(assignee)}")
@@ -149,60 +198,85 @@ def _decide(lead: Lead, *, lock: bool) -> RoutingDecision:
 def routing_preview(*, form: Form, lead: Lead) -> RoutingDecision:
     """What routing would do with this lead now, without assigning or notifying anyone."""
     lead.form = form
-    return _decide(lead, lock=False)
+    return _decide(lead, routing_setup_load(form.pk), lock=False)
 
 
-def lead_route(*, lead: Lead) -> RoutingDecision:
-    """Assign the lead and write its outbox rows; call inside the lead's transaction.
+def lead_assign(*, lead: Lead, setup: RoutingSetup | None = None) -> RoutingDecision:
+    """Decide who gets a lead and set it on the lead, before its insert (or save).
 
-    Routing never costs the lead: if it fails (a malformed rule, a lock timeout), its savepoint
-    is rolled back, the lead stays unassigned for a manager, and the timeline says why.
+    Call inside the lead's transaction, then `lead_routing_record` once the lead is stored: the
+    assignment goes in with the lead's own insert, the timeline entry and outbox rows beside it.
+    setup: the form's rules and reps as the submit path caches them (read when not given).
+
+    Routing never costs the lead: if deciding fails (a malformed rule, a lock timeout), its
+    savepoint is rolled back, the lead stays unassigned for a manager, and the timeline says why.
     """
     if lead.is_partial or lead.source in (Lead.Source.IMPORT, Lead.Source.DEMO):
-        return RoutingDecision()  # history and abandoned multi-step leads are nobody's to call
+        # History and abandoned multi-step leads are nobody's to call.
+        return RoutingDecision(routed=False)
     try:
         with transaction.atomic():
-            return _route(lead)
+            decision = _decide(lead, setup or routing_setup_load(lead.form_id), lock=True)
     except Exception as exc:
-        logger.exception("Routing lead %s failed; it stays unassigned", lead.pk)
-        lead.assigned_to = lead.assigned_at = lead.routed_by = lead.sla_due_at = None
-        LeadEvent.objects.create(
-            lead=lead,
-            kind=LeadEvent.Kind.UNROUTED,
-            message=f"Routing failed ({type(exc).__name__}); assign this lead by hand"[:500],
-        )
-        return RoutingDecision()
-
-
-def _route(lead: Lead) -> RoutingDecision:
-    decision = _decide(lead, lock=True)
-    now = timezone.now()
+        logger.exception("Routing a lead of form %s failed; it stays unassigned", lead.form_id)
+        return RoutingDecision(failure=type(exc).__name__)
     if decision.assignee is not None:
         lead.assigned_to = decision.assignee
-        lead.assigned_at = now
+        lead.assigned_at = timezone.now()
         lead.routed_by = decision.assigned_by
         minutes = sla_minutes(lead.form, lead.tier)
         lead.sla_due_at = lead.created_at + timedelta(minutes=minutes) if minutes else None
-        lead.save(update_fields=["assigned_to", "assigned_at", "routed_by", "sla_due_at"])
+    return decision
+
+
+_ASSIGNMENT_FIELDS = ["assigned_to", "assigned_at", "routed_by", "sla_due_at"]
+
+
+def lead_routing_record(*, lead: Lead, decision: RoutingDecision) -> None:
+    """The stored lead's routing on its timeline, and the outbox rows of the rules it matched."""
+    if not decision.routed:
+        return
+    try:
+        with transaction.atomic():
+            _record(lead, decision)
+    except Exception as exc:
+        logger.exception("Recording the routing of lead %s failed; it stays unassigned", lead.pk)
+        decision = RoutingDecision(failure=type(exc).__name__)
+        if lead.assigned_to_id is not None:
+            for name in _ASSIGNMENT_FIELDS:
+                setattr(lead, name, None)
+            lead.save(update_fields=_ASSIGNMENT_FIELDS)
+        _record(lead, decision)
+
+
+def lead_route(*, lead: Lead, setup: RoutingSetup | None = None) -> RoutingDecision:
+    """Route a lead already stored (a multi-step lead's last step): assign, save, record."""
+    decision = lead_assign(lead=lead, setup=setup)
+    if decision.assignee is not None:
+        lead.save(update_fields=_ASSIGNMENT_FIELDS)
+    lead_routing_record(lead=lead, decision=decision)
+    return decision
+
+
+def _record(lead: Lead, decision: RoutingDecision) -> None:
+    if decision.failure:
+        message = f"Routing failed ({decision.failure}); assign this lead by hand"
+    elif decision.assignee is not None:
         LeadEvent.objects.create(
             lead=lead,
             kind=LeadEvent.Kind.ROUTED,
             message=f"Routed by rule “{decision.assigned_by.name}” to "
             f"{user_display_name(decision.assignee)}",
         )
+        message = ""
     elif not decision.matched:
-        LeadEvent.objects.create(
-            lead=lead, kind=LeadEvent.Kind.UNROUTED, message="No routing rule matched"
-        )
+        message = "No routing rule matched"
     else:
-        LeadEvent.objects.create(
-            lead=lead,
-            kind=LeadEvent.Kind.UNROUTED,
-            message=f"Rule “{decision.matched[0].name}” matched, but no rep was available",
-        )
+        message = f"Rule “{decision.matched[0].name}” matched, but no rep was available"
+    if message:
+        LeadEvent.objects.create(lead=lead, kind=LeadEvent.Kind.UNROUTED, message=message[:500])
     for rule in decision.matched:
         notifications_for_rule(lead=lead, rule=rule, assignee=decision.assignee)
-    return decision
 
 
 def routing_rule_save(*, rule: RoutingRule, conditions: list[dict]) -> RoutingRule:

@@ -27,6 +27,7 @@ from forms_app.capture.checks import (
     Submitted,
     submission_check,
 )
+from forms_app.capture.form_runtime import published_form
 from forms_app.capture.metadata import (
     BROWSING_FIELDS,
     FIELD_PREFIX,
@@ -41,10 +42,6 @@ from forms_app.capture.tokens import form_token_issue
 from forms_app.models import Form, Lead, Question, SpamRefusal
 
 _PAGE_CONTEXT = (*UTM_PARAMETERS, "page_url", "referrer")
-
-
-def _published_form(slug: str) -> Form:
-    return get_object_or_404(Form, slug=slug, status=Form.Status.PUBLISHED)
 
 
 def _framed_by_allowed_sites(response: HttpResponse, form: Form) -> HttpResponse:
@@ -200,7 +197,7 @@ def _refused(request, form, refusal: Refusal, *, embedded: bool) -> HttpResponse
 @never_cache  # each view carries its own token: a cached page would share one among prospects
 @require_http_methods(["GET", "HEAD", "POST"])
 def form_page(request: HttpRequest, slug: str) -> HttpResponse:
-    form = _published_form(slug)
+    form = published_form(slug)
     form_class = form_class_for(form)
     embedded = request.GET.get("embed") == "1" or request.POST.get(f"{FIELD_PREFIX}embed") == "1"
     if request.method == "POST":
@@ -337,7 +334,7 @@ def _render_next_step(request, form: Form, lead: Lead, *, partial: bool, embedde
 @xframe_options_exempt  # frame-ancestors lists the form's allowed sites instead
 @never_cache
 def next_step(request: HttpRequest, slug: str, lead_id: str) -> HttpResponse:
-    form = _published_form(slug)
+    form = published_form(slug)
     lead = get_object_or_404(Lead, form=form, public_id=lead_id, is_partial=False)
     embedded = request.GET.get("embed") == "1"
     return _render_next_step(request, form, lead, partial=False, embedded=embedded)

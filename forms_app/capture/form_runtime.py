@@ -1,0 +1,106 @@
+"""Everything a submit reads about its form, cached in the web process and never stale.
+
+A submit needs the form's points rules (labelled), its active model version, and its routing
+rules with their reps, teams and webhook endpoints. Reading them costs more than storing the
+lead, yet they change a few times a day. So each process keeps them per form, keyed by the
+workspace's `SettingsRevision`: every write to any of them (a signal below, or a bump in the
+service that writes with `update()`) changes the revision, and the next submit in every process
+sees the new value with one cheap query and loads afresh.
+
+The form row itself is always read per request (thresholds, SLA, status are its own columns),
+and so is what changes with every lead: a team's round-robin cursor and reps' open leads.
+"""
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.shortcuts import get_object_or_404
+
+from forms_app.models import (
+    Form,
+    Question,
+    RepProfile,
+    RoutingRule,
+    SettingsRevision,
+    Team,
+    WebhookEndpoint,
+)
+from forms_app.sales.routing import RoutingSetup, routing_setup_load
+from forms_app.scoring_adapter import points_rules_labelled
+from scoring.models import ModelVersion, ModelVersionEvent, PointsRule
+from scoring.services import active_version
+
+_CACHE_SIZE = 256
+
+
+@dataclass(frozen=True)
+class FormRuntime:
+    revision: int
+    points_rules: list[dict]
+    active_version: ModelVersion | None
+    routing: RoutingSetup
+
+
+_cache: OrderedDict[tuple[int, datetime], FormRuntime] = OrderedDict()
+
+
+def published_form(slug: str) -> Form:
+    """The published form at /f/<slug>/ (404 if there is none)."""
+    return get_object_or_404(Form, slug=slug, status=Form.Status.PUBLISHED)
+
+
+def form_runtime(form: Form) -> FormRuntime:
+    """The form's cached runtime, loaded again when the settings revision has changed."""
+    revision = SettingsRevision.current()
+    # created_at guards against a reused primary key (SQLite reuses ids after a delete).
+    key = (form.pk, form.created_at)
+    cached = _cache.get(key)
+    if cached is not None and cached.revision == revision:
+        _cache.move_to_end(key)
+        return cached
+    loaded = FormRuntime(
+        revision=revision,
+        points_rules=points_rules_labelled(form),
+        active_version=active_version(form.pk),
+        routing=routing_setup_load(form.pk),
+    )
+    _cache[key] = loaded
+    _cache.move_to_end(key)
+    if len(_cache) > _CACHE_SIZE:
+        _cache.popitem(last=False)
+    return loaded
+
+
+def _settings_changed(sender, **kwargs) -> None:
+    if kwargs.get("raw"):  # loaddata: the fixture's own rows, no cache to expire yet
+        return
+    update_fields = kwargs.get("update_fields")
+    if sender is get_user_model() and update_fields and set(update_fields) <= {"last_login"}:
+        return  # a login changes nothing a submit reads
+    SettingsRevision.bump()
+
+
+_WATCHED = (
+    Form,
+    Question,
+    PointsRule,
+    RoutingRule,
+    Team,
+    RepProfile,
+    WebhookEndpoint,
+    ModelVersion,
+    ModelVersionEvent,  # activation and rollback write the version with update()
+)
+
+
+def settings_watch() -> None:
+    """Connect the receivers that bump the revision (called once, from the app's ready())."""
+    for model in (*_WATCHED, get_user_model()):
+        post_save.connect(_settings_changed, sender=model, dispatch_uid=f"fs-rev-{model}")
+        post_delete.connect(_settings_changed, sender=model, dispatch_uid=f"fs-rev-del-{model}")
+    m2m_changed.connect(
+        _settings_changed, sender=Team.members.through, dispatch_uid="fs-rev-team-members"
+    )
