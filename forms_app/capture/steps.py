@@ -99,12 +99,19 @@ def step_advance(
     nonce (the form token's) counts each step once per prospect and ties the steps' partial lead
     to the final submit.
     """
-    step_stat_record(form=form, step=step.number, event="completed", once_per=nonce)
+
+    def completed() -> None:
+        step_stat_record(form=form, step=step.number, event="completed", once_per=nonce)
+
     email_keys = [q.key for q in questions if q.kind == Question.Kind.EMAIL]
     if len(step.numbers) > 1:
         lead_partial_resume(form=form, email_keys=email_keys, answers=answers, token=nonce)
     if step.is_last:
-        return lead_capture(form=form, answers=answers, capture=capture, submission_token=nonce)
+        # Counted in the lead's transaction: one write per submit, not two.
+        return lead_capture(
+            form=form, answers=answers, capture=capture, submission_token=nonce, with_lead=completed
+        )
+    completed()
     following = step.following()
     step_stat_record(form=form, step=following.number, event="started", once_per=nonce)
     if any(answers.get(key) for key in email_keys):

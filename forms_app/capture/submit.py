@@ -1,6 +1,7 @@
 """Use cases that change forms and leads. Views, the API, commands and tests all call these."""
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,6 +32,7 @@ def lead_capture(
     source: str = Lead.Source.FORM,
     created_at: datetime | None = None,
     partial: bool = False,
+    with_lead: Callable[[], None] | None = None,
 ) -> CaptureResult:
     """Store and score a submission. A replayed submission token returns the lead it created.
 
@@ -40,6 +42,7 @@ def lead_capture(
 
     partial: the answers so far of a multi-step form (after a step with an e-mail address); the
     same token later updates that lead, and the final submit turns it complete.
+    with_lead: more writes that belong with a new lead, run in its transaction (a step counted).
     """
     runtime = form_runtime(form)
     created_at = created_at or timezone.now()
@@ -62,6 +65,8 @@ def lead_capture(
             routing = lead_assign(lead=lead, setup=runtime.routing)
             lead.save(force_insert=True)
             lead_routing_record(lead=lead, decision=routing)
+            if with_lead is not None:
+                with_lead()
     except IntegrityError:
         # The token is taken: a replay, a double click (the other request stored it first), or
         # the next step of a multi-step lead. Asking first would cost every submit a query.

@@ -10,11 +10,10 @@ lead's transaction; `forms_app.sales.outbox` delivers them.
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from forms_app.models import Lead, Notification, RoutingRule
-from forms_app.sales.outbox import notifications_enqueue
+from forms_app.sales.outbox import notifications_enqueue_with_rows
 from forms_app.sales.reps import user_display_name
 
 # ---------------------------------------------------------------------------------------------
@@ -188,6 +187,5 @@ def notifications_for_rule(*, lead: Lead, rule: RoutingRule, assignee) -> list[N
         row.lead, row.rule, row.next_attempt_at = lead, rule, now
     created = Notification.objects.bulk_create(rows)
     if created:
-        ids = [row.pk for row in created]
-        transaction.on_commit(lambda: notifications_enqueue(ids=ids))
+        notifications_enqueue_with_rows(ids=[row.pk for row in created])
     return created

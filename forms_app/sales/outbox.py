@@ -29,10 +29,12 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import connections, transaction
+from django.db import connections, router, transaction
 from django.db.models import F
-from django.tasks import task
+from django.tasks import task, task_backends
 from django.utils import timezone
+from django_tasks_db import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
 
 from forms_app.models import LeadEvent, Notification, WebhookEndpoint
 from forms_app.sales.outgoing import (
@@ -328,6 +330,27 @@ def _marketers_told_of_disabling(endpoint: WebhookEndpoint) -> None:
         next_attempt_at=timezone.now(),
     )
     transaction.on_commit(lambda: notifications_enqueue(ids=[row.pk]))
+
+
+def notifications_enqueue_with_rows(*, ids: list[int]) -> None:
+    """Enqueue the delivery of rows the caller's transaction writes, so that it commits with them.
+
+    When the task backend keeps its tasks in this database, the task row goes into the same
+    transaction: one write instead of two, and never a row without its task or the reverse.
+    Any other backend could run the task before the rows commit: it is handed them on commit.
+    """
+    if not _tasks_in_this_database():
+        transaction.on_commit(lambda: notifications_enqueue(ids=ids))
+        return
+    with transaction.atomic():  # a failed enqueue must not break the caller's transaction
+        notifications_enqueue(ids=ids)
+
+
+def _tasks_in_this_database() -> bool:
+    backend = task_backends[deliver_notifications.backend]
+    return isinstance(backend, DatabaseBackend) and router.db_for_write(
+        DBTaskResult
+    ) == router.db_for_write(Notification)
 
 
 def notifications_enqueue(*, ids: list[int], run_after=None) -> None:
