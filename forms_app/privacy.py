@@ -49,7 +49,9 @@ def email_normalised(email: str) -> str:
 
 def email_fingerprint(email: str) -> str:
     """A keyed hash of the address: the same for the same address, useless without SECRET_KEY."""
-    return salted_hmac("formscore.privacy.email", email_normalised(email)).hexdigest()
+    return salted_hmac(
+        "formscore.privacy.email", email_normalised(email), algorithm="sha256"
+    ).hexdigest()
 
 
 def person_leads(email: str) -> QuerySet[Lead]:
