@@ -74,6 +74,10 @@ def person_export_view(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 @admin_required
@@ -92,7 +96,8 @@ def person_erase_view(request: HttpRequest) -> HttpResponse:
     report = person_erase(email=email, actor=request.user)
     messages.success(
         request,
-        f"Erased {email}: {report.leads} leads, {report.events} timeline events and "
-        f"{report.notifications} notifications (with their delivery log entries).",
+        f"Erased {email}: {_counted(report.leads, 'lead')}, "
+        f"{_counted(report.events, 'timeline event')} and "
+        f"{_counted(report.notifications, 'notification')} with its delivery log.",
     )
     return redirect(reverse("forms_app:privacy"))

@@ -319,3 +319,85 @@ def test_the_worker_applies_retention_and_queues_the_next_run_a_day_later(contac
     assert old.anonymised_at is not None and "work_email" not in old.answers
     next_run = DBTaskResult.objects.get(task_path="forms_app.tasks.apply_retention", status="READY")
     assert timedelta(hours=23) < next_run.run_after - timezone.now() <= timedelta(days=1)
+
+
+# --- the privacy page -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["/app/privacy/", "/app/privacy/erase/?email=a@b.example"])
+def test_the_privacy_page_is_refused_to_marketers_and_sales(client, marketer, sam, url):
+    for user in (marketer, sam):
+        client.force_login(user)
+        assert client.get(url).status_code == 403
+        assert client.post("/app/privacy/export/", {"email": "a@b.example"}).status_code == 403
+        assert client.post("/app/privacy/erase/", {"email": "a@b.example"}).status_code == 403
+    assert not PrivacyAction.objects.exists()
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client):
+    response = client.get("/app/privacy/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_only_admins_see_privacy_in_the_navigation(client, marketer, admin_user):
+    client.force_login(marketer)
+    assert 'href="/app/privacy/"' not in client.get("/app/forms/").content.decode()
+    client.force_login(admin_user)
+    assert 'href="/app/privacy/"' in client.get("/app/forms/").content.decode()
+
+
+def test_a_malformed_address_is_a_400_that_says_so(client, admin_user):
+    client.force_login(admin_user)
+    response = client.get("/app/privacy/", {"email": "not-an-address"})
+    assert response.status_code == 400
+    assert "Enter a valid email address." in response.content.decode()
+    assert client.post("/app/privacy/erase/", {"email": ""}).status_code == 400
+
+
+def test_an_admin_finds_exports_and_erases_a_person_after_one_confirmation(
+    client, admin_user, contact_form
+):
+    client.force_login(admin_user)
+    ada = _captured(contact_form, ADA)
+    _captured(contact_form, GRACE)
+
+    page = client.get("/app/privacy/", {"email": "ADA@lovelace.example"}).content.decode()
+    assert "1 lead on its form" in page and f"/app/inbox/{ada.pk}/" in page
+
+    download = client.post("/app/privacy/export/", {"email": "ada@lovelace.example"})
+    assert download["Content-Type"] == "application/json; charset=utf-8"
+    assert download["Content-Disposition"].startswith('attachment; filename="formscore-person-')
+    assert json.loads(download.content)["leads"][0]["id"] == str(ada.public_id)
+
+    confirm = client.get("/app/privacy/erase/", {"email": "ada@lovelace.example"})
+    assert "Erase 1 lead" in confirm.content.decode()
+    assert Lead.objects.filter(pk=ada.pk).exists()  # asking erases nothing
+
+    done = client.post("/app/privacy/erase/", {"email": "ada@lovelace.example"}, follow=True)
+    page = done.content.decode()
+    assert "Erased ada@lovelace.example: 1 lead," in page
+    assert not Lead.objects.filter(pk=ada.pk).exists() and Lead.objects.count() == 1
+    assert [entry.action for entry in PrivacyAction.objects.all()] == ["erase", "export"]
+    assert "person " + email_fingerprint("ada@lovelace.example")[:10] in page
+    assert "ada@lovelace.example" not in page.split("Privacy log", 1)[1]
+
+
+def test_the_retention_period_is_set_in_the_forms_settings(client, marketer, contact_form):
+    client.force_login(marketer)
+    page = client.get("/app/forms/contact/settings/")
+    fields = {
+        name: value
+        for name, value in page.context["settings_form"].initial.items()
+        if name in page.context["settings_form"].fields
+    }
+    fields = {key: "" if value is None else value for key, value in fields.items()}
+    fields["allowed_sites"] = fields["key_pages"] = ""
+
+    refused = client.post("/app/forms/contact/settings/", {**fields, "retention_days": "0"})
+    assert refused.status_code == 422
+    assert "greater than or equal to 1" in refused.content.decode()
+
+    saved = client.post("/app/forms/contact/settings/", {**fields, "retention_days": "90"})
+    assert saved.status_code == 302
+    contact_form.refresh_from_db()
+    assert contact_form.retention_days == 90
