@@ -98,6 +98,6 @@ def person_erase_view(request: HttpRequest) -> HttpResponse:
         request,
         f"Erased {email}: {_counted(report.leads, 'lead')}, "
         f"{_counted(report.events, 'timeline event')} and "
-        f"{_counted(report.notifications, 'notification')} with its delivery log.",
+        f"{_counted(report.notifications, 'notification')} (and their delivery log entries).",
     )
     return redirect(reverse("forms_app:privacy"))
