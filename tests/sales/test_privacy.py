@@ -380,6 +380,9 @@ def test_an_admin_finds_exports_and_erases_a_person_after_one_confirmation(
     assert [entry.action for entry in PrivacyAction.objects.all()] == ["erase", "export"]
     assert "person " + email_fingerprint("ada@lovelace.example")[:10] in page
     assert "ada@lovelace.example" not in page.split("Privacy log", 1)[1]
+    asked_again = client.get("/app/privacy/", {"email": "ada@lovelace.example"})
+    assert "No lead has this e-mail address." in asked_again.content.decode()
+    assert "erasure by avery" in asked_again.content.decode()
 
 
 def test_the_retention_period_is_set_in_the_forms_settings(client, marketer, contact_form):
