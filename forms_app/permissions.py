@@ -43,6 +43,11 @@ def can_use_inbox(user) -> bool:
     return bool(user_roles(user))
 
 
+def is_admin(user) -> bool:
+    """Admins alone see and act on a person's data as a whole (the privacy page)."""
+    return Role.ADMIN in user_roles(user)
+
+
 def is_sales_manager(user) -> bool:
     """Managers (admins and marketers) see every lead in the inbox; reps see their own."""
     return can_use_workspace(user)
@@ -65,3 +70,4 @@ def _require(check: Callable[[object], bool]):
 
 workspace_required = _require(can_use_workspace)
 inbox_required = _require(can_use_inbox)
+admin_required = _require(is_admin)

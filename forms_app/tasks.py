@@ -3,9 +3,9 @@
 Each task lives beside the work it does (delivery in forms_app/sales/outbox.py, training in
 forms_app/scoring_adapter.py); this module holds the ones that run on a schedule.
 
-The periodic tasks (outbox sweep, retrain check) schedule their own next run when they finish;
-`periodic_tasks_ensure` starts the chain once (`manage.py demo` and `manage.py schedule_periodic`
-call it) and is a no-op while a run is already waiting.
+The periodic tasks (outbox sweep, retrain check, retention) schedule their own next run when they
+finish; `periodic_tasks_ensure` starts the chain once (`manage.py demo` and
+`manage.py schedule_periodic` call it) and is a no-op while a run is already waiting.
 """
 
 import logging
@@ -16,6 +16,7 @@ from django.tasks import task
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from forms_app.privacy import retention_apply_all
 from forms_app.sales.learning import forms_retrain_due
 from forms_app.sales.outbox import outbox_sweep
 
@@ -23,6 +24,8 @@ logger = logging.getLogger(__name__)
 
 SWEEP_EVERY = timedelta(seconds=60)
 RETRAIN_CHECK_EVERY = timedelta(hours=1)
+# Retention periods are counted in days: a lead anonymised up to a day late is still on time.
+RETENTION_EVERY = timedelta(days=1)
 
 
 @task
@@ -42,7 +45,19 @@ def check_retrain_due() -> list[str]:
         _schedule_next(check_retrain_due, RETRAIN_CHECK_EVERY)
 
 
-PERIODIC = ((sweep_outbox, SWEEP_EVERY), (check_retrain_due, RETRAIN_CHECK_EVERY))
+@task
+def apply_retention() -> dict[str, int]:
+    try:
+        return retention_apply_all()
+    finally:
+        _schedule_next(apply_retention, RETENTION_EVERY)
+
+
+PERIODIC = (
+    (sweep_outbox, SWEEP_EVERY),
+    (check_retrain_due, RETRAIN_CHECK_EVERY),
+    (apply_retention, RETENTION_EVERY),
+)
 
 
 def _waiting(periodic_task) -> bool:

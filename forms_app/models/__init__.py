@@ -2,6 +2,7 @@ from forms_app.models.analytics import FormStepStat, SpamRefusal
 from forms_app.models.forms import Form, Question
 from forms_app.models.imports import ImportRun
 from forms_app.models.leads import Lead
+from forms_app.models.privacy import PrivacyAction
 from forms_app.models.revision import SettingsRevision
 from forms_app.models.sales import (
     LeadEvent,
@@ -19,6 +20,7 @@ __all__ = [
     "Lead",
     "LeadEvent",
     "Notification",
+    "PrivacyAction",
     "Question",
     "RepProfile",
     "RoutingRule",

@@ -1,6 +1,7 @@
 import re
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.text import slugify
@@ -77,6 +78,15 @@ class Form(models.Model):
     sla_nurture_minutes = models.PositiveIntegerField(null=True, blank=True)
     # New outcomes since the last training that trigger a retrain (empty: the setting's default).
     retrain_after_outcomes = models.PositiveIntegerField(null=True, blank=True)
+    # Days after which a lead's contact details and free text are cleared (empty: kept forever).
+    retention_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Empty: leads are kept as they are. Otherwise, after this many days a lead's "
+        "contact details, free-text answers and URLs with query strings are cleared; choices, "
+        "numbers, scores and outcomes stay, so models keep learning.",
+    )
     is_demo = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -79,6 +79,8 @@ class Lead(models.Model):
     won_on = models.DateField(null=True, blank=True)
     score_feedback = models.CharField(max_length=500, blank=True)
     score_feedback_at = models.DateTimeField(null=True, blank=True)
+    # When retention cleared its contact details and free text (forms_app/privacy.py).
+    anonymised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -10,6 +10,7 @@ from forms_app.views import (
     imports_page,
     models_page,
     preview,
+    privacy_page,
     scoring_page,
     settings_page,
 )
@@ -76,6 +77,9 @@ urlpatterns: list = [
     path("forms/<slug:slug>/embed/test/", embed_page.embed_test_page, name="embed_test"),
     path("models/", models_page.models_overview, name="models_overview"),
     path("settings/", settings_page.account_settings, name="account_settings"),
+    path("privacy/", privacy_page.privacy_page, name="privacy"),
+    path("privacy/export/", privacy_page.person_export_view, name="privacy_export"),
+    path("privacy/erase/", privacy_page.person_erase_view, name="privacy_erase"),
     path("settings/api-token/", settings_page.api_token_update, name="api_token_update"),
 ]
 

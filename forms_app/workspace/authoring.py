@@ -49,6 +49,7 @@ FORM_SETTINGS_FIELDS = (
     "conversion_definition",
     "collect_browsing_signals",
     "key_pages",
+    "retention_days",
 )
 _COPIED_FORM_FIELDS = (
     *FORM_SETTINGS_FIELDS,

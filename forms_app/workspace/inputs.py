@@ -72,6 +72,7 @@ class FormSettingsForm(ControlCharactersRefused, forms.ModelForm):
             "allowed_sites",
             "collect_browsing_signals",
             "key_pages",
+            "retention_days",
         ]
         labels = {
             "slug": "Address",
@@ -84,6 +85,7 @@ class FormSettingsForm(ControlCharactersRefused, forms.ModelForm):
             "nurture_message": "Next step for nurture leads",
             "collect_browsing_signals": "Record browsing signals (with consent)",
             "booking_url": "Booking link",
+            "retention_days": "Anonymise leads after (days)",
         }
         help_texts = {
             "slug": "The form lives at /f/<address>/. It cannot change once the form has leads.",

@@ -5,7 +5,8 @@ from forms_app.tasks import periodic_tasks_ensure
 
 class Command(BaseCommand):
     help = (
-        "Queue the periodic tasks (outbox sweep, retrain check) for db_worker if none is waiting."
+        "Queue the periodic tasks (outbox sweep, retrain check, retention) for db_worker if "
+        "none is waiting."
     )
 
     def handle(self, *args, **options) -> None:
