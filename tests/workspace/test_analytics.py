@@ -12,7 +12,8 @@ from forms_app.demo.history import demo_history_create
 from forms_app.models import FormStepStat, Lead, SpamRefusal
 from forms_app.workspace.analytics import NO_SOURCE, form_analytics, period_days
 
-NOW = timezone.now().replace(hour=12, minute=0, second=0, microsecond=0)
+# Never in the future: the page counts up to the real now (a noon of today failed every morning).
+NOW = timezone.now().replace(second=0, microsecond=0) - timedelta(minutes=1)
 
 
 def lead(form, *, days_ago=0, tier="nurture", score=None, status="new", **extra):
