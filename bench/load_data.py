@@ -16,20 +16,18 @@ import json
 import os
 import sys
 import time
-from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.load_settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import Count, Max  # noqa: E402
-from django.utils import timezone  # noqa: E402
 
 from forms_app.capture.metadata import FIELD_PREFIX  # noqa: E402
 from forms_app.capture.tokens import form_token_issue  # noqa: E402
@@ -41,6 +39,7 @@ from tests.helpers.answers import GOOD_ANSWERS  # noqa: E402
 
 # Routing skips a rep with this many open leads; the runs and the history add far fewer.
 REP_CAPACITY = 1_000_000
+
 
 def _demo_form() -> Form:
     return Form.objects.get(slug=DEMO_SLUG)
@@ -110,9 +109,14 @@ def _history_insert(missing: int, template_count: int, rep_ids: list[int]) -> No
         f"CASE WHEN {mix} = 0 THEN 'new' WHEN {mix} = 1 THEN 'contacted' "
         f"WHEN {mix} = 2 THEN 'won' ELSE 'lost' END"
     )
-    rep = "CASE " + " ".join(
-        f"WHEN (t.id + copies.n) % {len(rep_ids)} = {i} THEN {pk}" for i, pk in enumerate(rep_ids)
-    ) + " END"
+    rep = (
+        "CASE "
+        + " ".join(
+            f"WHEN (t.id + copies.n) % {len(rep_ids)} = {i} THEN {pk}"
+            for i, pk in enumerate(rep_ids)
+        )
+        + " END"
+    )
     chosen = {
         "public_id": new_uuid,
         "source": f"'{Lead.Source.FORM}'",
@@ -155,6 +159,7 @@ def tokens(count: int, out: Path) -> dict:
         "issued_at": time.time(),
         "min_fill_seconds": settings.FORMSCORE_MIN_FILL_SECONDS,
         "last_pk": Lead.objects.aggregate(last=Max("pk"))["last"] or 0,
+        "leads": Lead.objects.count(),
     }
 
 
