@@ -1,17 +1,18 @@
-"""The database side of `bench.load`, run in a process of the benchmark's own settings:
+"""The database side of `bench.load`: one process of the benchmark's own settings that answers
+commands, one JSON object a line on standard input, each with one line of JSON:
 
-    python -m bench.load_data prepare             reps with room for every lead; the routing rule
-    python -m bench.load_data history --total N   stored leads topped up to N (INSERT … SELECT)
-    python -m bench.load_data tokens --count N --out FILE   N request bodies, each a fresh token
-    python -m bench.load_data tally --after PK    leads stored after PK: created, routed, by whom
+    prepare                  reps with room for every lead; the routing rules
+    history   total=N        the stored leads topped up to N (one INSERT … SELECT)
+    tokens    count=N out=F  N request bodies in file F, each with a fresh form token
+    tally     after=PK       the leads stored after PK: how many, routed how and to whom
 
-Each prints one line of JSON. `bench.load` runs it as a separate process because the benchmark
-prepares two databases (SQLite, then PostgreSQL) and Django configures one per process.
+A separate process because the benchmark prepares its own database (SQLite in a temporary folder,
+or PostgreSQL) and Django configures one per process; a long-lived one so that counting after
+each run costs no start-up.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -182,27 +183,18 @@ def tally(after: int) -> dict:
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("prepare")
-    history_parser = commands.add_parser("history")
-    history_parser.add_argument("--total", type=int, required=True)
-    tokens_parser = commands.add_parser("tokens")
-    tokens_parser.add_argument("--count", type=int, required=True)
-    tokens_parser.add_argument("--out", type=Path, required=True)
-    tally_parser = commands.add_parser("tally")
-    tally_parser.add_argument("--after", type=int, required=True)
-    args = parser.parse_args(argv)
-    if args.command == "prepare":
-        result = prepare()
-    elif args.command == "history":
-        result = history(args.total)
-    elif args.command == "tokens":
-        result = tokens(args.count, args.out)
-    else:
-        result = tally(args.after)
-    print(json.dumps(result))
+COMMANDS = {"prepare": prepare, "history": history, "tokens": tokens, "tally": tally}
+
+
+def main() -> int:
+    """Answer one command per line of standard input, each a JSON object such as
+    {"command": "tally", "after": 3000}, with one line of JSON."""
+    for line in sys.stdin:
+        request = json.loads(line)
+        command = COMMANDS[request.pop("command")]
+        if "out" in request:
+            request["out"] = Path(request["out"])
+        print(json.dumps(command(**request)), flush=True)
     return 0
 
 
