@@ -149,7 +149,12 @@ end
 
 
 class BenchmarkError(RuntimeError):
-    """The benchmark could not measure (a command failed, a run lost or misrouted leads)."""
+    """The benchmark could not measure: a command failed, the server did not start."""
+
+
+def log_tail(log: Path, lines: int = 40) -> str:
+    """The end of a log of the temporary folder, which is gone once the benchmark exits."""
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
 
 
 def free_port() -> int:
@@ -222,7 +227,10 @@ class DataHelper:
         self.process.stdin.flush()
         answer = self.process.stdout.readline()
         if not answer:
-            raise BenchmarkError(f"bench.load_data stopped on {command}; see {self._log.name}")
+            self._log.flush()
+            raise BenchmarkError(
+                f"bench.load_data stopped on {command}:\n{log_tail(Path(self._log.name))}"
+            )
         return json.loads(answer)
 
     def close(self) -> None:
@@ -298,7 +306,7 @@ class Server:
                     break
                 time.sleep(0.3)
         self.stop()
-        raise BenchmarkError(f"gunicorn did not start; see {log}")
+        raise BenchmarkError(f"gunicorn did not start:\n{log_tail(log)}")
 
     def workers(self) -> list[int]:
         pid = self.process.pid
@@ -453,8 +461,11 @@ def phase(env: dict, data: DataHelper, args, folder: Path, label: str) -> dict:
     finally:
         server.stop()
     measured = [run for run in runs if not run["name"].startswith("warm")]
+    failed = any(run["errors"] or not run["verified"] for run in runs)
     return {
         "stored_leads_before": issued["leads"],
+        # What the server said when a run went wrong (the temporary folder is deleted).
+        "server_log_tail": log_tail(folder / "gunicorn.log") if failed else "",
         "runs": runs,
         "median": {
             path.name: {
@@ -635,4 +646,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BenchmarkError as error:
+        sys.exit(f"bench.load could not measure: {error}")
