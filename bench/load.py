@@ -544,7 +544,9 @@ def markdown(result: dict) -> str:
         f"`make bench-load` on {result['database']}, {result['date'][:10]}: {m['cores']} cores "
         f"({m['cpu']}), gunicorn {WORKERS} sync workers, wrk {THREADS} threads / "
         f"{CONNECTIONS} connections on 127.0.0.1, a fresh form token per request; median of "
-        f"{RUNS} interleaved runs of {result['settings']['seconds']:g} s.",
+        f"{RUNS} interleaved runs of {result['settings']['seconds']:g} s; load average "
+        f"{m['load_average_at_start'][0]:g} at the start, {m['load_average_at_end'][0]:g} at "
+        "the end (other work on the machine slows both paths).",
         "",
         "| Stored leads | Path | Requests/s | p50 ms | p99 ms | Worker RSS |",
         "|---:|---|---:|---:|---:|---:|",
