@@ -21,9 +21,11 @@ tokens are used up or after ``--seconds``. After each run the database is counte
 sent must have stored exactly one lead and, on the full path, every lead must be assigned to a rep
 by the round-robin rule; otherwise the run is a failure, not a figure.
 
-The same runs again after the stored leads are topped up to ``--history`` (200,000: assigned to
-the reps, mixed statuses), in a second server. Then each worker's resident memory and whether
-scikit-learn or pandas is mapped into it. Writes ``bench/results/load.json`` (or
+A copy of the prepared database has its stored leads topped up to ``--history`` (200,000:
+assigned to the reps, mixed statuses) and its own server; the runs alternate between the two
+(small bare, small full, large bare, large full, three times), so a burst of other work on the
+machine hits every series alike. Then each worker's resident memory and whether scikit-learn or
+pandas is mapped into it. Writes ``bench/results/load.json`` (or
 ``load-postgresql.json``) and a Markdown table beside it; exits 1 listing each missed target.
 """
 
@@ -37,13 +39,14 @@ import secrets
 import shutil
 import signal
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -239,36 +242,46 @@ class DataHelper:
         self._log.close()
 
 
-@contextmanager
-def postgres_database(url: str):
-    """The benchmark's own database on the server the URL names: created empty, dropped after."""
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not name or name in ("postgres", "template0", "template1"):
-        raise BenchmarkError(f"--database-url must name a database of its own, not {name!r}")
-    psql = [
-        "psql",
-        "-h",
-        parts.hostname or "127.0.0.1",
-        "-p",
-        str(parts.port or 5432),
-        "-U",
-        parts.username or "postgres",
-        "-d",
-        "postgres",
-        "-qc",
-    ]
-    env = {**os.environ, "PGPASSWORD": parts.password or ""}
+class Postgres:
+    """The benchmark's own databases on the server the URL names: created, dropped after."""
 
-    def sql(statement: str) -> None:
-        subprocess.run([*psql, statement], check=True, env=env, capture_output=True, timeout=60)
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        self.url, self.name = url, parts.path.lstrip("/")
+        if not self.name or self.name in ("postgres", "template0", "template1"):
+            raise BenchmarkError(f"--database-url must name a database of its own: {self.name!r}")
+        self.large_url = parts._replace(path=f"/{self.name}_large").geturl()
+        self._psql = [
+            "psql",
+            *("-h", parts.hostname or "127.0.0.1", "-p", str(parts.port or 5432)),
+            *("-U", parts.username or "postgres", "-d", "postgres", "-qc"),
+        ]
+        self._env = {**os.environ, "PGPASSWORD": parts.password or ""}
 
-    sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield
-    finally:
-        sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    def sql(self, statement: str) -> None:
+        subprocess.run(
+            [*self._psql, statement], check=True, env=self._env, capture_output=True, timeout=120
+        )
+
+    def __enter__(self) -> Postgres:
+        self.__exit__()
+        self.sql(f'CREATE DATABASE "{self.name}"')
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        for name in (self.name, f"{self.name}_large"):
+            self.sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def copy(self) -> None:
+        """The large-history database, a copy of the prepared one (nobody connected to it)."""
+        self.sql(f'CREATE DATABASE "{self.name}_large" TEMPLATE "{self.name}"')
+
+
+def sqlite_copy(source: Path, target: Path) -> None:
+    """A consistent copy of a SQLite database in WAL mode (the backup API reads the WAL too)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(source) as origin, sqlite3.connect(target) as copy:
+        origin.backup(copy)
 
 
 class Server:
@@ -432,50 +445,80 @@ def token_files(data: DataHelper, folder: Path, names: list[str], per_run: dict[
     return issued
 
 
-def phase(env: dict, data: DataHelper, args, folder: Path, label: str) -> dict:
-    """Warm-up, then bare and full interleaved RUNS times, in one server; then its workers."""
-    folder.mkdir()
-    schedule = [("warm-bare", BARE, WARM_UP_SECONDS), ("warm-full", FULL, WARM_UP_SECONDS)]
-    for n in range(1, RUNS + 1):
-        schedule += [(f"bare-{n}", BARE, args.seconds), (f"full-{n}", FULL, args.seconds)]
-    per_run = {name: int(args.max_rate * seconds) for name, _, seconds in schedule}
-    issued = token_files(data, folder, [name for name, _, _ in schedule], per_run)
-    server = Server(env, folder / "gunicorn.log")
-    try:
+class Instance:
+    """One database with its own server and helper: the small history or the large one."""
+
+    def __init__(self, label: str, env: dict, folder: Path) -> None:
+        self.label, self.env, self.folder = label, env, folder
+        folder.mkdir(parents=True, exist_ok=True)
+        self.data = DataHelper(env, folder / "load_data.log")
+        self.server: Server | None = None
+        self.runs: list[dict] = []
+
+    def start(self, args) -> None:
+        """Issue every run's tokens, then start the server."""
+        self.schedule = [("warm-bare", BARE, WARM_UP_SECONDS), ("warm-full", FULL, WARM_UP_SECONDS)]
+        for n in range(1, RUNS + 1):
+            self.schedule += [(f"bare-{n}", BARE, args.seconds), (f"full-{n}", FULL, args.seconds)]
+        per_run = {name: int(args.max_rate * seconds) for name, _, seconds in self.schedule}
+        self.issued = token_files(self.data, self.folder, list(per_run), per_run)
+        self.last_pk = self.issued["last_pk"]
+        self.server = Server(self.env, self.folder / "gunicorn.log")
+
+    def tokens_aged_at(self) -> float:
         # Tokens younger than the minimum fill time would be refused as too fast.
-        aged = issued["issued_at"] + issued["min_fill_seconds"] + 0.5
-        time.sleep(max(0.0, aged - time.time()))
-        runs, last_pk = [], issued["last_pk"]
-        for name, path, seconds in schedule:
-            run = run_checked(data, server, path, folder / f"{name}.txt", seconds, last_pk)
-            last_pk = run["stored"]["last_pk"]
-            run["name"] = name
-            runs.append(run)
-            print(
-                f"  {label:>15} {name:<9} {run['requests_per_second']:>8.1f} req/s  "
-                f"p50 {run['p50_ms']:>6.1f} ms  p99 {run['p99_ms']:>6.1f} ms  "
-                f"errors {run['errors']}  {'verified' if run['verified'] else run['problems']}",
-                flush=True,
-            )
-        workers = [worker_memory(pid) for pid in server.workers()]
-    finally:
-        server.stop()
-    measured = [run for run in runs if not run["name"].startswith("warm")]
-    failed = any(run["errors"] or not run["verified"] for run in runs)
-    return {
-        "stored_leads_before": issued["leads"],
-        # What the server said when a run went wrong (the temporary folder is deleted).
-        "server_log_tail": log_tail(folder / "gunicorn.log") if failed else "",
-        "runs": runs,
-        "median": {
-            path.name: {
-                key: statistics.median(run[key] for run in measured if run["path"] == path.name)
-                for key in ("requests_per_second", "p50_ms", "p99_ms")
-            }
-            for path in (BARE, FULL)
-        },
-        "workers": workers,
-    }
+        return self.issued["issued_at"] + self.issued["min_fill_seconds"] + 0.5
+
+    def run(self, index: int) -> None:
+        name, path, seconds = self.schedule[index]
+        bodies = self.folder / f"{name}.txt"
+        run = run_checked(self.data, self.server, path, bodies, seconds, self.last_pk)
+        self.last_pk = run["stored"]["last_pk"]
+        run["name"] = name
+        self.runs.append(run)
+        print(
+            f"  {self.label:>15} {name:<9} {run['requests_per_second']:>8.1f} req/s  "
+            f"p50 {run['p50_ms']:>6.1f} ms  p99 {run['p99_ms']:>6.1f} ms  "
+            f"errors {run['errors']}  {'verified' if run['verified'] else run['problems']}",
+            flush=True,
+        )
+
+    def result(self) -> dict:
+        """The medians of the measured runs, and the workers after them."""
+        workers = [worker_memory(pid) for pid in self.server.workers()]
+        measured = [run for run in self.runs if not run["name"].startswith("warm")]
+        failed = any(run["errors"] or not run["verified"] for run in self.runs)
+        return {
+            "stored_leads_before": self.issued["leads"],
+            "runs": self.runs,
+            "median": {
+                path.name: {
+                    key: statistics.median(r[key] for r in measured if r["path"] == path.name)
+                    for key in ("requests_per_second", "p50_ms", "p99_ms")
+                }
+                for path in (BARE, FULL)
+            },
+            "workers": workers,
+            # What the server said when a run went wrong (the temporary folder is deleted).
+            "server_log_tail": log_tail(self.folder / "gunicorn.log") if failed else "",
+        }
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+        self.data.close()
+
+
+def measure(small: Instance, large: Instance, args) -> dict[str, dict]:
+    """Both servers up; warm-up, then bare and full on the small history, bare and full on the
+    large one, RUNS times: a burst of other work on the machine hits every series alike."""
+    small.start(args)
+    large.start(args)
+    time.sleep(max(0.0, max(small.tokens_aged_at(), large.tokens_aged_at()) - time.time()))
+    for index in range(len(small.schedule)):
+        small.run(index)
+        large.run(index)
+    return {"small": small.result(), "large": large.result()}
 
 
 def targets(phases: dict[str, dict]) -> list[dict]:
@@ -557,7 +600,7 @@ def markdown(result: dict) -> str:
             median = phase_result["median"][path.name]
             lines.append(
                 f"| {phase_result['stored_leads_before']:,} | {path.name} | "
-                f"{median['requests_per_second']:,.0f} | {median['p50_ms']:.1f} | "
+                f"{median['requests_per_second']:,.1f} | {median['p50_ms']:.1f} | "
                 f"{median['p99_ms']:.1f} | {rss if path is FULL else ''} |"
             )
     lines += ["", "| Target | Wanted | Measured | Met |", "|---|---|---|---|"]
@@ -613,24 +656,31 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
         folder = Path(tmp)
         env = environment(folder / "var", args.database_url)
-        database = postgres_database(args.database_url) if postgres else nullcontext()
-        with database:
+        with Postgres(args.database_url) if postgres else nullcontext() as pg:
             password = secrets.token_urlsafe(12)
             run_python(env, "manage.py", "migrate", "--no-input", "--verbosity", "0")
             run_python(
                 env, "manage.py", "demo", "--leads", str(args.demo_leads), "--password", password
             )
-            data = DataHelper(env, folder / "load_data.log")
+            if pg is not None:
+                pg.copy()
+                large_env = {**env, "DATABASE_URL": pg.large_url}
+            else:
+                large_var = folder / "var-large"
+                sqlite_copy(folder / "var" / "formscore.sqlite3", large_var / "formscore.sqlite3")
+                large_env = {**env, "FORMSCORE_VAR_DIR": str(large_var)}
+            small = Instance(f"{args.demo_leads:,} leads", env, folder / "small")
+            large = Instance(f"{args.history:,} leads", large_env, folder / "large")
             try:
-                result["prepared"] = data.ask("prepare")
+                result["prepared"] = small.data.ask("prepare")
+                large.data.ask("prepare")
                 print(f"{result['database']}: {result['prepared']}", flush=True)
-                small = phase(env, data, args, folder / "small", f"{args.demo_leads:,} leads")
-                result["history"] = data.ask("history", total=args.history)
+                result["history"] = large.data.ask("history", total=args.history)
                 print(f"  history: {result['history']}", flush=True)
-                large = phase(env, data, args, folder / "large", f"{args.history:,} leads")
+                phases = measure(small, large, args)
             finally:
-                data.close()
-    phases = {"small": small, "large": large}
+                small.close()
+                large.close()
     result["phases"] = phases
     result["targets"] = targets(phases)
     result["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
