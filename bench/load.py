@@ -428,17 +428,18 @@ def run_checked(
             problems.append(f"{stored['submitted']} leads with a token")
     run["verified"] = not problems
     if problems:
-        run["problems"] = [f"{sent} requests sent: " + "; ".join(problems)]
+        run["problems"] = f"{sent} requests sent: " + "; ".join(problems)
     return run
 
 
-def token_files(data: DataHelper, folder: Path, names: list[str], per_run: dict[str, int]) -> dict:
-    """One bodies file per run, each line a request with its own fresh token; all issued now."""
+def token_files(data: DataHelper, folder: Path, per_run: dict[str, int]) -> dict:
+    """One bodies file per run (named by the run, with its number of lines), each line a request
+    with its own fresh token; all issued now."""
     pool = folder / "bodies.txt"
     issued = data.ask("tokens", count=sum(per_run.values()), out=str(pool))
     lines = pool.read_text().splitlines(keepends=True)
     start = 0
-    for name in names:
+    for name in per_run:
         (folder / f"{name}.txt").write_text("".join(lines[start : start + per_run[name]]))
         start += per_run[name]
     pool.unlink()
@@ -461,7 +462,7 @@ class Instance:
         for n in range(1, RUNS + 1):
             self.schedule += [(f"bare-{n}", BARE, args.seconds), (f"full-{n}", FULL, args.seconds)]
         per_run = {name: int(args.max_rate * seconds) for name, _, seconds in self.schedule}
-        self.issued = token_files(self.data, self.folder, list(per_run), per_run)
+        self.issued = token_files(self.data, self.folder, per_run)
         self.last_pk = self.issued["last_pk"]
         self.server = Server(self.env, self.folder / "gunicorn.log")
 
@@ -529,7 +530,7 @@ def targets(phases: dict[str, dict]) -> list[dict]:
     history = (large["median"][FULL.name]["requests_per_second"] / full["requests_per_second"]) - 1
     all_runs = [run for p in phases.values() for run in p["runs"]]
     errors = sum(run["errors"] for run in all_runs)
-    unverified = [f"{run['name']}: {run['problems'][0]}" for run in all_runs if not run["verified"]]
+    unverified = [f"{run['name']}: {run['problems']}" for run in all_runs if not run["verified"]]
     workers = [w for p in phases.values() for w in p["workers"]]
     rss = max(w["rss_mb"] for w in workers)
     loaded = sorted({name for w in workers for name in w["loaded"]})
