@@ -105,7 +105,7 @@ def _history_insert(missing: int, template_count: int, rep_ids: list[int]) -> No
             return f"t.{column} - copies.n * interval '7 days'"
         return f"datetime(t.{column}, '-' || (copies.n * 7) || ' days')"
 
-    mix = "(t.id + copies.n) % 10"
+    mix = "(t.id + copies.n) %% 10"  # %% is a literal % in a query with parameters
     status = (
         f"CASE WHEN {mix} = 0 THEN 'new' WHEN {mix} = 1 THEN 'contacted' "
         f"WHEN {mix} = 2 THEN 'won' ELSE 'lost' END"
@@ -113,7 +113,7 @@ def _history_insert(missing: int, template_count: int, rep_ids: list[int]) -> No
     rep = (
         "CASE "
         + " ".join(
-            f"WHEN (t.id + copies.n) % {len(rep_ids)} = {i} THEN {pk}"
+            f"WHEN (t.id + copies.n) %% {len(rep_ids)} = {i} THEN {pk}"
             for i, pk in enumerate(rep_ids)
         )
         + " END"
