@@ -24,7 +24,9 @@ by the round-robin rule; otherwise the run is a failure, not a figure.
 A copy of the prepared database has its stored leads topped up to ``--history`` (200,000:
 assigned to the reps, mixed statuses) and its own server; the runs alternate between the two
 (small bare, small full, large bare, large full, three times), so a burst of other work on the
-machine hits every series alike. Then each worker's resident memory and whether scikit-learn or
+machine hits every series alike. Each run also records the workers' CPU time per request (from
+/proc: far less sensitive to other work on the machine than requests per second). Then each
+worker's resident memory and whether scikit-learn or
 pandas is mapped into it. Writes ``bench/results/load.json`` (or
 ``load-postgresql.json``) and a Markdown table beside it; exits 1 listing each missed target.
 """
@@ -326,6 +328,15 @@ class Server:
         children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
         return [int(child) for child in children]
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user and system) its workers have used so far: unlike requests per second,
+        it does not change with other work on the machine."""
+        total = 0
+        for pid in self.workers():
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+        return total / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -398,6 +409,7 @@ def run_checked(
 ) -> dict:
     """One wrk run, then the database: one lead per request sent (the leads after the primary
     key `before`), each routed round-robin on the full path."""
+    cpu_before = server.cpu_seconds()
     run = wrk_run(server, path, bodies, seconds, bodies.parent)
     sent = run["requests"]
     settled = time.monotonic() + SETTLE_SECONDS
@@ -407,6 +419,9 @@ def run_checked(
         if stored["submitted"] + stored["bare"] >= sent or time.monotonic() > settled:
             break
     run["stored"] = stored
+    # Once every lead is stored the workers are idle: all their CPU time since went to this run.
+    cpu_ms = (server.cpu_seconds() - cpu_before) * 1000
+    run["worker_cpu_ms_per_request"] = round(cpu_ms / sent, 2) if sent else None
     if path is FULL:
         problems = [
             f"{what} {stored[key]}"
@@ -495,7 +510,12 @@ class Instance:
             "median": {
                 path.name: {
                     key: statistics.median(r[key] for r in measured if r["path"] == path.name)
-                    for key in ("requests_per_second", "p50_ms", "p99_ms")
+                    for key in (
+                        "requests_per_second",
+                        "p50_ms",
+                        "p99_ms",
+                        "worker_cpu_ms_per_request",
+                    )
                 }
                 for path in (BARE, FULL)
             },
@@ -590,10 +610,17 @@ def markdown(result: dict) -> str:
         f"{CONNECTIONS} connections on 127.0.0.1, a fresh form token per request; median of "
         f"{RUNS} interleaved runs of {result['settings']['seconds']:g} s; load average "
         f"{m['load_average_at_start'][0]:g} at the start, {m['load_average_at_end'][0]:g} at "
-        "the end (other work on the machine slows both paths).",
+        "the end (other work on the machine slows both paths). Worker CPU: the gunicorn "
+        "workers' user and system time per request sent, far less sensitive to other work"
+        + (
+            " (the database server's own processes not included)."
+            if result["database"] == "PostgreSQL"
+            else "."
+        ),
         "",
-        "| Stored leads | Path | Requests/s | p50 ms | p99 ms | Worker RSS |",
-        "|---:|---|---:|---:|---:|---:|",
+        "| Stored leads | Path | Requests/s | p50 ms | p99 ms | Worker CPU ms/request | "
+        "Worker RSS |",
+        "|---:|---|---:|---:|---:|---:|---:|",
     ]
     for phase_result in result["phases"].values():
         rss = ", ".join(f"{w['rss_mb']:g} MB" for w in phase_result["workers"])
@@ -602,7 +629,8 @@ def markdown(result: dict) -> str:
             lines.append(
                 f"| {phase_result['stored_leads_before']:,} | {path.name} | "
                 f"{median['requests_per_second']:,.1f} | {median['p50_ms']:.1f} | "
-                f"{median['p99_ms']:.1f} | {rss if path is FULL else ''} |"
+                f"{median['p99_ms']:.1f} | {median['worker_cpu_ms_per_request']:.1f} | "
+                f"{rss if path is FULL else ''} |"
             )
     lines += ["", "| Target | Wanted | Measured | Met |", "|---|---|---|---|"]
     for target in result["targets"]:
