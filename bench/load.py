@@ -329,8 +329,8 @@ class Server:
         return [int(child) for child in children]
 
     def cpu_seconds(self) -> float:
-        """CPU time (user and system) its workers have used so far: unlike requests per second,
-        it does not change with other work on the machine."""
+        """CPU time (user and system) its workers have used so far: far less sensitive than
+        requests per second to other work on the machine."""
         total = 0
         for pid in self.workers():
             fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
