@@ -547,7 +547,9 @@ def targets(phases: dict[str, dict]) -> list[dict]:
     bare, full = small["median"][BARE.name], small["median"][FULL.name]
     throughput = full["requests_per_second"] / bare["requests_per_second"]
     p99 = full["p99_ms"] / bare["p99_ms"]
-    history = (large["median"][FULL.name]["requests_per_second"] / full["requests_per_second"]) - 1
+    large_full = large["median"][FULL.name]
+    history = large_full["requests_per_second"] / full["requests_per_second"] - 1
+    cpu_history = large_full["worker_cpu_ms_per_request"] / full["worker_cpu_ms_per_request"] - 1
     all_runs = [run for p in phases.values() for run in p["runs"]]
     errors = sum(run["errors"] for run in all_runs)
     unverified = [f"{run['name']}: {run['problems']}" for run in all_runs if not run["verified"]]
@@ -586,6 +588,15 @@ def targets(phases: dict[str, dict]) -> list[dict]:
             "wanted": f"within ±{MAX_HISTORY_CHANGE:.0%}",
             "measured": f"{history:+.1%}",
             "met": abs(history) <= MAX_HISTORY_CHANGE,
+        },
+        {
+            # The target is the throughput above; this is the same question asked of the
+            # CPU each submit costs, which a busy machine distorts less. Reported, not enforced.
+            "target": "full submit's worker CPU per request, large history against small",
+            "wanted": f"within ±{MAX_HISTORY_CHANGE:.0%} (reported, not enforced)",
+            "measured": f"{cpu_history:+.1%}",
+            "met": abs(cpu_history) <= MAX_HISTORY_CHANGE,
+            "enforced": False,
         },
         {
             "target": "web worker resident memory after warm-up",
@@ -636,7 +647,7 @@ def markdown(result: dict) -> str:
     for target in result["targets"]:
         lines.append(
             f"| {target['target']} | {target['wanted']} | {target['measured']} | "
-            f"{'yes' if target['met'] else '**no**'} |"
+            f"{'yes' if target['met'] else '**no**' if target.get('enforced', True) else 'no'} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -714,7 +725,7 @@ def main(argv: list[str] | None = None) -> int:
     result["targets"] = targets(phases)
     result["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     result["seconds"] = round(time.monotonic() - started, 1)
-    missed = [t for t in result["targets"] if not t["met"]]
+    missed = [t for t in result["targets"] if not t["met"] and t.get("enforced", True)]
     result["passed"] = not missed
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
