@@ -7,7 +7,7 @@ PORT ?= 8000
 export FORMSCORE_VAR_DIR ?= $(CURDIR)/var
 
 
-.PHONY: demo test bench bench-quality lint format venv clean
+.PHONY: demo test bench bench-quality bench-load lint format venv clean
 
 venv: $(VENV)/.installed
 
@@ -42,10 +42,18 @@ test: venv
 bench: venv
 	$(PY) -m bench.scoring
 	$(PY) -m bench.quality
+	$(MAKE) bench-load
 
 # Model quality on the shared real data, through import_leads, train and score_csv.
 bench-quality: venv
 	$(PY) -m bench.quality
+
+# The submit path under load against a bare insert in the same server (gunicorn, wrk, loopback
+# only): SQLite in a temporary folder, or PostgreSQL when DATABASE_URL is set (the benchmark
+# creates and drops that database). At most 10 minutes; exits 1 when a target is missed.
+bench-load: venv
+	@command -v wrk >/dev/null || apt-get install -y wrk
+	timeout 600 $(PY) -m bench.load
 
 lint: venv
 	$(VENV)/bin/ruff check .
