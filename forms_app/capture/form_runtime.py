@@ -3,9 +3,11 @@
 A submit needs the form's points rules (labelled), its active model version, and its routing
 rules with their reps, teams and webhook endpoints. Reading them costs more than storing the
 lead, yet they change a few times a day. So each process keeps them per form, keyed by the
-workspace's `SettingsRevision`: every write to any of them (a signal below, or a bump in the
-service that writes with `update()`) changes the revision, and the next submit in every process
-sees the new value with one cheap query and loads afresh.
+workspace's `SettingsRevision`: every write to any of them changes the revision (the signals
+below; a version's activation and rollback, written with `update()`, through the event each one
+records; a question reordering through `Form.revision_bump`), and the next submit in every
+process sees the new value with one cheap query and loads afresh. A webhook endpoint's state
+(disabled, enabled) is read when a row is delivered, never from here.
 
 The form row itself is always read per request (thresholds, SLA, status are its own columns),
 and so is what changes with every lead: a team's round-robin cursor and reps' open leads.
