@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from forms_app.models import Form, Lead
+from forms_app.sales.contacts import contact_for_answers
 from forms_app.sales.routing import lead_route
 from forms_app.scoring_adapter import score_answers, score_fields
 
@@ -55,6 +56,7 @@ def lead_capture(
             lead = Lead.objects.create(
                 **scored,
                 form=form,
+                contact=contact_for_answers(form=form, answers=answers),
                 answers=answers,
                 capture=capture,
                 source=source,

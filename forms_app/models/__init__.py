@@ -1,4 +1,5 @@
 from forms_app.models.analytics import FormStepStat, SpamRefusal
+from forms_app.models.contacts import Contact, ContactDetails, ContactRole, lead_contact
 from forms_app.models.forms import Form, Question
 from forms_app.models.imports import ImportRun
 from forms_app.models.leads import Lead
@@ -12,6 +13,9 @@ from forms_app.models.sales import (
 )
 
 __all__ = [
+    "Contact",
+    "ContactDetails",
+    "ContactRole",
     "Form",
     "FormStepStat",
     "ImportRun",
@@ -24,4 +28,5 @@ __all__ = [
     "SpamRefusal",
     "Team",
     "WebhookEndpoint",
+    "lead_contact",
 ]

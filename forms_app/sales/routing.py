@@ -15,6 +15,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from forms_app.models import Form, Lead, LeadEvent, RoutingRule, Team
+from forms_app.sales.contacts import contact_owner_claim, contact_owner_routed_to
 from forms_app.sales.notifications import notifications_for_rule
 from forms_app.sales.reps import user_display_name
 from scoring.conditions import InvalidCondition, condition_shape_check, conditions_hold
@@ -132,8 +133,14 @@ def _decide(lead: Lead, *, lock: bool) -> RoutingDecision:
             continue
         decision.matched.append(rule)
         if decision.assignee is None and rule.action != RoutingRule.Action.NOTIFY_ONLY:
-            assignee = _assignee(rule, lock=lock)
-            if assignee is not None:
+            owner = contact_owner_routed_to(lead=lead, rule=rule)
+            assignee = owner or _assignee(rule, lock=lock)
+            if owner is not None:
+                decision.assignee, decision.assigned_by = owner, rule
+                decision.explanation.append(
+                    f"{rule.name}: keeps {user_display_name(owner)}, who owns this contact"
+                )
+            elif assignee is not None:
                 decision.assignee, decision.assigned_by = assignee, rule
                 decision.explanation.append(f"{rule.name}: assigns {user_display_name(assignee)}")
             else:
@@ -184,6 +191,7 @@ def _route(lead: Lead) -> RoutingDecision:
         minutes = sla_minutes(lead.form, lead.tier)
         lead.sla_due_at = lead.created_at + timedelta(minutes=minutes) if minutes else None
         lead.save(update_fields=["assigned_to", "assigned_at", "routed_by", "sla_due_at"])
+        contact_owner_claim(lead=lead, assignee=decision.assignee)
         LeadEvent.objects.create(
             lead=lead,
             kind=LeadEvent.Kind.ROUTED,
