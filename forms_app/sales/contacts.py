@@ -1,14 +1,13 @@
 """Contacts on the sales side: a submission joins its person, the person's owner, their leads.
 
 `contact_for_answers` runs on the submit path (inside `lead_capture`'s transaction, before the
-lead's insert): one indexed lookup of the e-mail, an insert for a new person, an update only
-when their name, company or phone changed. Routing keeps a contact with its owner
+lead's insert): one indexed lookup of the e-mail, an insert (an upsert) for a new person, an
+update only when their name, company or phone changed. Routing keeps a contact with its owner
 (`contact_owner_routed_to`) and the first assignment makes the owner (`contact_owner_claim`).
 """
 
 from typing import Any
 
-from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
 from forms_app.models import Contact, Form, Lead, RoutingRule
@@ -39,17 +38,19 @@ def contact_for_answers(*, form: Form, answers: dict[str, Any]) -> Contact | Non
         .first()
     )
     if contact is None:
-        try:
-            with transaction.atomic():
-                return Contact.objects.create(
-                    email_normalized=normalized, company_domain=company_domain(normalized), **fields
-                )
-        except IntegrityError:
-            # Race: the same new person submitted twice at once and the other request created
-            # the contact first (the unique e-mail refused ours); join theirs.
-            return Contact.objects.select_related("owner__rep_profile").get(
-                email_normalized=normalized
-            )
+        # Race: the same new person submitting twice at once. The unique e-mail makes the
+        # second insert a conflict, which this upsert turns into joining the first one's row
+        # (no savepoint, no retry; the primary key comes back either way).
+        contact = Contact(
+            email_normalized=normalized, company_domain=company_domain(normalized), **fields
+        )
+        Contact.objects.bulk_create(
+            [contact],
+            update_conflicts=True,
+            unique_fields=["email_normalized"],
+            update_fields=["email"],
+        )
+        return contact
     changed = {
         name: value for name, value in fields.items() if value and value != getattr(contact, name)
     }
