@@ -33,6 +33,7 @@ class RoutingDecision:
     matched: list[RoutingRule] = field(default_factory=list)
     assignee: Any = None  # a user, or None
     assigned_by: RoutingRule | None = None
+    kept_owner: bool = False  # the assignee owns the lead's contact
     explanation: list[str] = field(default_factory=list)
 
 
@@ -136,7 +137,7 @@ def _decide(lead: Lead, *, lock: bool) -> RoutingDecision:
             owner = contact_owner_routed_to(lead=lead, rule=rule)
             assignee = owner or _assignee(rule, lock=lock)
             if owner is not None:
-                decision.assignee, decision.assigned_by = owner, rule
+                decision.assignee, decision.assigned_by, decision.kept_owner = owner, rule, True
                 decision.explanation.append(
                     f"{rule.name}: keeps {user_display_name(owner)}, who owns this contact"
                 )
@@ -196,7 +197,8 @@ def _route(lead: Lead) -> RoutingDecision:
             lead=lead,
             kind=LeadEvent.Kind.ROUTED,
             message=f"Routed by rule “{decision.assigned_by.name}” to "
-            f"{user_display_name(decision.assignee)}",
+            f"{user_display_name(decision.assignee)}"
+            + (", who owns this contact" if decision.kept_owner else ""),
         )
     elif not decision.matched:
         LeadEvent.objects.create(

@@ -263,7 +263,10 @@ def test_a_repeat_lead_goes_to_the_rep_who_owns_its_contact(team_rule, sam, rile
 
     assert (first.assigned_to, other.assigned_to, again.assigned_to) == (sam, riley, sam)
     assert Contact.objects.get(email_normalized="dana@northwind.example").owner == sam
-    assert again.events.get(kind="routed").message == "Routed by rule “Closers” to Sam Seller"
+    assert first.events.get(kind="routed").message == "Routed by rule “Closers” to Sam Seller"
+    assert again.events.get(kind="routed").message == (
+        "Routed by rule “Closers” to Sam Seller, who owns this contact"
+    )
     assert routing_preview(form=team_rule.form, lead=again).explanation == [
         "Closers: keeps Sam Seller, who owns this contact",
         "Closers: stops here",
