@@ -1,8 +1,8 @@
 """Existing forms get their questions' contact roles, existing leads their contacts.
 
 Roles are inferred as creating a question does. Leads are read in batches by primary key and
-linked with one UPDATE per batch per contact group; each contact takes its name, company and
-phone from its newest lead, and its owner from its newest assigned lead.
+linked with a few bulk UPDATEs per batch; each contact takes its e-mail, name, company and
+phone as last given, and its owner from its newest assigned lead.
 """
 
 from django.db import migrations
@@ -55,17 +55,15 @@ def leads_link(apps, schema_editor) -> None:
         role_keys.setdefault(form_id, {}).setdefault(role, []).append(key)
 
     contact_ids = dict(Contact.objects.values_list("email_normalized", "id"))
-    # email → (created_at, details) of its newest lead, and (created_at, rep) of its newest
-    # assigned lead.
-    newest: dict[str, tuple] = {}
+    # email → each detail as last given (created_at, value), and (created_at, rep) of its
+    # newest assigned lead.
+    newest: dict[str, dict[str, tuple]] = {}
     newest_assigned: dict[str, tuple] = {}
     last_pk = 0
     forms_with_email = [form_id for form_id, roles in role_keys.items() if "email" in roles]
     while True:
         rows = list(
-            Lead.objects.filter(
-                pk__gt=last_pk, contact__isnull=True, form_id__in=forms_with_email
-            )
+            Lead.objects.filter(pk__gt=last_pk, contact__isnull=True, form_id__in=forms_with_email)
             .order_by("pk")
             .values_list("pk", "form_id", "answers", "created_at", "assigned_to_id")[:BATCH]
         )
@@ -80,15 +78,19 @@ def leads_link(apps, schema_editor) -> None:
             if "@" not in email:
                 continue
             normalized = email_normalized(email)
+            if len(normalized) > 254:
+                continue  # not an address anyone types; the submit path skips it too
             by_email.setdefault(normalized, []).append(pk)
-            details = (
-                email,
-                _first(answers, keys.get("name", [])),
-                _first(answers, keys.get("company", [])),
-                _first(answers, keys.get("phone", [])),
-            )
-            if normalized not in newest or newest[normalized][0] <= created_at:
-                newest[normalized] = (created_at, details)
+            details = {
+                "email": email,
+                "name": _first(answers, keys.get("name", [])),
+                "company": _first(answers, keys.get("company", [])),
+                "phone": _first(answers, keys.get("phone", [])),
+            }
+            seen = newest.setdefault(normalized, {})
+            for field, value in details.items():
+                if value and (field not in seen or seen[field][0] <= created_at):
+                    seen[field] = (created_at, value)
             if assigned_to_id and (
                 normalized not in newest_assigned or newest_assigned[normalized][0] <= created_at
             ):
@@ -96,7 +98,7 @@ def leads_link(apps, schema_editor) -> None:
         new = [
             Contact(
                 email_normalized=normalized,
-                email=newest[normalized][1][0][:254],
+                email=newest[normalized]["email"][1][:254],
                 company_domain=company_domain(normalized),
             )
             for normalized in by_email
@@ -108,14 +110,24 @@ def leads_link(apps, schema_editor) -> None:
                 email_normalized__in=[contact.email_normalized for contact in new]
             ).values_list("email_normalized", "id")
         )
-        for normalized, pks in by_email.items():
-            Lead.objects.filter(pk__in=pks).update(contact_id=contact_ids[normalized])
+        Lead.objects.bulk_update(
+            [
+                Lead(pk=pk, contact_id=contact_ids[normalized])
+                for normalized, pks in by_email.items()
+                for pk in pks
+            ],
+            ["contact"],
+            batch_size=500,
+        )
 
-    contacts = list(Contact.objects.filter(email_normalized__in=newest.keys()))
+    # Read whole, not filtered by the (possibly 200,000) addresses: SQLite caps parameters.
+    contacts = [
+        c for c in Contact.objects.iterator(chunk_size=BATCH) if c.email_normalized in newest
+    ]
+    limits = {"email": 254, "name": 300, "company": 300, "phone": 100}
     for contact in contacts:
-        email, name, company, phone = newest[contact.email_normalized][1]
-        contact.email, contact.name = email[:254], name[:300]
-        contact.company, contact.phone = company[:300], phone[:100]
+        for field, (_, value) in newest[contact.email_normalized].items():
+            setattr(contact, field, value[: limits[field]])
         if contact.owner_id is None and contact.email_normalized in newest_assigned:
             contact.owner_id = newest_assigned[contact.email_normalized][1]
     Contact.objects.bulk_update(
