@@ -360,3 +360,35 @@ def test_the_api_lead_carries_its_contact(scratch_form):
         "company": "",
         "phone": "",
     }
+
+
+def test_inbox_filters_pick_the_person_s_newest_lead_among_those_they_show(
+    client, marketer, scratch_form, sam
+):
+    answers = {"work_e_mail": "dana@northwind.example", "full_name": "Dana Buyer"}
+    open_lead = lead_capture(form=scratch_form, answers=answers, capture={}).lead
+    won = lead_capture(form=scratch_form, answers=answers, capture={}).lead
+    Lead.objects.filter(pk=won.pk).update(status="won")
+    Lead.objects.update(assigned_to=sam)
+    client.force_login(marketer)
+
+    open_rows = client.get("/app/inbox/").context["rows"]
+    every_row = client.get("/app/inbox/?status=all").context["rows"]
+
+    assert [(lead.pk, lead.submissions) for lead, _ in open_rows] == [(open_lead.pk, 1)]
+    assert [(lead.pk, lead.submissions) for lead, _ in every_row] == [(won.pk, 2)]
+
+
+def test_a_rep_s_inbox_groups_only_the_leads_they_may_see(client, scratch_form, sam, riley):
+    answers = {"work_e_mail": "dana@northwind.example"}
+    mine = lead_capture(form=scratch_form, answers=answers, capture={}).lead
+    theirs = lead_capture(form=scratch_form, answers=answers, capture={}).lead
+    Lead.objects.filter(pk=mine.pk).update(assigned_to=sam)
+    Lead.objects.filter(pk=theirs.pk).update(assigned_to=riley)
+    client.force_login(sam)
+
+    rows = client.get("/app/inbox/").context["rows"]
+    page = client.get(f"/app/inbox/{mine.pk}/")
+
+    assert [(lead.pk, lead.submissions) for lead, _ in rows] == [(mine.pk, 1)]
+    assert list(page.context["other_submissions"]) == []  # Riley's lead stays hidden
