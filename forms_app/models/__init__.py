@@ -1,5 +1,5 @@
 from forms_app.models.analytics import FormStepStat, SpamRefusal
-from forms_app.models.contacts import Contact, ContactDetails, ContactRole, lead_contact
+from forms_app.models.contacts import Contact, ContactRole, lead_contact
 from forms_app.models.forms import Form, Question
 from forms_app.models.imports import ImportRun
 from forms_app.models.leads import Lead
@@ -14,7 +14,6 @@ from forms_app.models.sales import (
 
 __all__ = [
     "Contact",
-    "ContactDetails",
     "ContactRole",
     "Form",
     "FormStepStat",

@@ -9,9 +9,14 @@ compared lower-case; contacts at the same business domain group as a company, fr
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
+
+if TYPE_CHECKING:  # forms imports this module for the roles
+    from forms_app.models.forms import Form
+    from forms_app.models.leads import Lead
 
 
 class ContactRole(models.TextChoices):
@@ -165,16 +170,12 @@ class ContactDetails:
     company: str = ""
     phone: str = ""
 
-    @property
-    def display_name(self) -> str:
-        return self.name or self.email
-
 
 _role_keys_cache: OrderedDict[tuple, dict[str, list[str]]] = OrderedDict()
 _CACHE_SIZE = 256
 
 
-def contact_role_keys(form) -> dict[str, list[str]]:
+def contact_role_keys(form: "Form") -> dict[str, list[str]]:
     """Role → the keys of the form's questions with that role (current ones first, then
     archived ones, whose answers old leads keep). Cached per form revision like answer forms."""
     # created_at guards against a reused primary key (SQLite reuses ids after a delete).
@@ -213,6 +214,6 @@ def contact_details_from_answers(answers: dict, role_keys: dict[str, list[str]])
     )
 
 
-def lead_contact(lead) -> ContactDetails:
+def lead_contact(lead: "Lead") -> ContactDetails:
     """The lead's e-mail, name, company and phone, read from the questions with those roles."""
     return contact_details_from_answers(lead.answers, contact_role_keys(lead.form))
