@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from forms_app.models import (
+    Contact,
     Form,
     FormStepStat,
     Lead,
@@ -18,7 +19,16 @@ from forms_app.models import (
 class QuestionInline(admin.TabularInline):
     model = Question
     extra = 0
-    fields = ["position", "key", "label", "kind", "required", "feeds_score", "archived"]
+    fields = [
+        "position",
+        "key",
+        "label",
+        "kind",
+        "contact_role",
+        "required",
+        "feeds_score",
+        "archived",
+    ]
     readonly_fields = ["key"]
 
 
@@ -44,6 +54,16 @@ class LeadAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["form"]
     readonly_fields = ["public_id", "submission_token", "model_version"]
+    raw_id_fields = ["contact"]  # a select of every contact would not load
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ["email", "name", "company", "company_domain", "owner", "created_at"]
+    search_fields = ["email_normalized", "name", "company", "company_domain"]
+    list_select_related = ["owner"]
+    readonly_fields = ["email_normalized", "company_domain"]
+    raw_id_fields = ["owner"]
 
 
 @admin.register(RepProfile)

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from forms_app.models import Form, Lead, LeadEvent, Notification, PrivacyAction, Question
+from forms_app.models.contacts import Contact, ContactRole
 from forms_app.sales.reps import user_display_name
 
 # Answers of these kinds say who the person is or are free text: retention clears them.
@@ -55,17 +56,15 @@ def email_fingerprint(email: str) -> str:
 
 
 def person_leads(email: str) -> QuerySet[Lead]:
-    """The leads whose answer to an e-mail question is this address, whatever its case.
-
-    One place on purpose: when leads belong to contacts, this becomes the contact's leads.
-    """
+    """The person's leads: their contact's, and any whose answer to an e-mail question (by kind
+    or by role) is this address, whatever its case (leads without a contact, e.g. imported)."""
     address = email_normalised(email)
     if not address:
         return Lead.objects.none()
-    email_questions = Question.objects.filter(kind=Question.Kind.EMAIL).values_list(
-        "form_id", "key"
-    )
-    match = Q(pk__in=[])
+    email_questions = Question.objects.filter(
+        Q(kind=Question.Kind.EMAIL) | Q(contact_role=ContactRole.EMAIL)
+    ).values_list("form_id", "key")
+    match = Q(contact__email_normalized=address)
     for form_id, key in email_questions:
         match |= Q(form_id=form_id, **{f"answers__{key}__iexact": address})
     return Lead.objects.filter(match)
@@ -180,9 +179,16 @@ class ErasureReport:
 def _person_records_delete(lead_ids: list[int]) -> ErasureReport:
     """Delete every row about these leads. Each table that holds a person's data is named here,
     so a new one (a contact) is added in this one place."""
+    contact_ids = set(
+        Lead.objects.filter(pk__in=lead_ids, contact__isnull=False).values_list(
+            "contact_id", flat=True
+        )
+    )
     notifications, _ = Notification.objects.filter(lead_id__in=lead_ids).delete()
     events, _ = LeadEvent.objects.filter(lead_id__in=lead_ids).delete()
     leads, _ = Lead.objects.filter(pk__in=lead_ids).delete()
+    # The contact holds the address, name, company and phone as last given.
+    Contact.objects.filter(pk__in=contact_ids, leads__isnull=True).delete()
     return ErasureReport(leads=leads, events=events, notifications=notifications)
 
 
@@ -194,6 +200,7 @@ def person_erase(*, email: str, actor) -> ErasureReport:
     with transaction.atomic():
         lead_ids = list(person_leads(email).values_list("pk", flat=True))
         report = _person_records_delete(lead_ids)
+        Contact.objects.filter(email_normalized=email_normalised(email)).delete()
         _log(action=PrivacyAction.Action.ERASE, actor=actor, email=email, count=report.leads)
     return report
 
@@ -231,9 +238,9 @@ def _capture_anonymised(capture: dict) -> dict:
 
 
 def _leads_anonymise(form: Form, leads: Iterable[Lead], now: datetime) -> None:
-    questions = list(Question.objects.filter(form=form).values_list("key", "kind"))
-    personal_keys = {key for key, kind in questions if kind in PERSONAL_KINDS}
-    known_keys = {key for key, _kind in questions}
+    questions = list(Question.objects.filter(form=form).values_list("key", "kind", "contact_role"))
+    personal_keys = {key for key, kind, role in questions if kind in PERSONAL_KINDS or role}
+    known_keys = {key for key, _kind, _role in questions}
     # One UPDATE per lead: bulk_update (a CASE per field over the batch) measured 3-4 times
     # slower on SQLite.
     for lead in leads:
@@ -243,8 +250,13 @@ def _leads_anonymise(form: Form, leads: Iterable[Lead], now: datetime) -> None:
             outcome_reason="",
             score_feedback="",
             anonymised_at=now,
+            contact=None,
         )
     lead_ids = [lead.pk for lead in leads]
+    # A contact whose every lead is anonymised says nothing any more but who the person was.
+    Contact.objects.filter(
+        pk__in={lead.contact_id for lead in leads if lead.contact_id}, leads__isnull=True
+    ).delete()
     # Outbox rows keep their delivery facts (status, timing) for the endpoint's log; the
     # payload carried the contact.
     Notification.objects.filter(lead_id__in=lead_ids).update(payload={"anonymised": True})

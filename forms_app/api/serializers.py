@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from forms_app.capture.checks import Refusal
 from forms_app.capture.metadata import UTM_PARAMETERS
 from forms_app.capture.next_step import next_step_for
-from forms_app.models import Lead, SpamRefusal
+from forms_app.models import Lead, SpamRefusal, lead_contact
 from forms_app.models.text import control_characters_refused, control_characters_stripped
 from scoring.features import DEVICES
 
@@ -173,6 +173,16 @@ class AssigneeSerializer(serializers.Serializer):
         return profile.display_name if profile else user.get_full_name()
 
 
+class ContactSerializer(serializers.Serializer):
+    """A lead's contact details: the answers to the questions marked e-mail, name, company and
+    phone (forms_app.models.contacts.lead_contact)."""
+
+    email = serializers.CharField()
+    name = serializers.CharField()
+    company = serializers.CharField()
+    phone = serializers.CharField()
+
+
 class LeadSerializer(serializers.Serializer):
     """A stored lead: its answers, where it came from, its score and what sales made of it."""
 
@@ -180,6 +190,7 @@ class LeadSerializer(serializers.Serializer):
     form = serializers.CharField(source="form.slug")
     created_at = IsoDateTimeField()
     source = serializers.CharField()
+    contact = serializers.SerializerMethodField()
     answers = serializers.JSONField()
     capture = serializers.SerializerMethodField()
     score = serializers.IntegerField()
@@ -193,6 +204,10 @@ class LeadSerializer(serializers.Serializer):
     status = serializers.CharField()
     won_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
     won_on = serializers.DateField()
+
+    @extend_schema_field(ContactSerializer)
+    def get_contact(self, lead: Lead) -> dict[str, str]:
+        return ContactSerializer(lead_contact(lead)).data
 
     def get_capture(self, lead: Lead) -> dict[str, Any]:
         return {key: value for key, value in lead.capture.items() if key != "ip"}

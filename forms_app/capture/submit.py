@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from forms_app.capture.form_runtime import FormRuntime, form_runtime
 from forms_app.models import Form, Lead
+from forms_app.sales.contacts import contact_for_answers
 from forms_app.sales.routing import lead_assign, lead_route, lead_routing_record
 from forms_app.scoring_adapter import score_answers, score_fields
 
@@ -52,6 +53,7 @@ def lead_capture(
             lead = Lead(
                 **scored,
                 form=form,
+                contact=contact_for_answers(form=form, answers=answers),
                 answers=answers,
                 capture=capture,
                 source=source,

@@ -1,4 +1,5 @@
 from forms_app.models.analytics import FormStepStat, SpamRefusal
+from forms_app.models.contacts import Contact, ContactRole, lead_contact
 from forms_app.models.forms import Form, Question
 from forms_app.models.imports import ImportRun
 from forms_app.models.leads import Lead
@@ -14,6 +15,8 @@ from forms_app.models.sales import (
 )
 
 __all__ = [
+    "Contact",
+    "ContactRole",
     "Form",
     "FormStepStat",
     "ImportRun",
@@ -28,4 +31,5 @@ __all__ = [
     "SpamRefusal",
     "Team",
     "WebhookEndpoint",
+    "lead_contact",
 ]

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.text import slugify
 
+from forms_app.models.contacts import ContactRole, contact_role_inferred
 from forms_app.models.revision import SettingsRevision
 
 _KEY_MAX = 64
@@ -189,11 +190,23 @@ class Question(models.Model):
     step = models.PositiveSmallIntegerField(default=1)
     # Show only when an earlier answer is one of these values: {"question": key, "values": [...]}.
     condition = models.JSONField(null=True, blank=True)
+    # Which contact detail the answer is (forms_app.models.contacts): at most one current
+    # question per role, inferred on creation from the kind and label.
+    contact_role = models.CharField(
+        max_length=10, choices=ContactRole, blank=True, verbose_name="Contact detail"
+    )
 
     class Meta:
         ordering = ["position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["form", "key"], name="question_key_unique_per_form"),
+            models.UniqueConstraint(
+                fields=["form", "contact_role"],
+                condition=~Q(contact_role="") & Q(archived=False),
+                name="question_contact_role_once_per_form",
+                violation_error_message="Another question of this form already holds this "
+                "contact detail.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -203,9 +216,20 @@ class Question(models.Model):
         if not self.key:
             taken = set(Question.objects.filter(form_id=self.form_id).values_list("key", flat=True))
             self.key = stable_key(self.label, taken)
+        if self._state.adding and not self.contact_role:
+            self.contact_role = self._role_if_free(
+                contact_role_inferred(kind=self.kind, label=self.label)
+            )
         self.choices = normalized_choices(self.choices)
         super().save(*args, **kwargs)
         Form.revision_bump(self.form_id)
+
+    def _role_if_free(self, role: str) -> str:
+        """The inferred role, unless another current question of the form already holds it."""
+        if not role:
+            return ""
+        taken = Question.objects.filter(form_id=self.form_id, contact_role=role, archived=False)
+        return "" if taken.exists() else role
 
     def delete(self, *args, **kwargs):
         form_id = self.form_id

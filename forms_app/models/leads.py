@@ -32,6 +32,14 @@ class Lead(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     form = models.ForeignKey("forms_app.Form", on_delete=models.PROTECT, related_name="leads")
+    # The person, by the answer to the form's e-mail question; none without an e-mail.
+    contact = models.ForeignKey(
+        "forms_app.Contact",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="leads",
+    )
     answers = models.JSONField(default=dict, blank=True)
     # UTM, referrer, page URL, device, seconds to complete, browsing signals, client address.
     capture = models.JSONField(default=dict, blank=True)
@@ -88,6 +96,7 @@ class Lead(models.Model):
             models.Index(fields=["form", "created_at"]),
             models.Index(fields=["form", "status"]),
             models.Index(fields=["assigned_to", "status"]),
+            models.Index(fields=["contact", "created_at"]),
             models.Index(
                 fields=["needs_rescoring"],
                 name="lead_needs_rescoring",

@@ -100,6 +100,10 @@ class RoutingRule(models.Model):
         LEAST_LOADED = "least_loaded", "Least-loaded within a team"
         NOTIFY_ONLY = "notify_only", "Notify only (no assignment)"
 
+    class ContactOwner(models.TextChoices):
+        KEEP = "keep", "Keep the contact's owner"
+        ROUTE_AFRESH = "afresh", "Route afresh"
+
     form = models.ForeignKey(
         "forms_app.Form", on_delete=models.CASCADE, related_name="routing_rules"
     )
@@ -131,6 +135,14 @@ class RoutingRule(models.Model):
     )
     stop_after = models.BooleanField(
         default=True, help_text="Do not evaluate later rules when this one matches."
+    )
+    contact_owner = models.CharField(
+        max_length=10,
+        choices=ContactOwner,
+        default=ContactOwner.KEEP,
+        verbose_name="Repeat leads",
+        help_text="A lead from a person a rep already owns goes to that rep, or is routed "
+        "like a new person's.",
     )
 
     class Meta:

@@ -5,13 +5,15 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
 from forms_app.models import Form, Lead, LeadEvent
 from forms_app.models.text import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 from forms_app.permissions import is_sales_manager
+from forms_app.sales.contacts import contact_owner_claim
 from forms_app.sales.reps import user_display_name
 from forms_app.sales.routing import OPEN_STATUSES
 
@@ -43,7 +45,9 @@ def lead_for_user(*, user, lead_id: int) -> Lead:
     try:
         return (
             leads_visible_to(user)
-            .select_related("form", "assigned_to__rep_profile", "model_version", "routed_by")
+            .select_related(
+                "form", "assigned_to__rep_profile", "model_version", "routed_by", "contact"
+            )
             .get(pk=lead_id)
         )
     except Lead.DoesNotExist:
@@ -57,12 +61,14 @@ class InboxFilters:
     form: str = ""
     overdue: bool = False
     mine: bool = False
+    company: str = ""  # a contact's business e-mail domain
 
 
 def inbox_leads(*, user, filters: InboxFilters, now: datetime | None = None) -> QuerySet[Lead]:
-    """The inbox: highest score first, then newest."""
+    """The inbox: each person once (their newest lead among those shown, annotated with
+    `submissions`, how many of theirs are shown), highest score first, then newest."""
     now = now or timezone.now()
-    leads = leads_visible_to(user).select_related("form", "assigned_to__rep_profile")
+    leads = leads_visible_to(user)
     if filters.tier in Lead.Tier.values:
         leads = leads.filter(tier=filters.tier)
     if filters.status == "open":
@@ -75,7 +81,25 @@ def inbox_leads(*, user, filters: InboxFilters, now: datetime | None = None) -> 
         leads = leads.filter(first_contacted_at__isnull=True, sla_due_at__lt=now)
     if filters.mine:
         leads = leads.filter(assigned_to=user)
-    return leads.order_by("-score", "-created_at", "-id")
+    if filters.company:
+        leads = leads.filter(contact__company_domain=filters.company)
+    return _one_per_contact(leads).order_by("-score", "-created_at", "-id")
+
+
+def _one_per_contact(leads: QuerySet[Lead]) -> QuerySet[Lead]:
+    """The newest of each contact's leads in this set (leads without a contact stay), with the
+    number of the contact's leads in the set."""
+    same_contact = leads.filter(contact_id=OuterRef("contact_id"))
+    newer = same_contact.filter(
+        Q(created_at__gt=OuterRef("created_at"))
+        | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk"))
+    )
+    count = same_contact.order_by().values("contact_id").annotate(n=Count("pk")).values("n")
+    return (
+        leads.exclude(Q(contact__isnull=False) & Exists(newer))
+        .annotate(submissions=Coalesce(Subquery(count, output_field=IntegerField()), Value(1)))
+        .select_related("form", "assigned_to__rep_profile", "contact")
+    )
 
 
 @dataclass(frozen=True)
@@ -216,6 +240,7 @@ def lead_reassign(*, lead: Lead, actor, assignee) -> Lead:
         lead.assigned_to = assignee
         lead.assigned_at = timezone.now()
         lead.save(update_fields=["assigned_to", "assigned_at"])
+        contact_owner_claim(lead=lead, assignee=assignee)
         LeadEvent.objects.create(
             lead=lead,
             kind=LeadEvent.Kind.REASSIGNED,

@@ -7,44 +7,15 @@ the rule names a webhook endpoint, whose URL and secrets the outbox uses when it
 lead's transaction; `forms_app.sales.outbox` delivers them.
 """
 
-from dataclasses import dataclass
-
 from django.conf import settings
 from django.utils import timezone
 
-from forms_app.models import Lead, Notification, RoutingRule
+from forms_app.models import Lead, Notification, RoutingRule, lead_contact
 from forms_app.sales.outbox import notifications_enqueue_with_rows
 from forms_app.sales.reps import user_display_name
 
 # ---------------------------------------------------------------------------------------------
 # What a lead looks like in a message
-
-
-@dataclass(frozen=True)
-class LeadContact:
-    name: str
-    company: str
-    email: str
-
-
-def lead_contact(lead: Lead) -> LeadContact:
-    """Name, company and e-mail from the answers, whatever the form calls those questions."""
-    answers = {key: value for key, value in (lead.answers or {}).items() if isinstance(value, str)}
-    name = answers.get("full_name") or answers.get("name") or ""
-    if not name:
-        name = " ".join(answers[k] for k in ("first_name", "last_name") if answers.get(k)).strip()
-    if not name:
-        name = next((v for k, v in answers.items() if k.endswith("name") and v), "")
-    company = next(
-        (
-            answers[k]
-            for k in ("company", "company_name", "organization", "organisation")
-            if k in answers
-        ),
-        "",
-    )
-    email = next((v for k, v in answers.items() if "email" in k and "@" in v), "")
-    return LeadContact(name=name.strip(), company=company.strip(), email=email.strip())
 
 
 def lead_url(lead: Lead) -> str:
@@ -97,6 +68,7 @@ def webhook_payload(lead: Lead, assignee) -> dict:
             "name": contact.name,
             "company": contact.company,
             "email": contact.email,
+            "phone": contact.phone,
             "answers": lead.answers,
             "capture": {k: v for k, v in (lead.capture or {}).items() if k != "ip"},
             "score": lead.score,

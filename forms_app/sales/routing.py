@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from forms_app.models import Form, Lead, LeadEvent, RoutingRule, Team
+from forms_app.sales.contacts import contact_owner_claim, contact_owner_routed_to
 from forms_app.sales.notifications import notifications_for_rule
 from forms_app.sales.reps import user_display_name
 from scoring.conditions import InvalidCondition, condition_shape_check, conditions_hold
@@ -32,6 +33,7 @@ class RoutingDecision:
     matched: list[RoutingRule] = field(default_factory=list)
     assignee: Any = None  # a user, or None
     assigned_by: RoutingRule | None = None
+    kept_owner: bool = False  # the assignee owns the lead's contact
     explanation: list[str] = field(default_factory=list)
     routed: bool = True  # False: a lead routing leaves alone (history, a partial lead)
     failure: str = ""  # why routing failed, when it did: the lead stays unassigned
@@ -181,8 +183,14 @@ def _decide(lead: Lead, setup: RoutingSetup, *, lock: bool) -> RoutingDecision:
             continue
         decision.matched.append(rule)
         if decision.assignee is None and rule.action != RoutingRule.Action.NOTIFY_ONLY:
-            assignee = _assignee(rule, setup, lock=lock)
-            if assignee is not None:
+            owner = contact_owner_routed_to(lead=lead, rule=rule)
+            assignee = owner or _assignee(rule, setup, lock=lock)
+            if owner is not None:
+                decision.assignee, decision.assigned_by, decision.kept_owner = owner, rule, True
+                decision.explanation.append(
+                    f"{rule.name}: keeps {user_display_name(owner)}, who owns this contact"
+                )
+            elif assignee is not None:
                 decision.assignee, decision.assigned_by = assignee, rule
                 decision.explanation.append(f"{rule.name}: assigns {user_display_name(assignee)}")
             else:
@@ -262,11 +270,13 @@ def _record(lead: Lead, decision: RoutingDecision) -> None:
     if decision.failure:
         message = f"Routing failed ({decision.failure}); assign this lead by hand"
     elif decision.assignee is not None:
+        contact_owner_claim(lead=lead, assignee=decision.assignee)
         LeadEvent.objects.create(
             lead=lead,
             kind=LeadEvent.Kind.ROUTED,
             message=f"Routed by rule “{decision.assigned_by.name}” to "
-            f"{user_display_name(decision.assignee)}",
+            f"{user_display_name(decision.assignee)}"
+            + (", who owns this contact" if decision.kept_owner else ""),
         )
         message = ""
     elif not decision.matched:

@@ -14,8 +14,9 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from forms_app.models import Lead, Notification
+from forms_app.models import Lead, Notification, lead_contact
 from forms_app.permissions import inbox_required, is_sales_manager
+from forms_app.sales.contacts import company_people_count, contact_leads
 from forms_app.sales.leads import (
     InboxFilters,
     Outcome,
@@ -26,8 +27,8 @@ from forms_app.sales.leads import (
     lead_outcome_record,
     lead_reassign,
     lead_score_feedback,
+    leads_visible_to,
 )
-from forms_app.sales.notifications import lead_contact
 from forms_app.sales.outbox import notification_resend
 from forms_app.sales.reps import reps_for_assignment
 from scoring.features import CAPTURE_SIGNAL_LABELS, capture_signal_label
@@ -43,6 +44,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         status=request.GET.get("status", "open"),
         form=request.GET.get("form", ""),
         overdue=request.GET.get("overdue") == "1",
+        company=request.GET.get("company", "").strip().lower(),
     )
     page = Paginator(inbox_leads(user=request.user, filters=filters), PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -56,6 +58,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "tiers": Lead.Tier.choices,
         "statuses": Lead.Status.choices,
         "forms": forms_for_inbox(),
+        "company_people": company_people_count(domain=filters.company),
         "is_manager": is_sales_manager(request.user),
         "now": timezone.now(),
     }
@@ -128,10 +131,19 @@ def _factors(lead: Lead) -> tuple[list[dict], list[dict]]:
 
 def _detail_context(request: HttpRequest, lead: Lead) -> dict:
     positive, negative = _factors(lead)
+    person = lead.contact
+    others = (
+        contact_leads(contact=person, leads=leads_visible_to(request.user)).exclude(pk=lead.pk)
+        if person
+        else Lead.objects.none()
+    )
     return {
         "nav": "inbox",
         "lead": lead,
         "contact": lead_contact(lead),
+        "person": person,
+        "other_submissions": others,
+        "company_people": company_people_count(domain=person.company_domain if person else ""),
         "answers": _answers(lead),
         "capture": _capture_rows(lead),
         "positive_factors": positive,

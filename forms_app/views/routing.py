@@ -82,6 +82,14 @@ class RuleForm(ControlCharactersRefused, forms.Form):
         help_text="Creates the endpoint with its own signing secret.",
     )
     stop_after = forms.BooleanField(required=False, initial=True)
+    contact_owner = forms.ChoiceField(
+        choices=RoutingRule.ContactOwner.choices,
+        required=False,  # a client that does not send it keeps owners, the default
+        initial=RoutingRule.ContactOwner.KEEP,
+        label="Repeat leads",
+        help_text="A lead from a person a rep already owns (same e-mail) goes to that rep, "
+        "or is routed like a new person's.",
+    )
 
     def __init__(self, *args, form: Form, **kwargs):
         super().__init__(*args, **kwargs)
@@ -158,6 +166,7 @@ def _initial(rule: RoutingRule) -> dict:
         "notify_emails": rule.notify_emails,
         "webhook_endpoint": rule.webhook_endpoint_id,
         "stop_after": rule.stop_after,
+        "contact_owner": rule.contact_owner,
     }
     for condition in rule.conditions or []:
         source, operator, value = condition["source"], condition["operator"], condition["value"]
@@ -219,6 +228,7 @@ def rule_edit(request: HttpRequest, slug: str, rule_id: int | None = None) -> Ht
             rule.webhook_endpoint = webhook_endpoint_create(url=data["webhook_url"])
             new_endpoint_secret_show_once(request, rule.webhook_endpoint)
         rule.stop_after = data["stop_after"]
+        rule.contact_owner = data["contact_owner"] or RoutingRule.ContactOwner.KEEP
         routing_rule_save(rule=rule, conditions=rule_form.conditions())
         messages.success(request, f"Saved rule “{rule.name}”.")
         if data["webhook_url"]:

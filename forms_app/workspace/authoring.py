@@ -33,6 +33,7 @@ QUESTION_FIELDS = (
     "max_length",
     "url_parameter",
     "step",
+    "contact_role",
 )
 FORM_SETTINGS_FIELDS = (
     "name",
@@ -288,6 +289,28 @@ def _check_condition(question: Question, condition: dict | None) -> dict | None:
     return {"question": source.key, "values": values}
 
 
+def _check_contact_role(question: Question) -> None:
+    """One current question per contact detail: a second e-mail question would make "the
+    contact's e-mail" ambiguous."""
+    if not question.contact_role or question.archived:
+        return
+    holder = (
+        Question.objects.filter(
+            form_id=question.form_id, contact_role=question.contact_role, archived=False
+        )
+        .exclude(pk=question.pk)
+        .first()
+    )
+    if holder is not None:
+        role = question.get_contact_role_display().lower()
+        raise ValidationError(
+            {
+                "contact_role": f"“{holder.label}” is already {role}; "
+                "set it to “Not a contact detail” first."
+            }
+        )
+
+
 def question_add(*, form: Form, kind: str, label: str, **fields: Any) -> Question:
     if kind not in Question.Kind.values:
         raise ValidationError({"kind": f"Unknown question kind {kind!r}."})
@@ -313,6 +336,7 @@ def question_add(*, form: Form, kind: str, label: str, **fields: Any) -> Questio
             **fields,
         )
         question.full_clean(exclude=["key", "form"])
+        _check_contact_role(question)
         question.save()
     return question
 
@@ -337,6 +361,7 @@ def question_update(*, question: Question, **fields: Any) -> Question:
     for field, value in fields.items():
         setattr(question, field, value)
     question.full_clean(exclude=["key", "form"])
+    _check_contact_role(question)
     question.save()
     return question
 
@@ -428,7 +453,11 @@ def question_restore(*, question: Question) -> Question:
     last = question.form.questions.filter(archived=False).aggregate(last=Max("position"))["last"]
     question.archived = False
     question.position = 0 if last is None else last + 1
-    question.save(update_fields=["archived", "position"])
+    try:
+        _check_contact_role(question)
+    except ValidationError:
+        question.contact_role = ""  # another question took over that contact detail meanwhile
+    question.save(update_fields=["archived", "position", "contact_role"])
     return question
 
 

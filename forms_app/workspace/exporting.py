@@ -1,20 +1,25 @@
 """A form's leads as CSV rows: for spreadsheets, a CRM import, or an analyst.
 
-One row per complete lead, newest first: when and how it arrived, its score and what became of it,
-where it came from, then one column per question (choices by their labels, as people read them)
-and the top factors. Streamed from an iterator, so a large form never sits in memory.
+One row per complete lead, newest first: when and how it arrived, its contact details (by the
+questions' contact roles), its score and what became of it, where it came from, then one column
+per question (choices by their labels, as people read them) and the top factors. Streamed from an
+iterator, so a large form never sits in memory.
 """
 
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from forms_app.models import Form, Lead, Question
+from forms_app.models import Form, Lead, Question, lead_contact
 
 LEAD_COLUMNS = (
     "submitted_at",
     "lead_id",
     "source",
+    "email",
+    "name",
+    "company",
+    "phone",
     "status",
     "tier",
     "score",
@@ -82,10 +87,16 @@ def leads_csv_rows(*, form: Form, since: datetime | None = None) -> Iterator[lis
         leads = leads.filter(created_at__gte=since)
     for lead in leads.iterator(chunk_size=1000):
         capture, answers = lead.capture or {}, lead.answers or {}
+        lead.form = form  # known already: lead_contact reads the form's roles from it
+        contact = lead_contact(lead)
         row = [
             lead.created_at,
             lead.public_id,
             lead.source,
+            contact.email,
+            contact.name,
+            contact.company,
+            contact.phone,
             lead.status,
             lead.tier,
             lead.score,

@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from forms_app.models import Form, Question
+from forms_app.models.contacts import CONTACT_KINDS
 from forms_app.models.text import ControlCharactersRefused
 from forms_app.workspace.authoring import QUESTION_FIELDS
 from scoring.conditions import InvalidCondition, value_from_text
@@ -149,8 +150,11 @@ class QuestionForm(ControlCharactersRefused, forms.ModelForm):
             "max_length": "Maximum length",
             "url_parameter": "URL parameter to capture",
             "step": "Step",
+            "contact_role": "Contact detail",
         }
         help_texts = {
+            "contact_role": "The inbox, lead page, messages, webhooks and exports show the "
+            "contact's details from these answers; a repeat e-mail joins its contact.",
             "feeds_score": "The model learns from this answer; the points rules can use it anyway.",
             "step": "Questions with the same step are shown together on multi-step forms.",
         }
@@ -170,8 +174,15 @@ class QuestionForm(ControlCharactersRefused, forms.ModelForm):
             self.fields["url_parameter"].required = True
         if kind in Question.CHOICE_KINDS | {Question.Kind.CONSENT}:
             drop.add("placeholder")
+        if kind not in CONTACT_KINDS:
+            drop.add("contact_role")
         for name in drop:
             del self.fields[name]
+        if "contact_role" in self.fields:
+            self.fields["contact_role"].choices = [
+                ("", "Not a contact detail"),
+                *self.fields["contact_role"].choices[1:],
+            ]
 
 
 def choices_from_post(data) -> list[dict]:

@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from forms_app.models import Form, Lead, Question, RoutingRule
+from forms_app.models.contacts import CONTACT_KINDS
 from forms_app.models.forms import normalized_choices
 from forms_app.scoring_adapter import points_rules_labelled
 from scoring.conditions import number
@@ -98,6 +99,8 @@ def question_kind_change(*, question: Question, kind: str, actor=None) -> KindCh
             question.min_length = question.max_length = None
         if kind in CHOICE_KINDS:
             question.placeholder = ""
+        if kind not in CONTACT_KINDS:
+            question.contact_role = ""  # a number or a choice is nobody's e-mail or name
         question.save()
     logger.info(
         "Question %s of form %s: kind %s -> %s, %d answers converted (by %s).",

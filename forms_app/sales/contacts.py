@@ -1,0 +1,93 @@
+"""Contacts on the sales side: a submission joins its person, the person's owner, their leads.
+
+`contact_for_answers` runs on the submit path (inside `lead_capture`'s transaction, before the
+lead's insert): one indexed lookup of the e-mail, an insert (an upsert) for a new person, an
+update only when their name, company or phone changed. Routing keeps a contact with its owner
+(`contact_owner_routed_to`) and the first assignment makes the owner (`contact_owner_claim`).
+"""
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from forms_app.models import Contact, Form, Lead, RoutingRule
+from forms_app.models.contacts import (
+    company_domain,
+    contact_details_from_answers,
+    contact_role_keys,
+    email_normalized,
+)
+
+
+def contact_for_answers(*, form: Form, answers: dict[str, Any]) -> Contact | None:
+    """The contact of the answers' e-mail (created if new, its details refreshed); None when
+    the answers have no e-mail."""
+    details = contact_details_from_answers(answers, contact_role_keys(form))
+    normalized = email_normalized(details.email)
+    if not normalized or len(normalized) > 254:
+        return None
+    fields = {
+        "email": details.email,
+        "name": details.name[:300],
+        "company": details.company[:300],
+        "phone": details.phone[:100],
+    }
+    contact = (
+        Contact.objects.select_related("owner__rep_profile")
+        .filter(email_normalized=normalized)
+        .first()
+    )
+    if contact is None:
+        # Race: the same new person submitting twice at once. The unique e-mail makes the
+        # second insert a conflict, which this upsert turns into joining the first one's row
+        # (no savepoint, no retry; the primary key comes back either way).
+        contact = Contact(
+            email_normalized=normalized, company_domain=company_domain(normalized), **fields
+        )
+        Contact.objects.bulk_create(
+            [contact],
+            update_conflicts=True,
+            unique_fields=["email_normalized"],
+            update_fields=["email"],
+        )
+        return contact
+    changed = {
+        name: value for name, value in fields.items() if value and value != getattr(contact, name)
+    }
+    if changed:
+        Contact.objects.filter(pk=contact.pk).update(**changed)
+        for name, value in changed.items():
+            setattr(contact, name, value)
+    return contact
+
+
+def contact_owner_routed_to(*, lead: Lead, rule: RoutingRule):
+    """The owner of the lead's contact if this rule keeps owners and they can take leads."""
+    if rule.contact_owner != RoutingRule.ContactOwner.KEEP or lead.contact_id is None:
+        return None
+    owner = lead.contact.owner
+    profile = getattr(owner, "rep_profile", None) if owner else None
+    # Capacity is not checked: a person already in talks stays with their rep.
+    if owner is None or not owner.is_active or profile is None or not profile.active:
+        return None
+    return owner
+
+
+def contact_owner_claim(*, lead: Lead, assignee) -> None:
+    """The first rep assigned one of a contact's leads owns the contact."""
+    if lead.contact_id is None or assignee is None or lead.contact.owner_id is not None:
+        return
+    # Race: two first leads of one person routed at once; the first UPDATE wins, the other
+    # finds an owner already and changes nothing.
+    if Contact.objects.filter(pk=lead.contact_id, owner__isnull=True).update(owner=assignee):
+        lead.contact.owner = assignee
+
+
+def contact_leads(*, contact: Contact, leads: QuerySet[Lead]) -> QuerySet[Lead]:
+    """The contact's submissions among these leads (those a user may see), newest first."""
+    return leads.filter(contact=contact).select_related("form").order_by("-created_at", "-id")
+
+
+def company_people_count(*, domain: str) -> int:
+    """How many contacts share this business domain."""
+    return Contact.objects.filter(company_domain=domain).count() if domain else 0
