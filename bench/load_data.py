@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import sys
 import time
 from pathlib import Path
@@ -159,12 +160,16 @@ def _history_insert(missing: int, template_count: int, rep_ids: list[int]) -> No
 
 
 def tokens(count: int, out: Path) -> dict:
-    """`count` request bodies for the demo form: good answers and each its own fresh token."""
+    """`count` request bodies for the demo form: good answers, each from its own person (a new
+    e-mail address: a repeat would join its contact and stay with its owner, not round-robin)
+    and with its own fresh token."""
     form = _demo_form()
+    run = secrets.token_hex(3)
     with out.open("w", encoding="ascii") as f:
-        for _ in range(count):
+        for n in range(count):
             token = form_token_issue(form_id=form.pk)
-            f.write(urlencode({**GOOD_ANSWERS, f"{FIELD_PREFIX}token": token}) + "\n")
+            person = {"work_email": f"prospect{n}.{run}@lovelace.example"}
+            f.write(urlencode({**GOOD_ANSWERS, **person, f"{FIELD_PREFIX}token": token}) + "\n")
     return {
         "count": count,
         "issued_at": time.time(),

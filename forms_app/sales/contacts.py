@@ -32,11 +32,9 @@ def contact_for_answers(*, form: Form, answers: dict[str, Any]) -> Contact | Non
         "company": details.company[:300],
         "phone": details.phone[:100],
     }
-    contact = (
-        Contact.objects.select_related("owner__rep_profile")
-        .filter(email_normalized=normalized)
-        .first()
-    )
+    # Once per submit, on the unique index: unordered, no joins (the owner is read only when a
+    # rule keeps owners), since compiling more would cost more than the lookup itself.
+    contact = next(iter(Contact.objects.filter(email_normalized=normalized).order_by()[:1]), None)
     if contact is None:
         # Race: the same new person submitting twice at once. The unique e-mail makes the
         # second insert a conflict, which this upsert turns into joining the first one's row
