@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 class CommandRun:
     stdout: str
     seconds: float  # wall time of the process
+    cpu_seconds: float  # user + system: less disturbed by other processes' load
     max_rss_mb: float  # the process's peak resident memory
 
 
@@ -57,4 +58,9 @@ def manage(args: list[str], env: dict[str, str]) -> CommandRun:
     if process.returncode != 0:
         raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{stdout}\n{stderr}")
     # ru_maxrss is in kilobytes on Linux.
-    return CommandRun(stdout=stdout, seconds=seconds, max_rss_mb=usage.ru_maxrss / 1024)
+    return CommandRun(
+        stdout=stdout,
+        seconds=seconds,
+        cpu_seconds=usage.ru_utime + usage.ru_stime,
+        max_rss_mb=usage.ru_maxrss / 1024,
+    )
