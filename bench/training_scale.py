@@ -12,10 +12,13 @@ own commands run one after another as separate processes (``bench.product``):
     manage.py import_leads LEADS.csv --form SLUG --create-form --outcome Outcome --order-by Created
     manage.py train SLUG --json               (every candidate, calibration, ONNX export, evidence)
 
-Each command's wall time and peak memory (its process's max RSS) are measured, with the holdout
-ROC AUC and the algorithm chosen as a check that training did real work. The target: the total
-time for the largest size is at most ``MAX_RATIO`` times the smallest's (10x the leads, so
-roughly linear). Writes ``bench/results/training_scale.json`` and a Markdown table
+Each command's wall time, CPU time (user + system, all its threads) and peak memory (its
+process's max RSS) are measured, with the holdout ROC AUC and the algorithm chosen as a check that
+training did real work. The target: the total time for the largest size is at most ``MAX_RATIO``
+times the smallest's (10x the leads, so roughly linear). It is checked on CPU time: on a machine
+shared with other work, wall time measures the neighbours' load as much as ours (the same 10,000
+leads took 28 s and 117 s of wall time an hour apart, 34 s of CPU time both times); the wall-time
+ratio is reported beside it. Writes ``bench/results/training_scale.json`` and a Markdown table
 (``training_scale.md``) for the README; exits 1 when the target is missed.
 """
 
@@ -162,15 +165,17 @@ def machine() -> str:
 def markdown(summary: dict) -> str:
     """The results as the Markdown table the README quotes."""
     lines = [
-        f"Measured {summary['date']} on {summary['machine']} (`make bench-training`).",
+        f"Measured {summary['date']} on {summary['machine']} (`make bench-training`);"
+        " times are wall time (CPU time).",
         "",
-        "| leads | import | train + export | total (CPU time) | peak memory (import / train)"
+        "| leads | import | train + export | total | peak memory (import / train)"
         " | chosen | holdout ROC AUC |",
         "|---:|---:|---:|---:|---:|---|---:|",
     ]
     for r in summary["sizes"]:
         lines.append(
-            f"| {r['leads']:,} | {r['import_seconds']} s | {r['train_seconds']} s"
+            f"| {r['leads']:,} | {r['import_seconds']} s ({r['import_cpu_seconds']} s)"
+            f" | {r['train_seconds']} s ({r['train_cpu_seconds']} s)"
             f" | {r['total_seconds']} s ({r['total_cpu_seconds']} s)"
             f" | {r['import_max_rss_mb']} MB / {r['train_max_rss_mb']} MB"
             f" | {r['algorithm']} | {r['holdout_roc_auc']:.3f} |"
@@ -178,9 +183,9 @@ def markdown(summary: dict) -> str:
     verdict = "met" if summary["met"] else "MISSED"
     lines += [
         "",
-        f"Total time ratio {summary['sizes'][-1]['leads']:,} / {summary['sizes'][0]['leads']:,}:"
-        f" {summary['ratio']:.1f} (target ≤ {summary['max_ratio']:g}: {verdict});"
-        f" CPU time ratio {summary['cpu_ratio']:.1f}.",
+        f"Time ratio {summary['sizes'][-1]['leads']:,} / {summary['sizes'][0]['leads']:,}:"
+        f" {summary['cpu_ratio']:.1f} in CPU time (target ≤ {summary['max_ratio']:g}: {verdict}),"
+        f" {summary['ratio']:.1f} in wall time.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -212,11 +217,11 @@ def main(argv: list[str] | None = None) -> int:
         "ratio": round(ratio, 2),
         "cpu_ratio": round(cpu_ratio, 2),
         "max_ratio": MAX_RATIO,
-        "met": ratio <= MAX_RATIO,
+        "met": cpu_ratio <= MAX_RATIO,
     }
     print(
-        f"total time ratio {sizes[-1]:,} / {sizes[0]:,}: {ratio:.1f} (target <= {MAX_RATIO:g});"
-        f" CPU time ratio {cpu_ratio:.1f}"
+        f"time ratio {sizes[-1]:,} / {sizes[0]:,}: {cpu_ratio:.1f} in CPU time"
+        f" (target <= {MAX_RATIO:g}), {ratio:.1f} in wall time"
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
