@@ -15,8 +15,9 @@ The recipe, in order:
 4. Fit each candidate on the older 80 % and rank them by holdout ROC AUC: logistic regression
    (one-hot + median imputation + scaling), random forest and histogram gradient boosting (the
    categorical codes as they are, no scaler: a scaler in front of trees breaks ONNX parity at
-   split thresholds), and the blend of logistic regression and boosted trees (their mean
-   probability), measured from its members' holdout probabilities.
+   split thresholds; each of the forest's trees learns from at most 20,000 rows, so its size
+   does not grow with the history), and the blend of logistic regression and boosted trees
+   (their mean probability), measured from its members' holdout probabilities.
 5. The winner is wrapped in sigmoid calibration (``ensemble=False``: one model refit on all rows
    plus a sigmoid fitted on out-of-fold predictions, so serving runs one model, not five), kept
    only when the fitted sigmoid is increasing: calibration then cannot reorder leads, and the
