@@ -21,16 +21,15 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.product import ROOT, fresh_state_env, manage
+
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 
 
@@ -132,24 +131,6 @@ def _split(header, rows, order_by: str, folder: Path) -> tuple[Path, Path, list[
     return older, newest, [row for row in ordered[cut:]]
 
 
-def _manage(args: list[str], env: dict) -> str:
-    completed = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), *args],
-        env=env,
-        cwd=ROOT,
-        # Never a terminal: import_leads and train ask nothing and take the leakage guard's
-        # default (suspects left out), instead of waiting on a question nobody sees.
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-    )
-    if completed.returncode != 0:
-        raise RuntimeError(
-            f"manage.py {' '.join(args)} failed:\n{completed.stdout}\n{completed.stderr}"
-        )
-    return completed.stdout
-
-
 def roc_auc(y: list[int], scores: list[float]) -> float:
     from scoring.metrics import roc_auc as auc
 
@@ -162,13 +143,8 @@ def measure(dataset: Dataset, data_dir: Path) -> dict:
     with tempfile.TemporaryDirectory(prefix=f"quality-{dataset.name}-") as tmp:
         folder = Path(tmp)
         older, newest, newest_rows = _split(header, rows, dataset.order_by, folder)
-        env = {
-            **os.environ,
-            "FORMSCORE_VAR_DIR": str(folder / "var"),
-            "DATABASE_URL": "",
-            "DJANGO_SETTINGS_MODULE": "formscore.settings",
-        }
-        _manage(["migrate", "--no-input", "--verbosity", "0"], env)
+        env = fresh_state_env(folder)
+        manage(["migrate", "--no-input", "--verbosity", "0"], env)
         slug = dataset.name.replace("_", "-")
         import_args = [
             "import_leads",
@@ -186,11 +162,11 @@ def measure(dataset: Dataset, data_dir: Path) -> dict:
         ]
         if dataset.exclude:
             import_args += ["--exclude", ",".join(dataset.exclude)]
-        imported = _manage(import_args, env)
-        gated = _manage(["train", slug, "--json"], env)
-        forced = _manage(["train", slug, "--activate", "always", "--json"], env)
+        imported = manage(import_args, env).stdout
+        gated = manage(["train", slug, "--json"], env).stdout
+        forced = manage(["train", slug, "--activate", "always", "--json"], env).stdout
         out = folder / "scored.csv"
-        _manage(["score_csv", slug, str(newest), str(out)], env)
+        manage(["score_csv", slug, str(newest), str(out)], env)
         with out.open(newline="", encoding="utf-8") as f:
             scored = list(csv.DictReader(f))
     outcome_index = header.index(dataset.outcome)

@@ -456,16 +456,6 @@ def _extractor(feature: Feature) -> Callable[[dict, dict], Any]:
     raise ValueError(f"unknown transform {t!r}")
 
 
-def _raw_value(feature: Feature, answers: dict, capture: dict) -> Any:
-    """The feature's value for one lead before vocabulary mapping (str or float)."""
-    return feature._extract(answers, capture)
-
-
-def _value(feature: Feature, lead: dict) -> Any:
-    raw = _raw_value(feature, lead.get("answers") or {}, lead.get("capture") or {})
-    return feature.code(raw) if feature.kind == CATEGORICAL else raw
-
-
 # --- the spec ------------------------------------------------------------------------------
 
 
@@ -587,10 +577,8 @@ def _candidate_features(questions: list[QuestionInput], key_pages) -> list[Featu
 
 
 def _learn_vocabulary(
-    feature: Feature, rows: list[dict], min_count: int, ranking: Sequence[bool] | None
+    feature: Feature, values: list[str], min_count: int, ranking: Sequence[bool] | None
 ) -> Feature:
-    answers_capture = [(r.get("answers") or {}, r.get("capture") or {}) for r in rows]
-    values = [_raw_value(feature, a, c) for a, c in answers_capture]
     counts = Counter(values)
     for not_a_value in ("", OTHER, MISSING):
         counts.pop(not_a_value, None)
@@ -637,20 +625,21 @@ def _ranked(
     return tuple(sorted((*vocabulary, OTHER, MISSING), key=lambda c: (rate(c), c)))
 
 
-def _with_answered(features: list[Feature], rows: list[dict]) -> list[Feature]:
+def _with_answered(features: list[tuple[Feature, list]]) -> list[Feature]:
     """Each numeric answer left blank in some rows gains an "answered" 0/1 companion.
 
-    Imputation hides that a number was missing; a linear model can only learn from it through
-    an explicit indicator (trees see the NaN themselves, and ignore a companion they don't need).
+    ``features``: each feature with its raw values. Imputation hides that a number was missing;
+    a linear model can only learn from it through an explicit indicator (trees see the NaN
+    themselves, and ignore a companion they don't need).
     """
     out: list[Feature] = []
     names = _Names()
-    names.used.update(f.name for f in features)
-    for feature in features:
+    names.used.update(f.name for f, _values in features)
+    for feature, raw in features:
         out.append(feature)
         if feature.transform != T_NUMBER:
             continue
-        values = np.asarray([_value(feature, r) for r in rows], dtype=np.float64)
+        values = np.asarray(raw, dtype=np.float64)
         if np.isnan(values).any() and not np.isnan(values).all():
             out.append(
                 Feature(
@@ -665,11 +654,10 @@ def _with_answered(features: list[Feature], rows: list[dict]) -> list[Feature]:
     return out
 
 
-def _is_constant(feature: Feature, rows: list[dict]) -> bool:
-    values = [_value(feature, r) for r in rows]
+def _is_constant(feature: Feature, raw: list) -> bool:
     if feature.kind == CATEGORICAL:
-        return len(set(values)) <= 1
-    array = np.asarray(values, dtype=np.float64)
+        return len({feature.code(value) for value in raw}) <= 1
+    array = np.asarray(raw, dtype=np.float64)
     missing = np.isnan(array)
     if missing.all():
         return True
@@ -696,13 +684,16 @@ def feature_spec_build(
     """
     features = _candidate_features(list(questions), key_pages)
     if rows is not None:
+        parts = [(row.get("answers") or {}, row.get("capture") or {}) for row in rows]
         learned = []
         for feature in features:
+            # Each feature's values are read from the rows once (a long history has many rows).
+            raw = [feature._extract(answers, capture) for answers, capture in parts]
             if feature.kind == CATEGORICAL:
-                feature = _learn_vocabulary(feature, rows, min_category_count, ranking)
-            if not _is_constant(feature, rows):
-                learned.append(feature)
-        features = _with_answered(learned, rows)
+                feature = _learn_vocabulary(feature, raw, min_category_count, ranking)
+            if not _is_constant(feature, raw):
+                learned.append((feature, raw))
+        features = _with_answered(learned)
     return FeatureSpec(features=tuple(features))
 
 

@@ -15,8 +15,9 @@ The recipe, in order:
 4. Fit each candidate on the older 80 % and rank them by holdout ROC AUC: logistic regression
    (one-hot + median imputation + scaling), random forest and histogram gradient boosting (the
    categorical codes as they are, no scaler: a scaler in front of trees breaks ONNX parity at
-   split thresholds), and the blend of logistic regression and boosted trees (their mean
-   probability), measured from its members' holdout probabilities.
+   split thresholds; each of the forest's trees learns from at most 20,000 rows, so its size
+   does not grow with the history), and the blend of logistic regression and boosted trees
+   (their mean probability), measured from its members' holdout probabilities.
 5. The winner is wrapped in sigmoid calibration (``ensemble=False``: one model refit on all rows
    plus a sigmoid fitted on out-of-fold predictions, so serving runs one model, not five), kept
    only when the fitted sigmoid is increasing: calibration then cannot reorder leads, and the
@@ -96,6 +97,10 @@ REFERENCE_SIZE = 1001
 CALIBRATION_FOLDS = 3  # out-of-fold predictions for the sigmoid; each fold is one more fit
 # Small enough to load in a web process in tens of milliseconds (a forest's file grows with it).
 RF_TREES = 100
+# A tree grows with the rows it learns from (about one leaf per min_samples_leaf rows), and so do
+# the forest's fit time, memory and ONNX file. Each tree draws at most this many rows, so a long
+# history costs no more than this; below it, the forest is the usual one (every tree draws n).
+RF_MAX_ROWS_PER_TREE = 20_000
 DRIVER_REPEATS = 3  # shuffles per input when measuring what drives the score
 DRIVERS_KEPT = 10
 # One answer that lifts the holdout AUC by this much, and this many times the next, is suspect.
@@ -157,8 +162,16 @@ def library_versions() -> dict[str, str]:
 _AS_FLOAT = StandardScaler(with_mean=False, with_std=False)
 
 
-def candidate_build(algorithm: str, spec: FeatureSpec, seed: int = 0, by_position: bool = False):
-    """An unfitted pipeline over the spec's named columns.
+def candidate_build(
+    algorithm: str,
+    spec: FeatureSpec,
+    seed: int = 0,
+    by_position: bool = False,
+    *,
+    n_rows: int | None = None,
+):
+    """An unfitted pipeline over the spec's named columns, to be fitted on ``n_rows`` rows
+    (the random forest's trees draw at most ``RF_MAX_ROWS_PER_TREE`` of them each).
 
     The blend is one pipeline too: its first step lines the named columns up into one matrix
     (the converters of the calibration and voting steps take a single input), and each member
@@ -202,6 +215,12 @@ def candidate_build(algorithm: str, spec: FeatureSpec, seed: int = 0, by_positio
             n_estimators=RF_TREES,
             min_samples_leaf=3,
             max_features="sqrt",
+            # A fraction, not a count: calibration fits the same forest on parts of the rows.
+            max_samples=(
+                RF_MAX_ROWS_PER_TREE / n_rows
+                if n_rows is not None and n_rows > RF_MAX_ROWS_PER_TREE
+                else None
+            ),
             n_jobs=2,
             random_state=seed,
         )
@@ -222,9 +241,11 @@ def candidate_build(algorithm: str, spec: FeatureSpec, seed: int = 0, by_positio
     return Pipeline([("prepare", ColumnTransformer(parts)), ("classify", classifier)])
 
 
-def calibrated_build(algorithm: str, spec: FeatureSpec, seed: int, folds: int):
+def calibrated_build(
+    algorithm: str, spec: FeatureSpec, seed: int, folds: int, *, n_rows: int | None = None
+):
     """The candidate wrapped in sigmoid calibration (one refit model, not one per fold)."""
-    model = candidate_build(algorithm, spec, seed)
+    model = candidate_build(algorithm, spec, seed, n_rows=n_rows)
     classifier = model.steps[-1][1]
     model.steps[-1] = (
         "classify",
@@ -490,13 +511,15 @@ def _calibrated_and_exported(
     parity_feed, sample_feed = feeds
 
     def uncalibrated(fit_frame, fit_y):
-        return candidate_build(algorithm, spec, seed).fit(fit_frame, fit_y)
+        return candidate_build(algorithm, spec, seed, n_rows=len(fit_y)).fit(fit_frame, fit_y)
 
-    evaluated = calibrated_build(algorithm, spec, seed, folds).fit(frame_train, y_train)
+    evaluated = calibrated_build(algorithm, spec, seed, folds, n_rows=len(y_train)).fit(
+        frame_train, y_train
+    )
     calibration, final = "sigmoid", None
     if calibration_increasing(evaluated):
         report(f"refitting {algorithm} on all leads", 0.7)
-        final = calibrated_build(algorithm, spec, seed, all_folds).fit(frame, y)
+        final = calibrated_build(algorithm, spec, seed, all_folds, n_rows=len(y)).fit(frame, y)
         if not calibration_increasing(final):
             final = None
     if final is None:
@@ -556,7 +579,8 @@ def _candidates_fit(
     for step, algorithm in enumerate(singles):
         report(f"training {algorithm}", 0.05 + 0.45 * step / len(singles))
         started = time.perf_counter()
-        fitted[algorithm] = candidate_build(algorithm, spec, seed).fit(frame_train, y_train)
+        model = candidate_build(algorithm, spec, seed, n_rows=len(y_train))
+        fitted[algorithm] = model.fit(frame_train, y_train)
         seconds[algorithm] = time.perf_counter() - started
         probabilities[algorithm] = fitted[algorithm].predict_proba(frame_holdout)[:, 1]
     if members:

@@ -12,6 +12,7 @@ from scoring.features import feature_matrix, feature_spec_build
 from scoring.onnx_export import ParityError, check_parity, export, feed_frame
 from scoring.training import (
     ALGORITHMS,
+    RF_MAX_ROWS_PER_TREE,
     TrainingError,
     _stressed,
     calibrated_build,
@@ -58,6 +59,39 @@ def test_onnx_agrees_with_sklearn(prepared, algorithm, calibrated):
             onnx.TensorProto.INT64 if feature.kind == "categorical" else onnx.TensorProto.FLOAT
         )
         assert inputs[feature.name] == expected
+
+
+def _forest(model):
+    return model.named_steps["classify"]
+
+
+def test_a_forest_on_a_long_history_learns_each_tree_from_a_bounded_sample(prepared):
+    spec, feed, y, check = prepared
+    copies = RF_MAX_ROWS_PER_TREE // len(y) + 2
+    long_feed = {name: np.tile(column, (copies, 1)) for name, column in feed.items()}
+    long_y = np.tile(y, copies)
+    with threadpool_limits(limits=1):
+        model = candidate_build("random_forest", spec, 0, n_rows=len(long_y)).fit(
+            feed_frame(long_feed), long_y
+        )
+
+    assert len(long_y) > RF_MAX_ROWS_PER_TREE
+    for tree in _forest(model).estimators_:
+        assert tree.tree_.weighted_n_node_samples[0] == RF_MAX_ROWS_PER_TREE
+    assert check_parity(export(model, spec, long_feed), model, check) <= 1e-4
+
+
+def test_a_forest_on_a_short_history_is_the_usual_forest(prepared):
+    spec, feed, y, _check = prepared
+    with threadpool_limits(limits=1):
+        bounded = candidate_build("random_forest", spec, 0, n_rows=len(y)).fit(feed_frame(feed), y)
+        usual = candidate_build("random_forest", spec, 0).fit(feed_frame(feed), y)
+
+    assert _forest(bounded).max_samples is None
+    assert all(
+        np.array_equal(a.tree_.threshold, b.tree_.threshold)
+        for a, b in zip(_forest(bounded).estimators_, _forest(usual).estimators_, strict=True)
+    )
 
 
 def test_a_parity_failure_is_reported(prepared, demo_result):
