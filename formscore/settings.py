@@ -311,7 +311,7 @@ FORMSCORE_API_SCORE_RATE = _rate("FORMSCORE_API_SCORE_RATE", "300/minute")
 # that names the scheme; a logged-in browser can explore it through its session.
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "forms_app.api.negotiation.JSONAlways",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "forms_app.api.negotiation.FirstFormatWhenNoneMatches",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",

@@ -17,7 +17,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from forms_app.capture.submit import lead_capture
-from forms_app.models import Lead, Notification, RepProfile, RoutingRule
+from forms_app.models import Contact, Lead, Notification, RepProfile, RoutingRule
 from forms_app.sales.leads import Outcome, lead_outcome_record
 from forms_app.tasks import apply_retention
 from scoring.models import PointsRule
@@ -124,7 +124,10 @@ def test_an_admin_erases_a_person_and_nothing_of_them_is_left_to_find(
 
     log_in(page, live_server, "avery", "admin")
     page.goto(f"{live_server.url}/app/inbox/")
-    expect(page.locator(".inbox-table tbody tr")).to_have_count(3)
+    # Ada once (her two submissions are one contact) and Grace.
+    expect(page.locator(".inbox-table tbody tr")).to_have_count(2)
+    ada_row = page.locator(".inbox-table tbody tr", has_text="Ada Lovelace")
+    expect(ada_row.locator(".inbox-submissions")).to_have_text("2 submissions")
     page.goto(f"{live_server.url}/app/webhooks/{endpoint.pk}/")
     expect(page.locator(".delivery-table tbody tr")).to_have_count(3)
 
@@ -172,6 +175,7 @@ def test_an_admin_erases_a_person_and_nothing_of_them_is_left_to_find(
         expect(page.get_by_role("link", name=f"Lead {lead.pk}", exact=True)).to_have_count(0)
     assert not Notification.objects.filter(payload__icontains="lovelace").exists()
     assert Notification.objects.count() == 1
+    assert not Contact.objects.filter(email_normalized="ada@lovelace.example").exists()
 
 
 def test_a_forms_retention_period_anonymises_an_old_lead_and_keeps_its_score_and_outcome(
