@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from forms_app.capture.form_runtime import FormRuntime, form_runtime
 from forms_app.models import Form, Lead
-from forms_app.sales.contacts import contact_for_answers
+from forms_app.sales.contacts import contact_for_answers, contact_store
 from forms_app.sales.routing import lead_assign, lead_route, lead_routing_record
 from forms_app.scoring_adapter import score_answers, score_fields
 
@@ -50,10 +50,11 @@ def lead_capture(
     scored = _scored_fields(form=form, runtime=runtime, answers=answers, capture=capture)
     try:
         with transaction.atomic():
+            person = contact_for_answers(form=form, answers=answers)
             lead = Lead(
+                contact=person if person is not None and person.pk is not None else None,
                 **scored,
                 form=form,
-                contact=contact_for_answers(form=form, answers=answers),
                 answers=answers,
                 capture=capture,
                 source=source,
@@ -65,6 +66,8 @@ def lead_capture(
             # After scoring, in one transaction: the rep goes in with the lead's insert, then its
             # timeline and outbox rows. Partial leads are scored but never routed.
             routing = lead_assign(lead=lead, setup=runtime.routing)
+            if person is not None and person.pk is None:  # a new person, owned by their rep
+                lead.contact = contact_store(person, owner=lead.assigned_to)
             lead.save(force_insert=True)
             lead_routing_record(lead=lead, decision=routing)
             if with_lead is not None:

@@ -1,8 +1,9 @@
 """Contacts on the sales side: a submission joins its person, the person's owner, their leads.
 
 `contact_for_answers` runs on the submit path (inside `lead_capture`'s transaction, before the
-lead's insert): one indexed lookup of the e-mail, an insert (an upsert) for a new person, an
-update only when their name, company or phone changed. Routing keeps a contact with its owner
+lead's insert): one indexed lookup of the e-mail, an update only when their name, company or
+phone changed; a new person's contact is inserted by `contact_store` once routing has chosen its
+owner. Routing keeps a contact with its owner
 (`contact_owner_routed_to`) and the first assignment makes the owner (`contact_owner_claim`).
 """
 
@@ -20,8 +21,8 @@ from forms_app.models.contacts import (
 
 
 def contact_for_answers(*, form: Form, answers: dict[str, Any]) -> Contact | None:
-    """The contact of the answers' e-mail (created if new, its details refreshed); None when
-    the answers have no e-mail."""
+    """The contact of the answers' e-mail, its details refreshed; for a new person an unsaved
+    one that `contact_store` inserts once routing has chosen its owner. None without an e-mail."""
     details = contact_details_from_answers(answers, contact_role_keys(form))
     normalized = email_normalized(details.email)
     if not normalized or len(normalized) > 254:
@@ -36,19 +37,9 @@ def contact_for_answers(*, form: Form, answers: dict[str, Any]) -> Contact | Non
     # rule keeps owners), since compiling more would cost more than the lookup itself.
     contact = next(iter(Contact.objects.filter(email_normalized=normalized).order_by()[:1]), None)
     if contact is None:
-        # Race: the same new person submitting twice at once. The unique e-mail makes the
-        # second insert a conflict, which this upsert turns into joining the first one's row
-        # (no savepoint, no retry; the primary key comes back either way).
-        contact = Contact(
+        return Contact(
             email_normalized=normalized, company_domain=company_domain(normalized), **fields
         )
-        Contact.objects.bulk_create(
-            [contact],
-            update_conflicts=True,
-            unique_fields=["email_normalized"],
-            update_fields=["email"],
-        )
-        return contact
     changed = {
         name: value for name, value in fields.items() if value and value != getattr(contact, name)
     }
@@ -56,6 +47,22 @@ def contact_for_answers(*, form: Form, answers: dict[str, Any]) -> Contact | Non
         Contact.objects.filter(pk=contact.pk).update(**changed)
         for name, value in changed.items():
             setattr(contact, name, value)
+    return contact
+
+
+def contact_store(contact: Contact, *, owner) -> Contact:
+    """Insert a new person's contact, owned by the rep their first lead goes to (if any): one
+    insert, no owner update after it."""
+    contact.owner = owner
+    # Race: the same new person submitting twice at once. The unique e-mail makes the second
+    # insert a conflict, which this upsert turns into joining the first one's row (no savepoint,
+    # no retry; the primary key comes back either way, the first one's owner stays).
+    Contact.objects.bulk_create(
+        [contact],
+        update_conflicts=True,
+        unique_fields=["email_normalized"],
+        update_fields=["email"],
+    )
     return contact
 
 
