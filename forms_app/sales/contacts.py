@@ -66,10 +66,17 @@ def contact_store(contact: Contact, *, owner) -> Contact:
     return contact
 
 
-def contact_owner_routed_to(*, lead: Lead, rule: RoutingRule):
-    """The owner of the lead's contact if this rule keeps owners and they can take leads."""
+def contact_owner_routed_to(*, lead: Lead, rule: RoutingRule, known_reps: dict | None = None):
+    """The owner of the lead's contact if this rule keeps owners and they can take leads.
+
+    known_reps: active reps by id (the submit path's cached routing setup), so that an owner
+    among them costs no query.
+    """
     if rule.contact_owner != RoutingRule.ContactOwner.KEEP or lead.contact_id is None:
         return None
+    owner_id = lead.contact.owner_id
+    if owner_id is not None and known_reps and owner_id in known_reps:
+        return known_reps[owner_id]
     owner = lead.contact.owner
     profile = getattr(owner, "rep_profile", None) if owner else None
     # Capacity is not checked: a person already in talks stays with their rep.

@@ -9,6 +9,7 @@ question for a stored lead without writing anything (the "try it on this lead" b
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cached_property
 from typing import Any
 
 from django.db import connection, transaction
@@ -71,6 +72,11 @@ class RoutingSetup:
 
     rules: list[RoutingRule]
     members: dict[int, list]  # team id → active members with an active rep profile, by id
+
+    @cached_property
+    def reps_by_id(self) -> dict:
+        """The teams' active reps by id (a contact's owner among them costs no query)."""
+        return {rep.pk: rep for members in self.members.values() for rep in members}
 
 
 def routing_setup_load(form_id: int) -> RoutingSetup:
@@ -183,7 +189,7 @@ def _decide(lead: Lead, setup: RoutingSetup, *, lock: bool) -> RoutingDecision:
             continue
         decision.matched.append(rule)
         if decision.assignee is None and rule.action != RoutingRule.Action.NOTIFY_ONLY:
-            owner = contact_owner_routed_to(lead=lead, rule=rule)
+            owner = contact_owner_routed_to(lead=lead, rule=rule, known_reps=setup.reps_by_id)
             assignee = owner or _assignee(rule, setup, lock=lock)
             if owner is not None:
                 decision.assignee, decision.assigned_by, decision.kept_owner = owner, rule, True
