@@ -14,12 +14,15 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 
-if "redis" in settings.CACHES["default"]["BACKEND"].lower():
-    from redis import RedisError as CacheUnreachable
-else:  # only Redis can be unreachable; not importing it saves each web process 4 MB
 
-    class CacheUnreachable(Exception):
-        pass
+def _unreachable() -> tuple[type[Exception], ...]:
+    """What the cache raises when it cannot be reached: only Redis can be, and it is imported
+    only then (not importing it saves each web process 4 MB). Read when an error propagates."""
+    if "redis" not in settings.CACHES["default"]["BACKEND"].lower():
+        return ()
+    from redis import RedisError
+
+    return (RedisError,)
 
 
 logger = logging.getLogger(__name__)
@@ -37,7 +40,7 @@ def window_hit(key: str, *, window: int) -> int:
         except ValueError:  # expired between add and incr
             cache.set(counter, 1, timeout=window)
             return 1
-    except CacheUnreachable:
+    except _unreachable():
         logger.exception("The cache cannot count %s: letting the request through", key)
         return 0
 
@@ -47,7 +50,7 @@ def first_hit(key: str, *, within: int) -> bool:
     cannot be reached: then a repeat may be counted twice)."""
     try:
         return cache.add(f"formscore:first:{key}", 1, timeout=within)
-    except CacheUnreachable:
+    except _unreachable():
         logger.exception("The cache cannot tell whether %s was seen: counting it", key)
         return True
 
