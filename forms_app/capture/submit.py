@@ -43,7 +43,8 @@ def lead_capture(
 
     partial: the answers so far of a multi-step form (after a step with an e-mail address); the
     same token later updates that lead, and the final submit turns it complete.
-    with_lead: more writes that belong with a new lead, run in its transaction (a step counted).
+    with_lead: more writes that belong with the lead's submit, run in its transaction (the last
+    step counted); also when the token finds an earlier lead, since the step was submitted.
     """
     runtime = form_runtime(form)
     created_at = created_at or timezone.now()
@@ -84,8 +85,15 @@ def lead_capture(
             raise
         if existing.is_partial:
             return _partial_lead_update(
-                existing, runtime, answers=answers, capture=capture, partial=partial
+                existing,
+                runtime,
+                answers=answers,
+                capture=capture,
+                partial=partial,
+                with_lead=with_lead,
             )
+        if with_lead is not None:
+            with_lead()
         return CaptureResult(lead=existing, created=False)
     return CaptureResult(lead=lead, created=True)
 
@@ -115,6 +123,7 @@ def _partial_lead_update(
     answers: dict[str, Any],
     capture: dict[str, Any],
     partial: bool,
+    with_lead: Callable[[], None] | None = None,
 ) -> CaptureResult:
     scored = _scored_fields(form=lead.form, runtime=runtime, answers=answers, capture=capture)
     with transaction.atomic():
@@ -134,6 +143,8 @@ def _partial_lead_update(
         )
         # Routed once it is complete, like a lead stored in one go.
         lead_route(lead=lead, setup=runtime.routing)
+        if with_lead is not None:
+            with_lead()
     return CaptureResult(lead=lead, created=False)
 
 
