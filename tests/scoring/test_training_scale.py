@@ -42,7 +42,9 @@ def test_the_benchmark_times_import_and_training_and_writes_its_table(tmp_path):
     for result in (small, large):
         assert result["import"][0].startswith(f"Imported {result['leads']} of {result['leads']}")
         assert result["import_cpu_seconds"] > 0 and result["train_cpu_seconds"] > 0
-        assert result["train_max_rss_mb"] > result["import_max_rss_mb"] > 30
+        # Each process's own peak, measured (both load scikit-learn: the import screens leaks,
+        # so on a few hundred leads neither need be the larger).
+        assert result["train_max_rss_mb"] > 30 and result["import_max_rss_mb"] > 30
         assert set(result["candidates"]) == {
             "logistic_regression",
             "random_forest",
