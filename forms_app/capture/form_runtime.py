@@ -9,8 +9,8 @@ records; a question reordering through `Form.revision_bump`), and the next submi
 process sees the new value with one cheap query and loads afresh. A webhook endpoint's state
 (disabled, enabled) is read when a row is delivered, never from here.
 
-The form row itself is always read per request (thresholds, SLA, status are its own columns),
-and so is what changes with every lead: a team's round-robin cursor and reps' open leads.
+The published form's row is cached the same way (any write to a form bumps the revision). What
+changes with every lead is always read: a team's round-robin cursor and reps' open leads.
 """
 
 from collections import OrderedDict
@@ -47,11 +47,25 @@ class FormRuntime:
 
 
 _cache: OrderedDict[tuple[int, datetime], FormRuntime] = OrderedDict()
+_published: OrderedDict[str, tuple[int, Form]] = OrderedDict()
 
 
 def published_form(slug: str) -> Form:
-    """The published form at /f/<slug>/ (404 if there is none)."""
-    return get_object_or_404(Form, slug=slug, status=Form.Status.PUBLISHED)
+    """The published form at /f/<slug>/ (404 if there is none), cached per settings revision.
+
+    Every form page and submit starts here: reading the row costs more than checking the
+    revision. The instance is shared by the process's requests, so nothing may change it.
+    """
+    revision = SettingsRevision.current()
+    cached = _published.get(slug)
+    if cached is not None and cached[0] == revision:
+        _published.move_to_end(slug)
+        return cached[1]
+    form = get_object_or_404(Form, slug=slug, status=Form.Status.PUBLISHED)
+    _published[slug] = (revision, form)
+    if len(_published) > _CACHE_SIZE:
+        _published.popitem(last=False)
+    return form
 
 
 def form_runtime(form: Form) -> FormRuntime:

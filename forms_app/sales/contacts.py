@@ -9,7 +9,9 @@ owner. Routing keeps a contact with its owner
 
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from forms_app.models import Contact, Form, Lead, RoutingRule
 from forms_app.models.contacts import (
@@ -33,9 +35,7 @@ def contact_for_answers(*, form: Form, answers: dict[str, Any]) -> Contact | Non
         "company": details.company[:300],
         "phone": details.phone[:100],
     }
-    # Once per submit, on the unique index: unordered, no joins (the owner is read only when a
-    # rule keeps owners), since compiling more would cost more than the lookup itself.
-    contact = next(iter(Contact.objects.filter(email_normalized=normalized).order_by()[:1]), None)
+    contact = _contact_by_email(normalized)
     if contact is None:
         return Contact(
             email_normalized=normalized, company_domain=company_domain(normalized), **fields
@@ -50,19 +50,53 @@ def contact_for_answers(*, form: Form, answers: dict[str, Any]) -> Contact | Non
     return contact
 
 
+# Once per submit each, so plain SQL: compiling the ORM's query cost more than running it.
+_CONTACT_COLUMNS = ("id", "email_normalized", "email", "name", "company", "phone", "owner_id")
+
+
+def _contact_table() -> str:
+    return connection.ops.quote_name(Contact._meta.db_table)
+
+
+def _contact_by_email(normalized: str) -> Contact | None:
+    """The contact of a normalised address, on the unique index; its other columns (company
+    domain, created_at) load only if something reads them."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(_CONTACT_COLUMNS)} FROM {_contact_table()} "
+            "WHERE email_normalized = %s",
+            [normalized],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return Contact.from_db(connection.alias, list(_CONTACT_COLUMNS), list(row))
+
+
 def contact_store(contact: Contact, *, owner) -> Contact:
-    """Insert a new person's contact, owned by the rep their first lead goes to (if any): one
-    insert, no owner update after it."""
+    """Insert a new person's contact, owned by the rep their first lead goes to (if any)."""
     contact.owner = owner
+    contact.created_at = timezone.now()
+    columns = ("email_normalized", "email", "name", "company", "phone", "company_domain")
+    values = [getattr(contact, column) for column in columns]
     # Race: the same new person submitting twice at once. The unique e-mail makes the second
-    # insert a conflict, which this upsert turns into joining the first one's row (no savepoint,
-    # no retry; the primary key comes back either way, the first one's owner stays).
-    Contact.objects.bulk_create(
-        [contact],
-        update_conflicts=True,
-        unique_fields=["email_normalized"],
-        update_fields=["email"],
-    )
+    # insert a conflict, which the upsert turns into joining the first one's row (no savepoint,
+    # no retry; the id comes back either way, the first one's owner stays).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_contact_table()} "
+            f"({', '.join(columns)}, owner_id, created_at) "
+            f"VALUES ({', '.join(['%s'] * (len(columns) + 2))}) "
+            "ON CONFLICT (email_normalized) DO UPDATE SET email = excluded.email "
+            "RETURNING id, owner_id",
+            [
+                *values,
+                contact.owner_id,
+                connection.ops.adapt_datetimefield_value(contact.created_at),
+            ],
+        )
+        contact.pk, contact.owner_id = cursor.fetchone()
+    contact._state.adding = False
     return contact
 
 
