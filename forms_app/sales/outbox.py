@@ -31,7 +31,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connections, router, transaction
 from django.db.models import F
-from django.tasks import task, task_backends
+from django.tasks import TaskResultStatus, task, task_backends
 from django.utils import timezone
 from django_tasks_db import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
@@ -335,15 +335,48 @@ def _marketers_told_of_disabling(endpoint: WebhookEndpoint) -> None:
 def notifications_enqueue_with_rows(*, ids: list[int]) -> None:
     """Enqueue the delivery of rows the caller's transaction writes, so that it commits with them.
 
-    When the task backend keeps its tasks in this database, the task row goes into the same
-    transaction: one write instead of two, and never a row without its task or the reverse.
-    Any other backend could run the task before the rows commit: it is handed them on commit.
+    When the task backend keeps its tasks in this database, every submit's rows are delivered by
+    one waiting `deliver_due_notifications` task: a submit adds a task only when none is waiting
+    (a task row per lead cost a tenth of a submit). That task, and the rows, commit with the
+    caller's transaction. Any other backend could run a task before the rows commit: it is
+    handed them on commit.
     """
     if not _tasks_in_this_database():
         transaction.on_commit(lambda: notifications_enqueue(ids=ids))
         return
+    if _due_delivery_waiting():
+        return
     with transaction.atomic():  # a failed enqueue must not break the caller's transaction
-        notifications_enqueue(ids=ids)
+        try:
+            deliver_due_notifications.enqueue()
+        except Exception:
+            logger.exception("Could not enqueue the delivery of %s; the sweep will", ids)
+
+
+def _due_delivery_waiting() -> bool:
+    """Whether a `deliver_due_notifications` task waits for a worker (one indexed query).
+
+    Race: a worker taking that task between this check and the caller's commit would look for
+    due rows before these commit, and miss them. On SQLite it cannot: the caller's transaction
+    holds the write lock, which the worker's claim needs. On PostgreSQL the check takes a share
+    lock on the waiting task, which the worker's claim (FOR UPDATE SKIP LOCKED) skips until the
+    caller commits; a task being claimed already is skipped here, and the caller enqueues anew.
+    """
+    connection = transaction.get_connection(router.db_for_write(DBTaskResult))
+    lock = " FOR SHARE SKIP LOCKED" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {connection.ops.quote_name(DBTaskResult._meta.db_table)} "
+            "WHERE status = %s AND task_path = %s AND backend_name = %s AND queue_name = %s "
+            f"LIMIT 1{lock}",  # never enqueued to run later: a waiting one can run now
+            [
+                TaskResultStatus.READY,
+                deliver_due_notifications.module_path,
+                deliver_due_notifications.backend,
+                deliver_due_notifications.queue_name,
+            ],
+        )
+        return cursor.fetchone() is not None
 
 
 def _tasks_in_this_database() -> bool:
@@ -487,8 +520,7 @@ def outbox_deliveries_wait(timeout: float = 30) -> bool:
 
 @task
 def deliver_notifications(notification_ids: list[int]) -> list[str]:
-    """Deliver outbox rows: one task for all the rows a lead (or a sweep) wrote, so a submit
-    enqueues once however many channels its rules notify."""
+    """Deliver these outbox rows (a retry, a resend, a sweep, an endpoint enabled)."""
     if transaction.get_connection().in_atomic_block:
         # Another connection could not see an uncommitted row yet: deliver here and now.
         return [notification_deliver(notification_id=pk) for pk in notification_ids]
@@ -497,8 +529,35 @@ def deliver_notifications(notification_ids: list[int]) -> list[str]:
     )
     outcomes = dict.fromkeys(notification_ids, "skipped")
     for row in rows:
-        # One line per webhook endpoint (its URL may change), else per destination URL or mailbox.
-        destination = f"endpoint {row['endpoint_id']}" if row["endpoint_id"] else row["destination"]
-        _dispatcher.submit(destination, row["pk"])
+        _dispatch(row)
         outcomes[row["pk"]] = "dispatched"
     return list(outcomes.values())
+
+
+@task
+def deliver_due_notifications() -> int:
+    """Deliver every pending row that is due: the one task that submits share (see
+    `notifications_enqueue_with_rows`). Returns how many rows it handed to the dispatcher."""
+    dispatched, after = 0, 0
+    while True:
+        rows = list(
+            Notification.objects.filter(
+                status=Notification.Status.PENDING,
+                next_attempt_at__lte=timezone.now(),
+                pk__gt=after,
+            )
+            .order_by("pk")
+            .values("pk", "destination", "endpoint_id")[:ENQUEUE_BATCH]
+        )
+        for row in rows:
+            _dispatch(row)
+        dispatched += len(rows)
+        if len(rows) < ENQUEUE_BATCH:
+            return dispatched
+        after = rows[-1]["pk"]
+
+
+def _dispatch(row: dict) -> None:
+    # One line per webhook endpoint (its URL may change), else per destination URL or mailbox.
+    destination = f"endpoint {row['endpoint_id']}" if row["endpoint_id"] else row["destination"]
+    _dispatcher.submit(destination, row["pk"])

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core import mail
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -206,6 +206,56 @@ def test_with_no_worker_running_the_rows_wait(contact_form, team, receiver):
     assert Notification.objects.get().status == "pending"
     assert receiver.received == []
     assert DBTaskResult.objects.filter(status="READY").count() == 1
+
+
+def test_leads_arriving_before_a_worker_share_one_delivery_task(contact_form, team, receiver):
+    notify_rule(contact_form, team, webhook_url=f"{receiver.url}/ok")
+    for n in range(5):
+        capture(contact_form, {**ANSWERS, "work_email": f"person{n}@engines.example"})
+
+    assert Notification.objects.filter(status="pending").count() == 5
+    assert DBTaskResult.objects.filter(status="READY").count() == 1
+    run_worker()
+
+    assert set(Notification.objects.values_list("status", flat=True)) == {"delivered"}
+    assert len(receiver.acknowledged) == 5
+    capture(contact_form, {**ANSWERS, "work_email": "later@engines.example"})
+    assert DBTaskResult.objects.filter(status="READY").count() == 1  # the next lead, a new task
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL: on SQLite the submit holds the write lock a worker's claim needs",
+)
+def test_a_worker_cannot_take_the_waiting_task_before_a_submit_that_counts_on_it_commits(
+    contact_form, team, receiver
+):
+    notify_rule(contact_form, team, webhook_url=f"{receiver.url}/ok")
+    capture(contact_form)  # leaves a waiting delivery task
+    waiting = DBTaskResult.objects.get(status="READY")
+    other = connections.create_connection("default")
+    try:
+        with transaction.atomic():
+            capture(contact_form, {**ANSWERS, "work_email": "second@engines.example"})
+            with other.cursor() as cursor:  # a worker's claim, from its own connection
+                cursor.execute(
+                    "SELECT id FROM django_tasks_database_dbtaskresult WHERE id = %s "
+                    "FOR UPDATE SKIP LOCKED",
+                    [str(waiting.pk)],
+                )
+                assert cursor.fetchall() == []  # skipped until this submit commits
+        with other.cursor() as cursor:
+            cursor.execute(
+                "SELECT id FROM django_tasks_database_dbtaskresult WHERE id = %s "
+                "FOR UPDATE SKIP LOCKED",
+                [str(waiting.pk)],
+            )
+            assert len(cursor.fetchall()) == 1
+    finally:
+        other.close()
+    assert DBTaskResult.objects.filter(status="READY").count() == 1
+    run_worker()
+    assert len(receiver.acknowledged) == 2
 
 
 def test_the_sweep_re_enqueues_a_row_whose_task_was_lost(contact_form, team, receiver):
