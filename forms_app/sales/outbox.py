@@ -367,10 +367,11 @@ def _due_delivery_waiting() -> bool:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT 1 FROM {connection.ops.quote_name(DBTaskResult._meta.db_table)} "
-            "WHERE status = %s AND task_path = %s AND backend_name = %s AND queue_name = %s "
-            f"LIMIT 1{lock}",  # never enqueued to run later: a waiting one can run now
+            # The status as a literal: only then may the database use the backend's index of
+            # waiting tasks (partial, WHERE status = 'READY') instead of reading every result.
+            f"WHERE status = '{TaskResultStatus.READY}' AND task_path = %s "
+            f"AND backend_name = %s AND queue_name = %s LIMIT 1{lock}",
             [
-                TaskResultStatus.READY,
                 deliver_due_notifications.module_path,
                 deliver_due_notifications.backend,
                 deliver_due_notifications.queue_name,
