@@ -33,7 +33,8 @@ from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
-from forms_app.models import Form, ImportRun, Lead, Question
+from forms_app.models import Contact, Form, ImportRun, Lead, Question
+from forms_app.sales.contacts import leads_contacts_link
 from forms_app.workspace.authoring import unique_slug
 from forms_app.workspace.importing import (
     CAPTURE_PREFIX,
@@ -460,6 +461,7 @@ def _import_run_work(run: ImportRun) -> str:
     for batch in batches(leads, settings.FORMSCORE_IMPORT_BATCH_ROWS):
         if ImportRun.objects.filter(pk=run.pk, cancel_requested=True).exists():
             raise _Cancelled
+        leads_contacts_link(form=target.form, leads=batch)
         Lead.objects.bulk_create(batch)
         done += len(batch)
         ImportRun.objects.filter(pk=run.pk).update(rows_done=done, heartbeat_at=timezone.now())
@@ -477,6 +479,8 @@ def _import_undo(run: ImportRun) -> None:
     stored = Lead.objects.filter(form_id=run.form_id, capture__imported__run=run.pk)
     while ids := list(stored.values_list("pk", flat=True)[:1000]):
         Lead.objects.filter(pk__in=ids).delete()
+    # The people the run brought in, unless a submit has joined them since.
+    Contact.objects.filter(created_at__gte=run.created_at, leads__isnull=True).delete()
     if run.creates_form:
         form = Form.objects.get(pk=run.form_id)
         if not Lead.objects.filter(form=form).exists():

@@ -39,6 +39,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from forms_app.models import Form, Lead, Question
 from forms_app.models.text import control_characters_stripped
+from forms_app.sales.contacts import leads_contacts_link
 from scoring.features import CAPTURE_SIGNAL_LABELS
 from scoring.leakage import Suspect, name_suspect, suspects_find
 
@@ -863,6 +864,7 @@ def leads_import(
         )
         for batch in batches(leads):
             if not dry_run:
+                leads_contacts_link(form=target.form, leads=batch)
                 Lead.objects.bulk_create(batch)
         if dry_run:
             transaction.set_rollback(True)

@@ -14,7 +14,8 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from forms_app.models import Form, ImportRun, Lead, Question
+from forms_app.capture.submit import lead_capture
+from forms_app.models import Contact, Form, ImportRun, Lead, Question
 from forms_app.sales.outbox import deliver_notifications
 from forms_app.scoring_adapter import training_run
 from forms_app.workspace.import_runs import (
@@ -372,6 +373,39 @@ def _started(client, url, content) -> ImportRun:
     return run
 
 
+def test_imported_history_joins_its_people_and_a_later_submit_finds_their_past(
+    marketer_client,
+):
+    history = HISTORY + "5,A@Corp.example,later,70,Open,0\n"  # a@corp.example once more
+    _upload(marketer_client, history.encode())
+    run = _run()
+    _start(marketer_client, run, kind_3="number")
+    _worker("imports")
+
+    run.refresh_from_db()
+    assert run.status == "succeeded"
+    imported = Lead.objects.filter(form=run.form).select_related("contact")
+    assert Contact.objects.count() == 4
+    assert {lead.contact.email_normalized for lead in imported} == {
+        "a@corp.example",
+        "b@mail.example",
+        "c@corp.example",
+        "d@corp.example",
+    }
+    ada = Contact.objects.get(email_normalized="a@corp.example")
+    assert ada.email == "A@Corp.example"  # as last given
+    assert ada.leads.count() == 2
+
+    lead = lead_capture(
+        form=run.form,
+        answers={"email": "a@CORP.example", "timeline": "right_now", "budget": 900},
+        capture={},
+    ).lead
+
+    assert lead.contact_id == ada.pk and Contact.objects.count() == 4
+    assert ada.leads.count() == 3
+
+
 def test_an_import_cancelled_while_it_runs_stops_and_removes_what_it_stored(
     marketer_client, draft_form
 ):
@@ -394,6 +428,7 @@ def test_an_import_cancelled_while_it_runs_stops_and_removes_what_it_stored(
     assert run.status == "cancelled"
     assert 2000 <= run.rows_done < 60_000  # it had stored some, and stopped
     assert list(Lead.objects.values_list("answers", flat=True)) == [{"timeline": "now"}]
+    assert not Contact.objects.exists()
 
 
 def test_a_queued_import_cancelled_never_runs(marketer_client):
@@ -427,6 +462,7 @@ def test_an_import_that_fails_midway_leaves_no_lead_and_no_new_form(marketer_cli
     assert run.rows_done >= 2000
     assert not Lead.objects.exists()
     assert not Form.objects.exists() and not Question.objects.exists()
+    assert not Contact.objects.exists()  # nor the people it brought in
 
 
 def test_a_run_whose_worker_died_is_cleaned_up_by_cancel(marketer_client, draft_form):
@@ -447,6 +483,7 @@ def test_a_run_whose_worker_died_is_cleaned_up_by_cancel(marketer_client, draft_
         "Cancelled after its worker stopped; nothing was kept.",
     )
     assert list(Lead.objects.values_list("answers", flat=True)) == [{"timeline": "now"}]
+    assert not Contact.objects.exists()
     assert not storages["imports"].exists(run.file_name)
 
 
