@@ -43,7 +43,7 @@ FONT_STACKS = {
 
 class Form(models.Model):
     class Font(models.TextChoices):
-        SYSTEM = "system", "System (the visitor's own interface font)"
+        SYSTEM = "system", "System"
         HUMANIST = "humanist", "Humanist sans"
         ROUNDED = "rounded", "Rounded sans"
         SERIF = "serif", "Serif"

@@ -138,9 +138,6 @@ class FormSettingsForm(ControlCharactersRefused, forms.ModelForm):
             "marketing_qualified_redirect_url": "Empty: the prospect sees the message and "
             "resources.",
             "nurture_redirect_url": "Empty: the prospect sees the message.",
-            "sla_sales_ready_minutes": "Minutes to first contact. Empty: no SLA.",
-            "sla_marketing_qualified_minutes": "Minutes to first contact. Empty: no SLA.",
-            "sla_nurture_minutes": "Minutes to first contact. Empty: no SLA.",
             "response_limit": "Complete responses from the form and the API count; imported "
             "leads do not. Empty: no limit.",
         }
