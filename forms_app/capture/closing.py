@@ -24,9 +24,7 @@ class FormClosed(Exception):
 
 
 def form_is_closed(form: Form, *, now: datetime | None = None) -> bool:
-    if form.closes_at is not None and form.closes_at <= (now or timezone.now()):
-        return True
-    return form.response_limit is not None and form.response_count >= form.response_limit
+    return form.is_closed_at(now or timezone.now())
 
 
 def form_response_take(*, form: Form) -> None:

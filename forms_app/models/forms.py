@@ -1,9 +1,11 @@
 import re
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, URLValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.text import slugify
 
 from forms_app.models.contacts import ContactRole, contact_role_inferred
@@ -163,6 +165,16 @@ class Form(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+    def is_closed_at(self, now: datetime) -> bool:
+        """Past its closing date or at its response limit (forms_app.capture.closing)."""
+        if self.closes_at is not None and self.closes_at <= now:
+            return True
+        return self.response_limit is not None and self.response_count >= self.response_limit
+
+    @property
+    def is_closed(self) -> bool:
+        return self.is_closed_at(timezone.now())
 
     @property
     def font_family(self) -> str:

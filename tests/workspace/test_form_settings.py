@@ -302,3 +302,12 @@ def test_the_prospect_sees_the_logo_colour_and_font_on_the_form_and_the_next_ste
     assert logo_url in html and "--accent: #0f766e" in html and "ui-rounded" in html
     next_page = client.get(send(client, "demo", page, GOOD_ANSWERS)["Location"])
     assert logo_url in next_page.content.decode()
+
+
+def test_a_closed_form_is_marked_closed_on_the_forms_list_and_its_header(
+    marketer_client, demo_form
+):
+    form_update(form=demo_form, response_limit=1)
+    Form.objects.filter(pk=demo_form.pk).update(response_count=1)
+    for path in ("/app/forms/", "/app/forms/demo/settings/"):
+        assert ">Closed</span>" in marketer_client.get(path).content.decode()
