@@ -63,7 +63,10 @@ def test_a_marketer_sets_next_steps_sla_branding_and_closing_and_a_prospect_sees
     page.get_by_label("Logo").set_input_files(
         files=[{"name": "acme.svg", "mimeType": "image/svg+xml", "buffer": LOGO_SVG}]
     )
+    page.get_by_label("Accent colour").fill("#facc15")
+    expect(page.locator(".accent-contrast")).to_contain_text("1.5:1 with white text — too light")
     page.get_by_label("Accent colour").fill("#0f766e")
+    expect(page.locator(".accent-contrast")).to_have_text("#0f766e · 5.5:1 with white text")
     page.get_by_label("Serif").check()
     page.get_by_role("button", name="Save settings").click()
     expect(page.get_by_text("Settings saved.")).to_be_visible()

@@ -213,8 +213,37 @@
     renumber();
   }
 
+  /* The accent colour's contrast with the button's white text, as the server judges it
+     (forms_app.workspace.branding), shown while the marketer picks. */
+  function contrastWithWhite(hex) {
+    var channels = [1, 3, 5].map(function (i) {
+      var c = parseInt(hex.slice(i, i + 2), 16) / 255;
+      return c <= 0.04045 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+    });
+    return 1.05 / (0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2] + 0.05);
+  }
+  function initAccent(input) {
+    if (input.dataset.ready) return;
+    input.dataset.ready = "1";
+    var note = document.createElement("span");
+    note.className = "accent-contrast";
+    note.setAttribute("aria-live", "polite");
+    input.insertAdjacentElement("afterend", note);
+    function show() {
+      if (!/^#[0-9a-f]{6}$/i.test(input.value)) return;
+      var ratio = contrastWithWhite(input.value);
+      var readable = ratio >= 4.5;
+      note.textContent = input.value.toLowerCase() + " · " + ratio.toFixed(1) + ":1 with white text" +
+        (readable ? "" : " — too light, pick a darker colour");
+      note.classList.toggle("is-low", !readable);
+    }
+    input.addEventListener("input", show);
+    show();
+  }
+
   function init(root) {
     root.querySelectorAll("[data-resources]").forEach(initResources);
+    root.querySelectorAll("input[type=color][name=accent_color]").forEach(initAccent);
     root.querySelectorAll("#question-list[data-reorder-url]").forEach(initSortable);
     root.querySelectorAll("[data-copy]").forEach(initCopy);
     root.querySelectorAll("[data-condition-editor]").forEach(initConditionEditor);
