@@ -23,7 +23,15 @@ from forms_app.api.serializers import (
     body_validated,
     refusal_response,
 )
-from forms_app.capture.checks import HEADLESS_FORM, Refusal, Sender, Submitted, submission_check
+from forms_app.capture.checks import (
+    HEADLESS_FORM,
+    Refusal,
+    Sender,
+    Submitted,
+    form_closed_refusal,
+    submission_check,
+)
+from forms_app.capture.closing import FormClosed, form_is_closed
 from forms_app.capture.form_runtime import published_form
 from forms_app.capture.metadata import UTM_PARAMETERS, page_capture
 from forms_app.capture.origins import allowed_origins, origin_normalized
@@ -95,6 +103,9 @@ class PublicForm(PublicFormView):
                 "name": form.name,
                 "description": form.description,
                 "submit_label": form.submit_label,
+                # Closed: show closed_message instead of the questions; a submit gets a 410.
+                "closed": form_is_closed(form),
+                "closed_message": form.closed_message,
                 "questions": [_question_json(q) for q in questions],
                 "token": form_token_issue(form_id=form.pk),
                 "token_max_age_seconds": settings.FORMSCORE_FORM_TOKEN_MAX_AGE,
@@ -134,13 +145,16 @@ class PublicSubmission(PublicFormView):
             utm={name: page.get(name, "") for name in UTM_PARAMETERS},
             shown_at=checked.token.issued_at,
         )
-        result = lead_capture(
-            form=form,
-            answers=checked.answers,
-            capture=capture,
-            submission_token=checked.token.nonce,
-            source=Lead.Source.API,
-        )
+        try:
+            result = lead_capture(
+                form=form,
+                answers=checked.answers,
+                capture=capture,
+                submission_token=checked.token.nonce,
+                source=Lead.Source.API,
+            )
+        except FormClosed:  # its last response place was taken meanwhile
+            return refusal_response(form_closed_refusal(form))
         return Response(
             PublicLeadSerializer(lead_for_api(lead_id=result.lead.pk)).data,
             status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,

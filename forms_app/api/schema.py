@@ -62,6 +62,7 @@ NEXT_STEP = {
     "booking_url": "https://cal.example.com/sam",
     "rep_name": "Sam Sales",
     "resources": [],
+    "redirect_url": "",
 }
 LEAD = {
     "id": "3f6c1d2e-8a4b-4c2d-9e1f-0a1b2c3d4e5f",
@@ -254,6 +255,8 @@ def describe_api() -> None:
                             "name": serializers.CharField(),
                             "description": serializers.CharField(),
                             "submit_label": serializers.CharField(),
+                            "closed": serializers.BooleanField(),
+                            "closed_message": serializers.CharField(),
                             "questions": serializers.ListField(child=serializers.DictField()),
                             "token": serializers.CharField(),
                             "token_max_age_seconds": serializers.IntegerField(),
@@ -269,6 +272,8 @@ def describe_api() -> None:
                                 "name": "Request a demo",
                                 "description": "",
                                 "submit_label": "Request a demo",
+                                "closed": False,
+                                "closed_message": "This form is closed.",
                                 "questions": [
                                     {
                                         "key": "work_email",
@@ -304,6 +309,7 @@ def describe_api() -> None:
                 400: _FIELD_ERRORS,
                 403: OpenApiResponse(_ERROR, description="Sent from a site not allowed."),
                 404: _NOT_FOUND,
+                410: OpenApiResponse(_ERROR, description="The form is closed (its message)."),
                 429: OpenApiResponse(_ERROR, description="Too many submits from this address."),
             },
             examples=[

@@ -157,6 +157,8 @@ class NextStepSerializer(serializers.Serializer):
     rep_name = serializers.CharField()
     # [{"title", "url"}], already checked (capture.next_step): nested fields would only cost time.
     resources = serializers.JSONField()
+    # Non-empty: the site should send the prospect there (the form's redirect for the tier).
+    redirect_url = serializers.CharField()
 
 
 class AssigneeSerializer(serializers.Serializer):

@@ -43,8 +43,10 @@ from forms_app.capture.checks import (
     Refusal,
     Sender,
     Submitted,
+    form_closed_refusal,
     submission_check,
 )
+from forms_app.capture.closing import FormClosed
 from forms_app.capture.metadata import key_pages_visited
 from forms_app.capture.submit import lead_capture
 from forms_app.models import Form, Lead
@@ -178,13 +180,16 @@ class FormLeadSubmit(_FormLeadsOperation):
         checked = _answers_checked(request, form, data["answers"])
         if isinstance(checked, Refusal):
             return refusal_response(checked)
-        result = lead_capture(
-            form=form,
-            answers=checked.answers,
-            capture=_capture_cleaned(form, data.get("capture", {}), request),
-            submission_token=_submission_token(form, request.user, data.get("idempotency_key")),
-            source=Lead.Source.API,
-        )
+        try:
+            result = lead_capture(
+                form=form,
+                answers=checked.answers,
+                capture=_capture_cleaned(form, data.get("capture", {}), request),
+                submission_token=_submission_token(form, request.user, data.get("idempotency_key")),
+                source=Lead.Source.API,
+            )
+        except FormClosed:  # its last response place was taken meanwhile
+            return refusal_response(form_closed_refusal(form))
         body = SubmittedLeadSerializer(lead_for_api(lead_id=result.lead.pk)).data
         return Response(body, status=status.HTTP_201_CREATED if result.created else 200)
 

@@ -4,8 +4,8 @@ multi-step form page, sent back a step).
 
 Each entry point turns its request into plain values (`Sender`, `Submitted`) and says which
 checks apply (`SubmissionChecks`); the views then only translate the outcome into HTML or JSON.
-The order: rate limit, origin, [the body is read], step, form token, back, honeypot, fill time,
-answers. Every refusal a spam defence makes is counted (SpamRefusal) here, once.
+The order: closed, rate limit, origin, [the body is read], step, form token, back, honeypot,
+fill time, answers. Every refusal a spam defence makes is counted (SpamRefusal) here, once.
 """
 
 from collections.abc import Callable, Mapping
@@ -15,6 +15,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from forms_app.capture.answer_form import AnswerForm, form_class_for
+from forms_app.capture.closing import form_is_closed
 from forms_app.capture.metadata import FIELD_PREFIX
 from forms_app.capture.origins import own_origins, submit_origin_allowed
 from forms_app.capture.spam import (
@@ -31,6 +32,7 @@ from formscore.proxies import client_address
 # Refusals that are not spam: not counted.
 STEP = "step"
 ANSWERS = "answers"
+CLOSED = "closed"
 
 ORIGIN_REFUSED_PAGE = (
     "This form cannot be submitted from the page it was sent from: the site is not on the "
@@ -150,6 +152,8 @@ def submission_check(
     the origin check, so a flood of malformed bodies is still counted against the rate limit.
     Whatever read raises (a body that is not JSON) is the entry point's to answer.
     """
+    if form_is_closed(form):  # the form's own columns: no query, before anything else is read
+        return form_closed_refusal(form)
     refusal = _sender_refusal(form, sender, checks)
     if refusal is not None:
         return _counted(form, refusal)
@@ -177,6 +181,11 @@ def submission_check(
     if isinstance(judged, Refusal):
         return judged
     return CheckedSubmission(judged.answers(), submitted.context, token, step)
+
+
+def form_closed_refusal(form: Form) -> Refusal:
+    """410 Gone: the form no longer takes responses, for good (unless its team reopens it)."""
+    return Refusal(CLOSED, 410, form.closed_message)
 
 
 def _sender_refusal(form: Form, sender: Sender, checks: SubmissionChecks) -> Refusal | None:

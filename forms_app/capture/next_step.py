@@ -3,7 +3,7 @@
 The public next-step page and the API both show it.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from forms_app.models import Form, Lead
 
@@ -22,6 +22,8 @@ class NextStep:
     booking_url: str = ""
     rep_name: str = ""
     resources: list[dict[str, str]] = field(default_factory=list)
+    # Where the prospect is sent instead (the form's redirect URL for the tier), if anywhere.
+    redirect_url: str = ""
 
 
 def assigned_rep(lead: Lead) -> Rep | None:
@@ -47,8 +49,26 @@ def _safe_resources(form: Form) -> list[dict[str, str]]:
     return result
 
 
+_REDIRECT_FIELDS = {
+    Lead.Tier.SALES_READY: "sales_ready_redirect_url",
+    Lead.Tier.MARKETING_QUALIFIED: "marketing_qualified_redirect_url",
+    Lead.Tier.NURTURE: "nurture_redirect_url",
+}
+
+
+def _redirect_url(form: Form, tier: str) -> str:
+    url = getattr(form, _REDIRECT_FIELDS.get(tier or Lead.Tier.NURTURE, ""), "") or ""
+    return url if url.startswith(("https://", "http://")) else ""
+
+
 def next_step_for(lead: Lead) -> NextStep:
     """What the prospect sees after submitting, by the lead's tier and the form's settings."""
+    step = _next_step(lead)
+    redirect_url = _redirect_url(lead.form, step.tier)
+    return replace(step, redirect_url=redirect_url) if redirect_url else step
+
+
+def _next_step(lead: Lead) -> NextStep:
     form = lead.form
     if lead.tier == Lead.Tier.SALES_READY:
         rep = assigned_rep(lead)

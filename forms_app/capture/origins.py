@@ -49,6 +49,16 @@ def own_origins(request: HttpRequest) -> set[str]:
     }
 
 
+def redirect_origins(form: Form) -> list[str]:
+    """The origins of the form's redirect-after-submit URLs."""
+    urls = (
+        form.sales_ready_redirect_url,
+        form.marketing_qualified_redirect_url,
+        form.nurture_redirect_url,
+    )
+    return sorted({origin for url in urls if url and (origin := origin_normalized(url))})
+
+
 def public_page_policy(form: Form) -> dict[str, list[str]]:
     """The Content-Security-Policy of a public form page: framed only by the allowed sites."""
     return {
@@ -58,7 +68,8 @@ def public_page_policy(form: Form) -> dict[str, list[str]]:
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:"],
         "base-uri": ["'none'"],
-        "form-action": ["'self'"],
+        # A submit may be redirected to a tier's redirect URL, which browsers judge by form-action.
+        "form-action": ["'self'", *redirect_origins(form)],
         "frame-ancestors": ["'self'", *allowed_origins(form)],
     }
 

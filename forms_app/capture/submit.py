@@ -9,6 +9,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from forms_app.capture.closing import COUNTED_SOURCES, form_response_take
 from forms_app.capture.form_runtime import FormRuntime, form_runtime
 from forms_app.models import Form, Lead
 from forms_app.sales.contacts import contact_for_answers, contact_store
@@ -45,6 +46,8 @@ def lead_capture(
     same token later updates that lead, and the final submit turns it complete.
     with_lead: more writes that belong with the lead's submit, run in its transaction (the last
     step counted); also when the token finds an earlier lead, since the step was submitted.
+    Raises capture.closing.FormClosed (storing nothing) when the form's last response place was
+    taken meanwhile.
     """
     runtime = form_runtime(form)
     created_at = created_at or timezone.now()
@@ -70,6 +73,8 @@ def lead_capture(
             if person is not None and person.pk is None:  # a new person, owned by their rep
                 lead.contact = contact_store(person, owner=lead.assigned_to)
             lead.save(force_insert=True)
+            if not partial and source in COUNTED_SOURCES:
+                form_response_take(form=form)
             lead_routing_record(lead=lead, decision=routing)
             if with_lead is not None:
                 with_lead()
@@ -138,6 +143,8 @@ def _partial_lead_update(
         lead.is_partial = partial
         if not partial:
             lead.completed_at = timezone.now()
+            if lead.source in COUNTED_SOURCES:
+                form_response_take(form=lead.form)
         lead.save(
             update_fields=["answers", "capture", "is_partial", "completed_at", *scored.keys()]
         )

@@ -1,6 +1,6 @@
 from forms_app.models.analytics import FormStepStat, SpamRefusal
 from forms_app.models.contacts import Contact, ContactRole, lead_contact
-from forms_app.models.forms import Form, Question
+from forms_app.models.forms import Form, FormLogo, Question
 from forms_app.models.imports import ImportRun
 from forms_app.models.leads import Lead
 from forms_app.models.privacy import PrivacyAction
@@ -18,6 +18,7 @@ __all__ = [
     "Contact",
     "ContactRole",
     "Form",
+    "FormLogo",
     "FormStepStat",
     "ImportRun",
     "Lead",

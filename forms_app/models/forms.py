@@ -1,15 +1,22 @@
 import re
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, URLValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.text import slugify
 
 from forms_app.models.contacts import ContactRole, contact_role_inferred
 from forms_app.models.revision import SettingsRevision
 
 _KEY_MAX = 64
+# Where a prospect may be sent: a web page, never ftp: or javascript:.
+WEB_ADDRESS = URLValidator(
+    schemes=["http", "https"],
+    message="Enter a web address that starts with https:// (or http://).",
+)
 
 
 def stable_key(text: str, taken: set[str], *, fallback: str = "field") -> str:
@@ -23,7 +30,27 @@ def stable_key(text: str, taken: set[str], *, fallback: str = "field") -> str:
     return key
 
 
+# A few safe system font stacks (no web fonts: nothing is fetched from another host).
+FONT_STACKS = {
+    "system": 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
+    "humanist": 'Seravek, "Gill Sans Nova", Ubuntu, Calibri, "DejaVu Sans", source-sans-pro, '
+    "sans-serif",
+    "rounded": 'ui-rounded, "Hiragino Maru Gothic ProN", Quicksand, Comfortaa, Manjari, '
+    '"Arial Rounded MT", "Arial Rounded MT Bold", Calibri, source-sans-pro, sans-serif',
+    "serif": 'Charter, "Bitstream Charter", "Sitka Text", Cambria, Georgia, serif',
+    "mono": 'ui-monospace, "Cascadia Code", "Source Code Pro", Menlo, Consolas, '
+    '"DejaVu Sans Mono", monospace',
+}
+
+
 class Form(models.Model):
+    class Font(models.TextChoices):
+        SYSTEM = "system", "System"
+        HUMANIST = "humanist", "Humanist sans"
+        ROUNDED = "rounded", "Rounded sans"
+        SERIF = "serif", "Serif"
+        MONO = "mono", "Monospace"
+
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
@@ -71,14 +98,43 @@ class Form(models.Model):
     key_pages = models.JSONField(
         default=list, blank=True, help_text='Paths that signal intent, e.g. "/pricing".'
     )
-    # Time to first contact per tier, in minutes (empty: no SLA for that tier).
-    sla_sales_ready_minutes = models.PositiveIntegerField(null=True, blank=True, default=60)
-    sla_marketing_qualified_minutes = models.PositiveIntegerField(
-        null=True, blank=True, default=24 * 60
+    # Where the prospect goes after submitting, per tier, instead of the next-step page.
+    sales_ready_redirect_url = models.URLField(max_length=500, blank=True, validators=[WEB_ADDRESS])
+    marketing_qualified_redirect_url = models.URLField(
+        max_length=500, blank=True, validators=[WEB_ADDRESS]
     )
-    sla_nurture_minutes = models.PositiveIntegerField(null=True, blank=True)
+    nurture_redirect_url = models.URLField(max_length=500, blank=True, validators=[WEB_ADDRESS])
+    font = models.CharField(max_length=12, choices=Font, default=Font.SYSTEM)
+    # The logo's bytes live in FormLogo (never loaded with the form); its hash names its URL, so
+    # the public page builds the address without a query and browsers cache it for good.
+    logo_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # Closing: after this moment, or once this many responses arrived, the form shows
+    # closed_message and refuses submits.
+    closes_at = models.DateTimeField(null=True, blank=True)
+    response_limit = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    # Complete responses counted towards response_limit, only while a limit is set (written in
+    # the lead's transaction, so the submit never counts leads: see capture.closing).
+    response_count = models.PositiveIntegerField(default=0, editable=False)
+    closed_message = models.TextField(
+        default="This form is closed and no longer accepts responses. Thank you for your interest."
+    )
+    # Time to first contact per tier, in minutes (empty: no SLA for that tier).
+    sla_sales_ready_minutes = models.PositiveIntegerField(
+        null=True, blank=True, default=60, validators=[MinValueValidator(1)]
+    )
+    sla_marketing_qualified_minutes = models.PositiveIntegerField(
+        null=True, blank=True, default=24 * 60, validators=[MinValueValidator(1)]
+    )
+    sla_nurture_minutes = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)]
+    )
     # New outcomes since the last training that trigger a retrain (empty: the setting's default).
-    retrain_after_outcomes = models.PositiveIntegerField(null=True, blank=True)
+    retrain_after_outcomes = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    retrain_enabled = models.BooleanField(default=True)
     # Days after which a lead's contact details and free text are cleared (empty: kept forever).
     retention_days = models.PositiveIntegerField(
         null=True,
@@ -110,6 +166,20 @@ class Form(models.Model):
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
 
+    def is_closed_at(self, now: datetime) -> bool:
+        """Past its closing date or at its response limit (forms_app.capture.closing)."""
+        if self.closes_at is not None and self.closes_at <= now:
+            return True
+        return self.response_limit is not None and self.response_count >= self.response_limit
+
+    @property
+    def is_closed(self) -> bool:
+        return self.is_closed_at(timezone.now())
+
+    @property
+    def font_family(self) -> str:
+        return FONT_STACKS.get(self.font, FONT_STACKS["system"])
+
     @staticmethod
     def revision_bump(form_id: int) -> None:
         """Mark the form's questions changed: runtime answer forms cached per revision expire,
@@ -138,6 +208,20 @@ class Form(models.Model):
     def labelled_statuses(self) -> set[str]:
         """Statuses whose outcome is known, so the lead can teach the model."""
         return set(Lead.OUTCOME_STATUSES)
+
+
+class FormLogo(models.Model):
+    """A form's logo, in the database so every web process serves the same bytes (no media
+    storage to share). Checked by content on upload (workspace.branding)."""
+
+    form = models.OneToOneField(Form, on_delete=models.CASCADE, related_name="logo")
+    content = models.BinaryField()
+    content_type = models.CharField(max_length=40)
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Logo of {self.form}"
 
 
 class Question(models.Model):

@@ -71,6 +71,9 @@ def _notify_marketers_of_promotion(form: Form) -> None:
 
 def form_retrain_if_due(*, form: Form, force: bool = False) -> RetrainCheck:
     threshold = retrain_threshold(form)
+    if not form.retrain_enabled and not force:
+        # Turned off in the form's settings: no outcome counting either (it reads leads).
+        return RetrainCheck(form.slug, 0, threshold, detail="automatic retraining is off")
     new_outcomes = outcomes_since_training(form)
     if new_outcomes < threshold and not force:
         return RetrainCheck(form.slug, new_outcomes, threshold)

@@ -5,8 +5,10 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from forms_app.capture.closing import form_closing_state
 from forms_app.models import Form, Question
 from forms_app.permissions import workspace_required
 from forms_app.workspace import authoring, question_kinds
@@ -232,14 +234,15 @@ def utm_fields_add(request: HttpRequest, slug: str) -> HttpResponse:
 @workspace_required
 def form_settings(request: HttpRequest, slug: str) -> HttpResponse:
     form = get_object_or_404(Form, slug=slug)
-    settings_form = FormSettingsForm(request.POST or None, instance=Form.objects.get(pk=form.pk))
+    settings_form = FormSettingsForm(
+        request.POST or None, request.FILES or None, instance=Form.objects.get(pk=form.pk)
+    )
     has_leads = form.leads.exists()
     if has_leads:
         settings_form.fields["slug"].widget.attrs["readonly"] = True
     if request.method == "POST" and settings_form.is_valid():
-        fields = {name: settings_form.cleaned_data[name] for name in settings_form.fields}
         try:
-            authoring.form_update(form=form, **fields)
+            authoring.form_update(form=form, **settings_form.setting_values())
         except ValidationError as exc:
             add_service_errors(settings_form, exc)
         else:
@@ -251,6 +254,9 @@ def form_settings(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "form": form,
             "settings_form": settings_form,
+            "resource_rows": settings_form.resource_rows(),
+            "closing": form_closing_state(form),
+            "time_zone": timezone.get_current_timezone_name(),
             "has_leads": has_leads,
             "tab": "settings",
             "nav": "forms",

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from forms_app.capture.answer_form import AnswerForm, form_class_for
 from forms_app.capture.checks import (
+    CLOSED,
     FORM_PAGE,
     STEP,
     Refusal,
@@ -27,6 +28,7 @@ from forms_app.capture.checks import (
     Submitted,
     submission_check,
 )
+from forms_app.capture.closing import FormClosed, form_is_closed
 from forms_app.capture.form_runtime import published_form
 from forms_app.capture.metadata import (
     BROWSING_FIELDS,
@@ -192,6 +194,18 @@ def _refused(request, form, refusal: Refusal, *, embedded: bool) -> HttpResponse
     return _framed_by_allowed_sites(response, form)
 
 
+def _closed(request, form: Form, *, embedded: bool, status: int = 200) -> HttpResponse:
+    """The form's closing message: a page like any other (200) when it is opened, 410 when a
+    submit arrives after it closed."""
+    response = render(
+        request,
+        "forms_app/public/_closed.html" if request.htmx else "forms_app/public/closed.html",
+        {"form": form, "embedded": embedded, "parent_origins": json.dumps(allowed_origins(form))},
+        status=status,
+    )
+    return _framed_by_allowed_sites(response, form)
+
+
 @csrf_exempt  # protected by the signed form token instead: embedded pages cannot rely on cookies
 @xframe_options_exempt  # frame-ancestors lists the form's allowed sites instead
 @never_cache  # each view carries its own token: a cached page would share one among prospects
@@ -201,7 +215,12 @@ def form_page(request: HttpRequest, slug: str) -> HttpResponse:
     form_class = form_class_for(form)
     embedded = request.GET.get("embed") == "1" or request.POST.get(f"{FIELD_PREFIX}embed") == "1"
     if request.method == "POST":
-        return _form_submit(request, form, form_class, embedded=embedded)
+        try:
+            return _form_submit(request, form, form_class, embedded=embedded)
+        except FormClosed:  # its last response place was taken while this prospect typed
+            return _closed(request, form, embedded=embedded, status=410)
+    if form_is_closed(form):
+        return _closed(request, form, embedded=embedded)
     first = StepPosition.first(form_class.questions)
     if request.method == "GET":  # a HEAD (a link checker, a monitor) is no prospect starting
         step_stat_record(form=form, step=first.number, event="started")
@@ -259,9 +278,27 @@ def _form_submit(request, form: Form, form_class, *, embedded: bool) -> HttpResp
     if isinstance(moved, StepPosition):
         answer_form = form_class(initial=_initial_from_post(request, questions))
         return _step_shown(request, form, answer_form, moved, embedded=embedded)
+    return _after_submit(request, form, moved.lead, embedded=embedded)
+
+
+def _after_submit(request, form: Form, lead: Lead, *, embedded: bool) -> HttpResponse:
+    """Where the prospect goes once the lead is stored: the tier's redirect URL if it has one,
+    else the next-step page.
+
+    Embedded, only the host page may leave for the redirect URL (a frame showing another site
+    would be refused or trapped): the next step tells embed.js, and offers a link that opens it
+    in the whole window for pages without the script or without JavaScript.
+    """
+    next_step = next_step_for(lead)
+    if next_step.redirect_url and not embedded:
+        if request.htmx:
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = next_step.redirect_url
+            return response
+        return redirect(next_step.redirect_url)
     if request.htmx:
-        return _render_next_step(request, form, moved.lead, partial=True, embedded=embedded)
-    url = reverse("forms_app:next_step", args=[form.slug, moved.lead.public_id])
+        return _render_next_step(request, form, lead, partial=True, embedded=embedded)
+    url = reverse("forms_app:next_step", args=[form.slug, lead.public_id])
     return redirect(f"{url}?{urlencode({'embed': 1})}" if embedded else url)
 
 
@@ -286,6 +323,8 @@ def _not_taken(request, form: Form, form_class, outcome: StepBack | Refusal, *, 
         )
     if outcome.reason == STEP:
         return HttpResponse(outcome.message, status=400, content_type="text/plain")
+    if outcome.reason == CLOSED:
+        return _closed(request, form, embedded=embedded, status=outcome.status)
     return _refused(request, form, outcome, embedded=embedded)
 
 

@@ -13,10 +13,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
+from forms_app.capture.closing import form_responses_counted
 from forms_app.capture.metadata import UTM_PARAMETERS
 from forms_app.models import Form, Lead, Question
 from forms_app.models.forms import normalized_choices, stable_key
 from forms_app.models.text import CONTROL_CHARACTERS_MESSAGE, has_control_characters
+from forms_app.workspace import branding
 from scoring.conditions import OPERATORS
 from scoring.models import PointsRule
 from scoring.points import validate_rule
@@ -51,6 +53,23 @@ FORM_SETTINGS_FIELDS = (
     "collect_browsing_signals",
     "key_pages",
     "retention_days",
+    # Next steps by tier
+    "resources",
+    "sales_ready_redirect_url",
+    "marketing_qualified_redirect_url",
+    "nurture_redirect_url",
+    # SLA and retraining
+    "sla_sales_ready_minutes",
+    "sla_marketing_qualified_minutes",
+    "sla_nurture_minutes",
+    "retrain_enabled",
+    "retrain_after_outcomes",
+    # Branding (the logo: form_logo_set)
+    "font",
+    # Closing
+    "closes_at",
+    "response_limit",
+    "closed_message",
 )
 _COPIED_FORM_FIELDS = (
     *FORM_SETTINGS_FIELDS,
@@ -59,6 +78,7 @@ _COPIED_FORM_FIELDS = (
 )
 _COPIED_QUESTION_FIELDS = (*QUESTION_FIELDS, "key", "kind", "choices", "position", "condition")
 logger = logging.getLogger(__name__)
+_WEB_ADDRESS = re.compile(r"https?://[^\s/$.?#][^\s]*", re.IGNORECASE)
 _URL_PARAMETER = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]{0,63}$")
 
 
@@ -110,7 +130,10 @@ def form_duplicate(*, form: Form, name: str = "") -> Form:
     return copy
 
 
-def form_update(*, form: Form, **fields: Any) -> Form:
+def form_update(
+    *, form: Form, logo: bytes | None = None, logo_remove: bool = False, **fields: Any
+) -> Form:
+    """Change the form's settings (and its logo: new bytes, or removed) in one go."""
     unknown = set(fields) - set(FORM_SETTINGS_FIELDS)
     if unknown:
         raise ValueError(f"not a form setting: {', '.join(sorted(unknown))}")
@@ -125,11 +148,51 @@ def form_update(*, form: Form, **fields: Any) -> Form:
             )
         if Form.objects.filter(slug=new_slug).exclude(pk=form.pk).exists():
             raise ValidationError({"slug": f"The address /f/{new_slug}/ is already taken."})
+    if "accent_color" in fields and fields["accent_color"].lower() != form.accent_color.lower():
+        # Only a change is judged: a form saved before the check keeps its colour until edited.
+        fields["accent_color"] = branding.accent_color_checked(fields["accent_color"])
+    if "resources" in fields:
+        fields["resources"] = resources_checked(fields["resources"])
+    written = [*fields, "updated_at"]
+    starts_counting = fields.get("response_limit") is not None and form.response_limit is None
     for field, value in fields.items():
         setattr(form, field, value)
     form.full_clean(exclude=["questions"])
-    form.save()
+    if logo is not None:
+        branding.logo_content_type(logo)  # judged before anything is written
+    with transaction.atomic():
+        if starts_counting:
+            # From now on each response is counted in its lead's transaction (capture.closing).
+            form.response_count = form_responses_counted(form=form)
+            written.append("response_count")
+        # Only the settings: the response counter is written by submits meanwhile.
+        form.save(update_fields=written)
+        if logo is not None:
+            branding.form_logo_set(form=form, data=logo)
+        elif logo_remove and form.logo_hash:
+            branding.form_logo_remove(form=form)
     return form
+
+
+def resources_checked(resources: list[dict]) -> list[dict[str, str]]:
+    """Resources as [{"title", "url"}], each with a title and an http(s) address."""
+    checked = []
+    for number, item in enumerate(resources or [], start=1):
+        title = str(item.get("title", "")).strip()
+        url = str(item.get("url", "")).strip()
+        if not title and not url:
+            continue
+        if not title:
+            raise ValidationError({"resources": f"Resource {number}: give it a title."})
+        if not _WEB_ADDRESS.fullmatch(url):
+            raise ValidationError(
+                {
+                    "resources": f"Resource {number} (“{title}”): “{url}” is not a web address; "
+                    "write it like https://www.example.com/guide."
+                }
+            )
+        checked.append({"title": title[:200], "url": url})
+    return checked
 
 
 def form_publish(*, form: Form) -> Form:

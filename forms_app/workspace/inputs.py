@@ -5,12 +5,15 @@ import re
 from urllib.parse import urlsplit
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from forms_app.models import Form, Question
 from forms_app.models.contacts import CONTACT_KINDS
+from forms_app.models.forms import FONT_STACKS
 from forms_app.models.text import ControlCharactersRefused
-from forms_app.workspace.authoring import QUESTION_FIELDS
+from forms_app.workspace.authoring import QUESTION_FIELDS, resources_checked
+from forms_app.workspace.branding import LOGO_MAX_BYTES, logo_content_type
 from scoring.conditions import InvalidCondition, value_from_text
 from scoring.features import CAPTURE_SIGNAL_LABELS
 from scoring.models import PointsRule
@@ -55,6 +58,22 @@ class FormSettingsForm(ControlCharactersRefused, forms.ModelForm):
         label="Key pages",
         help_text="Paths that signal intent, one per line, e.g. /pricing.",
     )
+    # Edited as rows (resource_title / resource_url pairs); this field only carries their errors.
+    resources = forms.Field(required=False, widget=forms.HiddenInput)
+    closes_at = forms.DateTimeField(
+        required=False,
+        label="Close on",
+        help_text="Empty: the form stays open.",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    logo = forms.FileField(
+        required=False,
+        label="Logo",
+        help_text=f"PNG, JPEG, WebP or SVG, up to {LOGO_MAX_BYTES // 1024} KB. "
+        "Shown above the form's title, up to 40 pixels high.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp,.svg"}),
+    )
+    logo_remove = forms.BooleanField(required=False, label="Remove the logo")
 
     class Meta:
         model = Form
@@ -64,33 +83,63 @@ class FormSettingsForm(ControlCharactersRefused, forms.ModelForm):
             "description",
             "submit_label",
             "accent_color",
+            "font",
             "conversion_definition",
             "thank_you_message",
             "sales_ready_message",
-            "marketing_qualified_message",
-            "nurture_message",
             "booking_url",
+            "sales_ready_redirect_url",
+            "marketing_qualified_message",
+            "marketing_qualified_redirect_url",
+            "nurture_message",
+            "nurture_redirect_url",
             "allowed_sites",
             "collect_browsing_signals",
             "key_pages",
+            "sla_sales_ready_minutes",
+            "sla_marketing_qualified_minutes",
+            "sla_nurture_minutes",
+            "retrain_enabled",
+            "retrain_after_outcomes",
+            "closes_at",
+            "response_limit",
+            "closed_message",
             "retention_days",
         ]
         labels = {
             "slug": "Address",
             "submit_label": "Submit button text",
             "accent_color": "Accent colour",
+            "font": "Font",
             "conversion_definition": "What counts as a conversion",
             "thank_you_message": "Thank-you message",
-            "sales_ready_message": "Next step for sales-ready leads",
-            "marketing_qualified_message": "Next step for marketing-qualified leads",
-            "nurture_message": "Next step for nurture leads",
+            "sales_ready_message": "Message",
+            "marketing_qualified_message": "Message",
+            "nurture_message": "Message",
+            "sales_ready_redirect_url": "Redirect after submit",
+            "marketing_qualified_redirect_url": "Redirect after submit",
+            "nurture_redirect_url": "Redirect after submit",
             "collect_browsing_signals": "Record browsing signals (with consent)",
             "booking_url": "Booking link",
+            "sla_sales_ready_minutes": "Sales-ready",
+            "sla_marketing_qualified_minutes": "Marketing-qualified",
+            "sla_nurture_minutes": "Nurture",
+            "retrain_enabled": "Retrain automatically when outcomes come in",
+            "retrain_after_outcomes": "Retrain after this many new outcomes",
+            "response_limit": "Close after this many responses",
+            "closed_message": "Message shown when closed",
             "retention_days": "Anonymise leads after (days)",
         }
         help_texts = {
             "slug": "The form lives at /f/<address>/. It cannot change once the form has leads.",
             "nurture_message": "Empty: the thank-you message.",
+            "booking_url": "Shown as “Book a time” until routing assigns a rep with their own.",
+            "sales_ready_redirect_url": "Empty: the prospect sees the message above.",
+            "marketing_qualified_redirect_url": "Empty: the prospect sees the message and "
+            "resources.",
+            "nurture_redirect_url": "Empty: the prospect sees the message.",
+            "response_limit": "Complete responses from the form and the API count; imported "
+            "leads do not. Empty: no limit.",
         }
         widgets = {
             "description": forms.Textarea(attrs={"rows": 2}),
@@ -98,8 +147,74 @@ class FormSettingsForm(ControlCharactersRefused, forms.ModelForm):
             "sales_ready_message": forms.Textarea(attrs={"rows": 2}),
             "marketing_qualified_message": forms.Textarea(attrs={"rows": 2}),
             "nurture_message": forms.Textarea(attrs={"rows": 2}),
+            "closed_message": forms.Textarea(attrs={"rows": 2}),
             "accent_color": forms.TextInput(attrs={"type": "color"}),
             "conversion_definition": forms.RadioSelect,
+            "font": forms.RadioSelect,
+            "sales_ready_redirect_url": forms.URLInput(attrs={"placeholder": "https://"}),
+            "marketing_qualified_redirect_url": forms.URLInput(attrs={"placeholder": "https://"}),
+            "nurture_redirect_url": forms.URLInput(attrs={"placeholder": "https://"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["font"].required = False
+        self.fields["closed_message"].required = False
+        self.fields["retrain_after_outcomes"].widget.attrs["placeholder"] = str(
+            settings.FORMSCORE_RETRAIN_AFTER_OUTCOMES
+        )
+        self.fields["retrain_after_outcomes"].help_text = (
+            "Outcomes (qualified, won, lost…) recorded since the last training. "
+            f"Empty: {settings.FORMSCORE_RETRAIN_AFTER_OUTCOMES}."
+        )
+
+    def clean_font(self) -> str:
+        return self.cleaned_data["font"] or self.instance.font or Form.Font.SYSTEM
+
+    def clean_closed_message(self) -> str:
+        # Empty: the default message, since a closed form must say something.
+        return self.cleaned_data["closed_message"] or Form._meta.get_field("closed_message").default
+
+    def font_options(self) -> list[tuple]:
+        """Each font choice with its stack, so the page shows a sample in it."""
+        return [(option, FONT_STACKS[option.data["value"]]) for option in self["font"]]
+
+    def resource_rows(self) -> list[dict[str, str]]:
+        """The rows to show: as posted (kept on an error), else as stored."""
+        if self.is_bound:
+            return resources_from_post(self.data)
+        return [dict(item) for item in self.instance.resources or [] if isinstance(item, dict)]
+
+    def clean_resources(self) -> list[dict[str, str]]:
+        try:
+            return resources_checked(resources_from_post(self.data))
+        except ValidationError as error:
+            raise forms.ValidationError(error.message_dict["resources"]) from None
+
+    def clean_logo(self) -> bytes | None:
+        upload = self.cleaned_data.get("logo")
+        if not upload:
+            return None
+        if upload.size > LOGO_MAX_BYTES:  # judged before the file is read into memory
+            raise forms.ValidationError(
+                f"The logo is {-(-upload.size // 1024)} KB; the limit is "
+                f"{LOGO_MAX_BYTES // 1024} KB. Export it smaller: a logo needs about 400 pixels "
+                "across."
+            )
+        data = upload.read()
+        logo_content_type(data)
+        return data
+
+    def setting_values(self) -> dict:
+        """The cleaned settings as form_update takes them (the logo apart)."""
+        values = {
+            name: self.cleaned_data[name]
+            for name in self.fields
+            if name not in ("logo", "logo_remove")
+        }
+        return values | {
+            "logo": self.cleaned_data.get("logo"),
+            "logo_remove": self.cleaned_data.get("logo_remove", False),
         }
 
     def clean_allowed_sites(self) -> list[str]:
@@ -195,6 +310,17 @@ def choices_from_post(data) -> list[dict]:
         if label.strip()
     ]
     return rows + [{"value": "", "label": line} for line in _lines(data.get("choices_text", ""))]
+
+
+def resources_from_post(data) -> list[dict[str, str]]:
+    """Resource rows posted as resource_title / resource_url pairs, in order (empty rows
+    dropped)."""
+    titles, urls = data.getlist("resource_title"), data.getlist("resource_url")
+    rows = [
+        {"title": title.strip(), "url": url.strip()}
+        for title, url in zip(titles, urls, strict=False)
+    ]
+    return [row for row in rows if row["title"] or row["url"]]
 
 
 def condition_from_post(data) -> dict | None:

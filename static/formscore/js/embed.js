@@ -2,7 +2,8 @@
  *
  * Puts the form in an iframe that follows its content's height, passes the host page's URL,
  * referrer and UTM parameters along, and tells the host page `formscore:submitted` (detail: form,
- * tier, leadId). With the visitor's consent (data-consent="granted" on the tag, or
+ * tier, leadId), then sends the page to the form's redirect URL for the prospect's tier if it has
+ * one. With the visitor's consent (data-consent="granted" on the tag, or
  * formscore.consent(true) from your consent banner) it also counts page views, visits and
  * key-page visits in this site's localStorage, and hands them to forms that collect them.
  * Without data-form it only counts. No cookies, no dependencies.
@@ -124,6 +125,11 @@
       if (signals) send("signals", signals);
     } else if (message.formscore === "navigated") {
       if (iframe.getBoundingClientRect().top < 0) iframe.scrollIntoView({ block: "start" });
+    } else if (message.formscore === "redirect") {
+      // The form's redirect-after-submit URL for the prospect's tier: web pages only.
+      var url;
+      try { url = new URL(String(detail.url || "")); } catch (e) { return; }
+      if (url.protocol === "https:" || url.protocol === "http:") window.location.assign(url.href);
     } else if (message.formscore === "submitted") {
       if (iframe.getBoundingClientRect().top < 0) iframe.scrollIntoView({ block: "start" });
       iframe.dispatchEvent(new CustomEvent("formscore:submitted", {

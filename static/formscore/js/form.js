@@ -83,6 +83,10 @@
     if (done) {
       if (isSwap) done.focus();
       tell("submitted", { tier: done.getAttribute("data-tier"), leadId: done.getAttribute("data-lead") });
+      // The tier's redirect: only the host page may leave (embed.js does), after it heard the
+      // submit; without embed.js the "Continue" link opens it in the whole window.
+      var target = done.getAttribute("data-redirect");
+      if (target) tell("redirect", { url: target });
     } else if (isSwap) {
       tell("navigated", {});
     }

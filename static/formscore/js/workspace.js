@@ -156,7 +156,94 @@
     sync();
   }
 
+  /* Form settings: resource rows added, moved and removed in place; the server reads them in
+     page order. Without JavaScript an empty row at the end adds one and clearing a row removes it. */
+  function initResources(editor) {
+    if (editor.dataset.ready) return;
+    editor.dataset.ready = "1";
+    var list = editor.querySelector("[data-resource-rows]");
+    var template = editor.querySelector("template[data-resource-template]");
+    var add = editor.querySelector("[data-resource-add]");
+    function renumber() {
+      list.querySelectorAll("[data-resource-row]").forEach(function (row, index) {
+        var n = index + 1;
+        row.querySelectorAll("input").forEach(function (input) {
+          input.id = input.name + "_" + n;
+          var label = row.querySelector('label[data-for="' + input.name + '"]') || input.previousElementSibling;
+          if (label && label.tagName === "LABEL") {
+            label.htmlFor = input.id;
+            label.textContent = "Resource " + n + (input.name === "resource_title" ? " title" : " address");
+          }
+        });
+        row.querySelector("[data-resource-move=up]").setAttribute("aria-label", "Move resource " + n + " up");
+        row.querySelector("[data-resource-move=down]").setAttribute("aria-label", "Move resource " + n + " down");
+        row.querySelector("[data-resource-remove]").setAttribute("aria-label", "Remove resource " + n);
+      });
+    }
+    list.querySelectorAll("[data-resource-actions]").forEach(function (el) { el.hidden = false; });
+    add.hidden = false;
+    add.addEventListener("click", function () {
+      var row = template.content.firstElementChild.cloneNode(true);
+      row.querySelector("[data-resource-actions]").hidden = false;
+      list.appendChild(row);
+      renumber();
+      row.querySelector("input").focus();
+    });
+    list.addEventListener("click", function (event) {
+      var button = event.target.closest("button");
+      if (!button) return;
+      var row = button.closest("[data-resource-row]");
+      if (button.hasAttribute("data-resource-remove")) {
+        var next = row.nextElementSibling || row.previousElementSibling;
+        row.remove();
+        if (!list.querySelector("[data-resource-row]")) add.click();
+        renumber();
+        announce("Resource removed.");
+        if (next) next.querySelector("input").focus();
+        return;
+      }
+      var direction = button.getAttribute("data-resource-move");
+      if (direction === "up" && row.previousElementSibling) list.insertBefore(row, row.previousElementSibling);
+      else if (direction === "down" && row.nextElementSibling) list.insertBefore(row.nextElementSibling, row);
+      else return;
+      renumber();
+      button.focus();
+      announce("Resource moved " + direction + ".");
+    });
+    renumber();
+  }
+
+  /* The accent colour's contrast with the button's white text, as the server judges it
+     (forms_app.workspace.branding), shown while the marketer picks. */
+  function contrastWithWhite(hex) {
+    var channels = [1, 3, 5].map(function (i) {
+      var c = parseInt(hex.slice(i, i + 2), 16) / 255;
+      return c <= 0.04045 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+    });
+    return 1.05 / (0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2] + 0.05);
+  }
+  function initAccent(input) {
+    if (input.dataset.ready) return;
+    input.dataset.ready = "1";
+    var note = document.createElement("span");
+    note.className = "accent-contrast";
+    note.setAttribute("aria-live", "polite");
+    input.insertAdjacentElement("afterend", note);
+    function show() {
+      if (!/^#[0-9a-f]{6}$/i.test(input.value)) return;
+      var ratio = contrastWithWhite(input.value);
+      var readable = ratio >= 4.5;
+      note.textContent = input.value.toLowerCase() + " · " + ratio.toFixed(1) + ":1 with white text" +
+        (readable ? "" : " — too light, pick a darker colour");
+      note.classList.toggle("is-low", !readable);
+    }
+    input.addEventListener("input", show);
+    show();
+  }
+
   function init(root) {
+    root.querySelectorAll("[data-resources]").forEach(initResources);
+    root.querySelectorAll("input[type=color][name=accent_color]").forEach(initAccent);
     root.querySelectorAll("#question-list[data-reorder-url]").forEach(initSortable);
     root.querySelectorAll("[data-copy]").forEach(initCopy);
     root.querySelectorAll("[data-condition-editor]").forEach(initConditionEditor);
