@@ -1,7 +1,8 @@
 """A form closes on a date or after a number of responses; closed, it shows its message and
 refuses submits.
 
-Both are read from the form's own row, which every request loads anyway: checking costs no query.
+Both are read from the form's own row, which every request has (cached per settings revision, see
+form_runtime): checking costs no query.
 The response limit is kept by a counter on the form, taken in the lead's transaction by one
 conditional UPDATE, so a submit never counts stored leads (issue #16) and two prospects racing
 for the last place cannot both get it.
@@ -13,7 +14,7 @@ from datetime import datetime
 from django.db.models import F
 from django.utils import timezone
 
-from forms_app.models import Form, Lead
+from forms_app.models import Form, Lead, SettingsRevision
 
 # Leads that are responses to the form: imported history and demo data are not.
 COUNTED_SOURCES = frozenset({Lead.Source.FORM, Lead.Source.API})
@@ -40,6 +41,10 @@ def form_response_take(*, form: Form) -> None:
     )
     if not taken:
         raise FormClosed(form.slug)
+    # The last place taken: web processes cache the form's row per settings revision, so the
+    # form is shown closed everywhere only once the revision changes (once per form that fills).
+    if Form.objects.filter(pk=form.pk, response_count__gte=F("response_limit")).exists():
+        SettingsRevision.bump()
 
 
 def form_responses_counted(*, form: Form) -> int:
