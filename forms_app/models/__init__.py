@@ -13,13 +13,16 @@ from forms_app.models.sales import (
     Team,
     WebhookEndpoint,
 )
+from forms_app.models.team import AccountEvent, Invitation
 
 __all__ = [
+    "AccountEvent",
     "Contact",
     "ContactRole",
     "Form",
     "FormStepStat",
     "ImportRun",
+    "Invitation",
     "Lead",
     "LeadEvent",
     "Notification",

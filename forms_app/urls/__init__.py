@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from forms_app.views import home, public
+from forms_app.views import home, invitation_accept, public
 
 app_name = "forms_app"
 
@@ -8,6 +8,11 @@ urlpatterns = [
     path("f/<slug:slug>/", public.form_page, name="form_page"),
     path("f/<slug:slug>/next/<uuid:lead_id>/", public.next_step, name="next_step"),
     path("embed.js", public.embed_script, name="embed_script"),
+    path(
+        "invite/<str:token>/",
+        invitation_accept.invitation_accept_page,
+        name="invitation_accept",
+    ),
     path("app/", home.app_home, name="app_home"),
     path("app/", include("forms_app.urls.workspace")),
     path("app/", include("forms_app.urls.sales")),

@@ -1,0 +1,1 @@
+"""The team: who works in the workspace, in which role, and how they join (invitations)."""
