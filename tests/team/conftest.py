@@ -1,16 +1,10 @@
-"""Personas of a small team, and reading an invitation's link the way the invitee does."""
-
-import re
+"""Personas of a small team: an admin, a marketer and a rep."""
 
 import pytest
 from django.contrib.auth.models import Group, User
-from django.core import mail
 
 from forms_app.models import RepProfile
-from tests.helpers.worker import run_worker
-
-PASSWORD = "pw-for-tests-123"
-NEW_PASSWORD = "a-long-new-passphrase-42"
+from tests.helpers.team import PASSWORD
 
 
 @pytest.fixture(autouse=True)
@@ -50,17 +44,3 @@ def morgan(db) -> User:
 @pytest.fixture
 def sam(db) -> User:
     return _user("sam", "Sam Seller", "sales")
-
-
-def delivered_invitation_link(to: str) -> str:
-    """Run the outbox worker, then read the link from the e-mail delivered to this address."""
-    run_worker()
-    sent = [message for message in mail.outbox if message.to == [to]]
-    assert sent, f"no e-mail was delivered to {to}"
-    found = re.search(r"https?://\S+/invite/\S+/", sent[-1].body)
-    assert found, sent[-1].body
-    return found.group(0)
-
-
-def path_of(link: str) -> str:
-    return "/" + link.split("/", 3)[3]

@@ -14,8 +14,8 @@ from forms_app.models import AccountEvent, Invitation, Notification, RepProfile
 from forms_app.permissions import Role, user_roles
 from forms_app.team.invitations import invitation_create
 from forms_app.team.members import TeamRefusal
+from tests.helpers.team import NEW_PASSWORD, delivered_invitation_link, path_of
 from tests.helpers.worker import run_worker
-from tests.team.conftest import NEW_PASSWORD, delivered_invitation_link, path_of
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the worker sees what the test commits
 
