@@ -83,6 +83,17 @@ class Member:
     def is_pending(self) -> bool:
         return self.status.startswith("invit")
 
+    @property
+    def expires_in(self) -> str:
+        """How long the invitation's link still works, in the largest whole unit."""
+        if self.invitation is None:
+            return ""
+        left = (self.invitation.expires_at - timezone.now()).total_seconds()
+        days, hours = round(left / 86400), max(1, round(left / 3600))
+        if days >= 1:
+            return f"{days} day{'s' if days != 1 else ''}"
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+
 
 def _status(user, invitation: Invitation | None, now: datetime) -> str:
     if user.is_active:

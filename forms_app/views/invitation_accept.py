@@ -1,4 +1,9 @@
-"""Joining from an invitation (public: the invitee has no session yet)."""
+"""Joining from an invitation (public: the invitee has no session yet).
+
+The token is in the address; the site-wide Referrer-Policy (strict-origin-when-cross-origin)
+sends other sites the origin alone, and the page loads nothing from elsewhere. (Not no-referrer
+here: Chrome then posts the form with Origin: null, which Django's CSRF check refuses.)
+"""
 
 from django import forms
 from django.contrib import messages
@@ -28,7 +33,7 @@ class NameForm(ControlCharactersRefused, forms.Form):
 
 
 def _unusable(request: HttpRequest, state: InvitationState, invitation) -> HttpResponse:
-    response = render(
+    return render(
         request,
         "registration/invitation_unusable.html",
         {
@@ -40,8 +45,6 @@ def _unusable(request: HttpRequest, state: InvitationState, invitation) -> HttpR
         },
         status=_STATUS.get(state, 410),
     )
-    response["Referrer-Policy"] = "no-referrer"
-    return response
 
 
 @never_cache
@@ -67,7 +70,7 @@ def invitation_accept_page(request: HttpRequest, token: str) -> HttpResponse:
         messages.success(request, f"Welcome to formscore, {user.first_name or display_name(user)}.")
         return redirect("/app/")
     role = user_role(user)
-    response = render(
+    return render(
         request,
         "registration/invitation_accept.html",
         {
@@ -82,6 +85,3 @@ def invitation_accept_page(request: HttpRequest, token: str) -> HttpResponse:
         },
         status=422 if data is not None else 200,
     )
-    # The token is in the address: never send it on as a referrer.
-    response["Referrer-Policy"] = "no-referrer"
-    return response

@@ -65,6 +65,8 @@ def test_a_weak_new_password_is_refused_by_the_password_validators(client, sam):
 
 def test_a_rep_edits_their_display_name_and_booking_link(client, sam):
     client.force_login(sam)
+    page = client.get("/app/inbox/").content.decode()
+    assert 'href="/app/settings/"' in page.split("</nav>")[0]  # reachable from every page
     page = client.get("/app/settings/").content.decode()
     assert "Your rep profile" in page
     response = client.post(
