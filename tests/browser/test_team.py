@@ -61,9 +61,11 @@ def test_an_admin_invites_a_marketer_who_joins_and_logs_in(page, live_server, br
     expect(grace_row.get_by_text("Invited", exact=True)).to_be_visible()
 
     # On second thought, Grace will build forms: her role changes before she joins.
+    page.evaluate("window.notReloaded = true")
     grace_row.get_by_label("Role of Grace Hopper").select_option(label="Marketer")
     grace_row.get_by_role("button", name="Set role of Grace Hopper").click()
     expect(page.get_by_text("Grace Hopper is now marketer.")).to_be_visible()
+    assert page.evaluate("window.notReloaded") is True  # swapped in place by htmx
 
     link = delivered_invitation_link("grace@example.com")
     page.reload()
@@ -117,6 +119,14 @@ def test_an_admin_invites_a_marketer_who_joins_and_logs_in(page, live_server, br
     invite.get_by_label("E-mail").fill("linus@example.com")
     invite.get_by_label("Name").fill("Linus Rep")
     invite.get_by_role("button", name="Send invitation").click()
+    # Sam has left the company: deactivated, asked once.
+    sam_row = page.locator("tr", has_text="sam@example.com")
+    sam_row.locator("summary", has_text="Deactivate").click()
+    sam_row.get_by_role("dialog").get_by_role("button", name="Deactivate").click()
+    expect(page.get_by_text("Sam Seller is deactivated")).to_be_visible()
+    sam_row = page.locator("tr", has_text="sam@example.com")
+    expect(sam_row.get_by_text("Deactivated")).to_be_visible()
+    expect(sam_row.get_by_role("button", name="Reactivate Sam Seller")).to_be_visible()
     grace_row = page.locator("tr", has_text="grace@example.com")
     expect(grace_row.get_by_text("Active")).to_be_visible()
     expect(grace_row.get_by_text("by Ada Admin")).to_be_visible()
