@@ -48,6 +48,7 @@ class AccountEvent(models.Model):
         ROLE_CHANGED = "role_changed", "Role changed"
         DEACTIVATED = "deactivated", "Deactivated"
         REACTIVATED = "reactivated", "Reactivated"
+        UNLOCKED = "unlocked", "Login unlocked"
         PASSWORD_CHANGED = "password_changed", "Password changed"
         PROFILE_CHANGED = "profile_changed", "Profile changed"
 

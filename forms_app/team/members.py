@@ -9,6 +9,9 @@ The workspace always keeps one active admin: the last one can be neither demoted
 from dataclasses import dataclass
 from datetime import datetime
 
+from axes.models import AccessAttempt
+from axes.utils import reset as axes_reset
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.core.exceptions import PermissionDenied
@@ -74,6 +77,7 @@ class Member:
     invitation: Invitation | None  # the latest, if they were invited
     invitation_delivery: str  # the latest invitation e-mail's outbox status, or ""
     last_login: datetime | None
+    locked_out: bool = False  # too many failed logins (django-axes), from some address
 
     @property
     def role_label(self) -> str:
@@ -128,6 +132,7 @@ def team_members() -> list[Member]:
             ),
         )
     )
+    locked = locked_out_usernames()
     members = []
     for user in users:
         invitations = list(user.invitations.all())
@@ -145,11 +150,22 @@ def team_members() -> list[Member]:
                 invitation=invitation,
                 invitation_delivery=delivery,
                 last_login=user.last_login,
+                locked_out=user.get_username() in locked,
             )
         )
     order = {"active": 0, "invited": 1, "invitation_expired": 1, "invitation_revoked": 2}
     members.sort(key=lambda m: (order.get(m.status, 3), m.name.lower()))
     return members
+
+
+def locked_out_usernames() -> set[str]:
+    """Usernames whose failed logins lock them out now, from at least one address."""
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    return set(
+        AccessAttempt.objects.filter(
+            failures_since_start__gte=settings.AXES_FAILURE_LIMIT, attempt_time__gte=since
+        ).values_list("username", flat=True)
+    )
 
 
 def account_events_recent(*, limit: int = 20) -> list[AccountEvent]:
@@ -265,6 +281,23 @@ def user_reactivate(*, user, actor) -> None:
             kind=AccountEvent.Kind.REACTIVATED,
             message=f"{display_name(actor)} reactivated {display_name(user)}",
         )
+
+
+def user_unlock(*, user, actor) -> int:
+    """Forget the user's failed logins, so the lockout ends now rather than after the cool-off.
+
+    The failures of an address under other usernames stay: an address that guesses many
+    usernames is still locked out (docs/deploy.md, "Login lockout").
+    """
+    require_admin(actor)
+    removed = axes_reset(username=user.get_username())
+    account_event_record(
+        user=user,
+        actor=actor,
+        kind=AccountEvent.Kind.UNLOCKED,
+        message=f"{display_name(actor)} unlocked {display_name(user)}'s login",
+    )
+    return removed
 
 
 # --- the user's own account -------------------------------------------------------------------

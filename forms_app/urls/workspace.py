@@ -102,6 +102,7 @@ urlpatterns: list = [
         team_page.member_deactivate,
         name="member_deactivate",
     ),
+    path("settings/team/<int:user_id>/unlock/", team_page.member_unlock, name="member_unlock"),
     path(
         "settings/team/<int:user_id>/reactivate/",
         team_page.member_reactivate,

@@ -26,6 +26,7 @@ from forms_app.team.members import (
     user_deactivate,
     user_reactivate,
     user_role_set,
+    user_unlock,
 )
 
 ROLE_CHOICES = [(role.value, ROLE_LABELS[role]) for role in Role]
@@ -137,6 +138,13 @@ def member_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
 def member_reactivate(request: HttpRequest, user_id: int) -> HttpResponse:
     user = _member(user_id)
     return _act(request, user_reactivate, f"{display_name(user)} can log in again.", user=user)
+
+
+@require_POST
+@admin_required
+def member_unlock(request: HttpRequest, user_id: int) -> HttpResponse:
+    user = _member(user_id)
+    return _act(request, user_unlock, f"{display_name(user)} can log in again now.", user=user)
 
 
 @require_POST

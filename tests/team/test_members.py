@@ -179,3 +179,25 @@ def test_members_are_listed_active_first_then_invited_then_deactivated(ada, morg
     user_deactivate(user=morgan, actor=ada)
     names = [member.name for member in team_members()]
     assert names == ["Ada Admin", "Sam Seller", "Morgan Marketer"]
+
+
+def test_an_admin_unlocks_someone_locked_out_by_failed_logins(client, ada, sam):
+    guesser = client.__class__()
+    for attempt in range(12):
+        guesser.post("/login/", {"username": "sam", "password": f"guess-{attempt}"})
+    assert guesser.post("/login/", {"username": "sam", "password": PASSWORD}).status_code == 429
+
+    client.force_login(ada)
+    assert "Locked out" in client.get("/app/settings/team/").content.decode()
+    response = client.post(f"/app/settings/team/{sam.pk}/unlock/")
+    assert response.status_code == 302
+    page = client.get("/app/settings/team/").content.decode()
+    assert "Sam Seller can log in again now." in page and "Locked out" not in page
+    assert AccountEvent.objects.filter(user=sam, kind="unlocked", actor=ada).exists()
+
+    assert guesser.post("/login/", {"username": "sam", "password": PASSWORD}).status_code == 302
+
+
+def test_only_admins_unlock(client, morgan, sam):
+    client.force_login(morgan)
+    assert client.post(f"/app/settings/team/{sam.pk}/unlock/").status_code == 403
