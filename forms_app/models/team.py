@@ -50,6 +50,7 @@ class AccountEvent(models.Model):
         REACTIVATED = "reactivated", "Reactivated"
         UNLOCKED = "unlocked", "Login unlocked"
         PASSWORD_CHANGED = "password_changed", "Password changed"
+        PASSWORD_RESET_SENT = "password_reset_sent", "Password reset link sent"
         PROFILE_CHANGED = "profile_changed", "Profile changed"
 
     user = models.ForeignKey(
