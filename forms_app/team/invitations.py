@@ -22,11 +22,11 @@ from django.utils import timezone
 from forms_app.models import AccountEvent, Invitation, Notification
 from forms_app.permissions import Role
 from forms_app.sales.outbox import notifications_enqueue_with_rows
+from forms_app.sales.reps import user_display_name
 from forms_app.team.members import (
     ROLE_LABELS,
     TeamRefusal,
     account_event_record,
-    display_name,
     rep_profile_ensure,
     require_admin,
     role_apply,
@@ -66,7 +66,7 @@ def invitation_link(token: str) -> str:
 
 
 def _invitation_email(invitation: Invitation, token: str, role: Role | None) -> dict:
-    inviter = display_name(invitation.invited_by) if invitation.invited_by else "An admin"
+    inviter = user_display_name(invitation.invited_by) if invitation.invited_by else "An admin"
     as_role = f" as {ROLE_LABELS[role].lower()}" if role else ""
     until = timezone.localtime(invitation.expires_at).strftime("%d %b %Y, %H:%M %Z")
     body = (
@@ -129,7 +129,7 @@ def invitation_create(*, email: str, name: str, role: Role, actor) -> Invitation
             user=user,
             actor=actor,
             kind=AccountEvent.Kind.INVITED,
-            message=f"{display_name(actor)} invited {email} as {ROLE_LABELS[role].lower()}",
+            message=f"{user_display_name(actor)} invited {email} as {ROLE_LABELS[role].lower()}",
         )
     return invitation
 
@@ -155,7 +155,7 @@ def invitation_resend(*, invitation: Invitation, actor) -> Invitation:
             user=invitation.user,
             actor=actor,
             kind=AccountEvent.Kind.INVITATION_RESENT,
-            message=f"{display_name(actor)} sent the invitation to {invitation.email} again",
+            message=f"{user_display_name(actor)} sent the invitation to {invitation.email} again",
         )
     return invitation
 
@@ -176,7 +176,7 @@ def invitation_revoke(*, invitation: Invitation, actor) -> Invitation:
                 user=invitation.user,
                 actor=actor,
                 kind=AccountEvent.Kind.INVITATION_REVOKED,
-                message=f"{display_name(actor)} withdrew the invitation to {invitation.email}",
+                message=f"{user_display_name(actor)} withdrew the invitation to {invitation.email}",
             )
     return invitation
 
@@ -225,7 +225,7 @@ def invitation_accept(*, token: str, name: str, password: str):
             user=user,
             actor=user,
             kind=AccountEvent.Kind.JOINED,
-            message=f"{display_name(user)} joined"
-            + (f", invited by {display_name(inviter)}" if inviter else ""),
+            message=f"{user_display_name(user)} joined"
+            + (f", invited by {user_display_name(inviter)}" if inviter else ""),
         )
     return user

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from forms_app.models import AccountEvent, Invitation, Notification, RepProfile
 from forms_app.permissions import Role, is_admin
+from forms_app.sales.reps import user_display_name
 
 ROLE_LABELS = {
     Role.ADMIN: "Admin",
@@ -37,11 +38,6 @@ ROLE_DESCRIPTIONS = {
 
 class TeamRefusal(Exception):
     """An action the rules of the team do not allow, said in words a person can act on."""
-
-
-def display_name(user) -> str:
-    profile = getattr(user, "rep_profile", None)
-    return (profile.display_name if profile else "") or user.get_full_name() or user.get_username()
 
 
 def user_role(user) -> Role | None:
@@ -144,7 +140,7 @@ def team_members() -> list[Member]:
         members.append(
             Member(
                 user=user,
-                name=display_name(user),
+                name=user_display_name(user),
                 role=user_role(user),
                 status=_status(user, invitation, now),
                 invitation=invitation,
@@ -225,7 +221,7 @@ def user_role_set(*, user, role: Role, actor) -> None:
         admins = _active_admin_ids(lock=True)
         if user.pk in admins and role != Role.ADMIN and len(admins) <= 1:
             raise TeamRefusal(
-                f"{display_name(user)} is the last admin: make someone else admin first."
+                f"{user_display_name(user)} is the last admin: make someone else admin first."
             )
         role_apply(user=user, role=role)
         was = ROLE_LABELS[before].lower() if before else "no role"
@@ -233,8 +229,8 @@ def user_role_set(*, user, role: Role, actor) -> None:
             user=user,
             actor=actor,
             kind=AccountEvent.Kind.ROLE_CHANGED,
-            message=f"{display_name(actor)} changed {display_name(user)}'s role from {was} "
-            f"to {ROLE_LABELS[role].lower()}",
+            message=f"{user_display_name(actor)} changed {user_display_name(user)}'s role "
+            f"from {was} to {ROLE_LABELS[role].lower()}",
         )
 
 
@@ -255,14 +251,14 @@ def user_deactivate(*, user, actor) -> None:
     with transaction.atomic():
         admins = _active_admin_ids(lock=True)  # Race: as in user_role_set
         if user.pk in admins and len(admins) <= 1:
-            raise TeamRefusal(f"{display_name(user)} is the last admin and stays active.")
+            raise TeamRefusal(f"{user_display_name(user)} is the last admin and stays active.")
         user.is_active = False
         user.save(update_fields=["is_active"])  # a User write bumps the routing revision
         account_event_record(
             user=user,
             actor=actor,
             kind=AccountEvent.Kind.DEACTIVATED,
-            message=f"{display_name(actor)} deactivated {display_name(user)}",
+            message=f"{user_display_name(actor)} deactivated {user_display_name(user)}",
         )
 
 
@@ -271,15 +267,19 @@ def user_reactivate(*, user, actor) -> None:
     if user.is_active:
         return
     if not user.has_usable_password():
-        raise TeamRefusal(f"{display_name(user)} has not joined yet: send the invitation again.")
+        raise TeamRefusal(
+            f"{user_display_name(user)} has not joined yet: send the invitation again."
+        )
     with transaction.atomic():
         user.is_active = True
         user.save(update_fields=["is_active"])
+        if user_role(user) == Role.SALES:
+            rep_profile_ensure(user=user)  # made a rep while deactivated
         account_event_record(
             user=user,
             actor=actor,
             kind=AccountEvent.Kind.REACTIVATED,
-            message=f"{display_name(actor)} reactivated {display_name(user)}",
+            message=f"{user_display_name(actor)} reactivated {user_display_name(user)}",
         )
 
 
@@ -295,7 +295,7 @@ def user_unlock(*, user, actor) -> int:
         user=user,
         actor=actor,
         kind=AccountEvent.Kind.UNLOCKED,
-        message=f"{display_name(actor)} unlocked {display_name(user)}'s login",
+        message=f"{user_display_name(actor)} unlocked {user_display_name(user)}'s login",
     )
     return removed
 
@@ -312,5 +312,5 @@ def user_password_change(*, user, new_password: str) -> None:
             user=user,
             actor=user,
             kind=AccountEvent.Kind.PASSWORD_CHANGED,
-            message=f"{display_name(user)} changed their password",
+            message=f"{user_display_name(user)} changed their password",
         )

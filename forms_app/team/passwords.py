@@ -19,7 +19,8 @@ from django.utils.http import urlsafe_base64_encode
 
 from forms_app.models import AccountEvent, Notification
 from forms_app.sales.outbox import notifications_enqueue_with_rows
-from forms_app.team.members import account_event_record, display_name
+from forms_app.sales.reps import user_display_name
+from forms_app.team.members import account_event_record
 
 RESET_EVERY = timedelta(minutes=5)
 
@@ -73,7 +74,7 @@ def password_reset_request(*, email: str) -> int:
                 user=user,
                 actor=None,
                 kind=AccountEvent.Kind.PASSWORD_RESET_SENT,
-                message=f"A password reset link was sent to {display_name(user)}",
+                message=f"A password reset link was sent to {user_display_name(user)}",
             )
             sent += 1
     return sent

@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from forms_app.models.text import ControlCharactersRefused
+from forms_app.sales.reps import user_display_name
 from forms_app.team.invitations import (
     INVITATION_VALID_FOR,
     InvitationState,
@@ -22,7 +23,7 @@ from forms_app.team.invitations import (
     invitation_accept,
     invitation_check,
 )
-from forms_app.team.members import ROLE_DESCRIPTIONS, ROLE_LABELS, display_name, user_role
+from forms_app.team.members import ROLE_DESCRIPTIONS, ROLE_LABELS, user_role
 
 # Not found for a link that never existed; gone for one that did.
 _STATUS = {InvitationState.UNKNOWN: 404}
@@ -39,7 +40,7 @@ def _unusable(request: HttpRequest, state: InvitationState, invitation) -> HttpR
         {
             "state": state.value,
             "valid_days": INVITATION_VALID_FOR.days,
-            "inviter": display_name(invitation.invited_by)
+            "inviter": user_display_name(invitation.invited_by)
             if invitation and invitation.invited_by
             else "",
         },
@@ -67,7 +68,9 @@ def invitation_accept_page(request: HttpRequest, token: str) -> HttpResponse:
         except InvitationUnusable as unusable:
             return _unusable(request, unusable.state, check.invitation)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, f"Welcome to formscore, {user.first_name or display_name(user)}.")
+        messages.success(
+            request, f"Welcome to formscore, {user.first_name or user_display_name(user)}."
+        )
         return redirect("/app/")
     role = user_role(user)
     return render(
@@ -75,7 +78,7 @@ def invitation_accept_page(request: HttpRequest, token: str) -> HttpResponse:
         "registration/invitation_accept.html",
         {
             "invitation": check.invitation,
-            "inviter": display_name(check.invitation.invited_by)
+            "inviter": user_display_name(check.invitation.invited_by)
             if check.invitation.invited_by
             else "",
             "role_label": ROLE_LABELS[role] if role else "",

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST, require_safe
 from forms_app.models import Invitation
 from forms_app.models.text import ControlCharactersRefused
 from forms_app.permissions import Role, admin_required
+from forms_app.sales.reps import user_display_name
 from forms_app.team.invitations import (
     INVITATION_VALID_FOR,
     invitation_create,
@@ -21,7 +22,6 @@ from forms_app.team.members import (
     ROLE_LABELS,
     TeamRefusal,
     account_events_recent,
-    display_name,
     team_members,
     user_deactivate,
     user_reactivate,
@@ -115,7 +115,7 @@ def member_role(request: HttpRequest, user_id: int) -> HttpResponse:
     return _act(
         request,
         user_role_set,
-        f"{display_name(user)} is now {ROLE_LABELS[role].lower()}.",
+        f"{user_display_name(user)} is now {ROLE_LABELS[role].lower()}.",
         user=user,
         role=role,
     )
@@ -128,7 +128,7 @@ def member_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
     return _act(
         request,
         user_deactivate,
-        f"{display_name(user)} is deactivated: they cannot log in or get new leads.",
+        f"{user_display_name(user)} is deactivated: they cannot log in or get new leads.",
         user=user,
     )
 
@@ -137,14 +137,14 @@ def member_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
 @admin_required
 def member_reactivate(request: HttpRequest, user_id: int) -> HttpResponse:
     user = _member(user_id)
-    return _act(request, user_reactivate, f"{display_name(user)} can log in again.", user=user)
+    return _act(request, user_reactivate, f"{user_display_name(user)} can log in again.", user=user)
 
 
 @require_POST
 @admin_required
 def member_unlock(request: HttpRequest, user_id: int) -> HttpResponse:
     user = _member(user_id)
-    return _act(request, user_unlock, f"{display_name(user)} can log in again now.", user=user)
+    return _act(request, user_unlock, f"{user_display_name(user)} can log in again now.", user=user)
 
 
 @require_POST
