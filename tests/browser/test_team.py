@@ -2,6 +2,7 @@
 invitee follows the link from the delivered e-mail, chooses a password, joins and logs in; a user
 changes their own password. Screenshots go to docs/screenshots/settings-team*.png."""
 
+import re
 import shutil
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from playwright.sync_api import expect
 from forms_app.models import RepProfile
 from tests.helpers.browser import PASSWORD, log_in, whole_page
 from tests.helpers.team import NEW_PASSWORD, delivered_invitation_link
+from tests.helpers.worker import run_worker
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -166,3 +168,28 @@ def test_a_user_changes_their_own_password_and_logs_in_with_the_new_one(
     expect(page.get_by_text("Please enter a correct username and password")).to_be_visible()
     log_in_as(page, live_server, "sam", NEW_PASSWORD)
     expect(page).to_have_url(f"{live_server.url}/app/inbox/")
+
+
+def test_a_user_who_forgot_their_password_chooses_a_new_one_from_the_emailed_link(
+    page, live_server, screenshot
+):
+    sam = User.objects.create_user("sam", email="sam@example.com", password=PASSWORD)
+    sam.groups.add(Group.objects.get_or_create(name="sales")[0])
+
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_role("link", name="Forgot your password?").click()
+    page.get_by_label("Your e-mail address").fill("sam@example.com")
+    page.get_by_role("button", name="Send me a link").click()
+    expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
+
+    run_worker()
+    body = [m for m in mail.outbox if m.to == ["sam@example.com"]][-1].body
+    link = re.search(r"https?://\S+/password/reset/\S+/", body).group(0)
+    page.goto(link)
+    expect(page).not_to_have_url(link)  # the token left the address for the session
+    page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
+    page.get_by_label("New password confirmation").fill(NEW_PASSWORD)
+    whole_page(page, screenshot, "password-reset-choose")  # test-artifacts only
+    page.get_by_role("button", name="Set password and log in").click()
+    expect(page).to_have_url(f"{live_server.url}/app/inbox/")
+    expect(page.get_by_text("Your new password is set.")).to_be_visible()
