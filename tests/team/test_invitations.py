@@ -1,5 +1,6 @@
 """Inviting people: the e-mail goes through the outbox; the link sets a password, once, in time."""
 
+import io
 import socket
 from datetime import timedelta
 
@@ -8,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core import mail
 from django.core.exceptions import PermissionDenied
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from forms_app.models import AccountEvent, Invitation, Notification, RepProfile
@@ -239,3 +241,16 @@ def test_refusals_are_errors_in_words(ada):
     invitation_create(email="grace@example.com", name="", role=Role.SALES, actor=ada)
     with pytest.raises(TeamRefusal, match="invited already"):
         invitation_create(email="grace@example.com", name="", role=Role.SALES, actor=ada)
+
+
+def test_the_invite_command_invites_as_the_team_page_does(ada, morgan):
+    out = io.StringIO()
+    call_command(
+        "invite", "lin@example.com", role="marketer", name="Lin Lee", actor="ada", stdout=out
+    )
+    assert "Invited lin@example.com as marketer" in out.getvalue()
+    assert delivered_invitation_link("lin@example.com")
+    with pytest.raises(CommandError, match="Only admins manage the team"):
+        call_command("invite", "kim@example.com", role="sales", actor="morgan")
+    with pytest.raises(CommandError, match="invited already"):
+        call_command("invite", "lin@example.com", role="sales", actor="ada")
