@@ -89,8 +89,9 @@ class Member:
         if self.invitation is None:
             return ""
         left = (self.invitation.expires_at - timezone.now()).total_seconds()
-        days, hours = round(left / 86400), max(1, round(left / 3600))
-        if days >= 1:
+        days = round(left / 86400) if left >= 86400 else 0
+        hours = max(1, round(left / 3600))
+        if days:
             return f"{days} day{'s' if days != 1 else ''}"
         return f"{hours} hour{'s' if hours != 1 else ''}"
 

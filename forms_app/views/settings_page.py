@@ -16,7 +16,7 @@ from forms_app.models import RepProfile
 from forms_app.models.text import ControlCharactersRefused
 from forms_app.permissions import Role, inbox_required, user_roles
 from forms_app.sales.reps import rep_profile_update
-from forms_app.team.members import ROLE_DESCRIPTIONS, user_password_change
+from forms_app.team.members import ROLE_DESCRIPTIONS, user_password_change, user_role
 
 # The new key is shown once, on the page the issue redirects to; then only its last characters.
 NEW_TOKEN_SESSION_KEY = "formscore_new_api_token"
@@ -73,7 +73,8 @@ def _page(
         {
             "nav": "settings",
             "tab": "account",
-            "roles": [(role, ROLE_DESCRIPTIONS[role]) for role in Role if role in roles],
+            # One role, as the Team page sets it (an admin holds the others' rights too).
+            "roles": [(role, ROLE_DESCRIPTIONS[role])] if (role := user_role(user)) else [],
             "is_admin": Role.ADMIN in roles,
             "token": Token.objects.filter(user=user).first(),
             "new_token": request.session.pop(NEW_TOKEN_SESSION_KEY, None),
