@@ -8,4 +8,5 @@ def workspace_access(request: HttpRequest) -> dict[str, bool]:
     return {
         "can_use_workspace": can_use_workspace(request.user),
         "can_use_privacy": is_admin(request.user),
+        "can_manage_team": is_admin(request.user),
     }

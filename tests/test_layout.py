@@ -14,6 +14,7 @@ ALLOWED_IMPORTS = {
     "sales": {"models", "permissions", "scoring_adapter"},
     "api": {"models", "permissions", "capture", "sales", "workspace", "scoring_adapter"},
     "demo": {"models", "workspace"},
+    "team": {"models", "permissions", "sales"},
 }
 
 

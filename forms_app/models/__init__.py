@@ -13,14 +13,17 @@ from forms_app.models.sales import (
     Team,
     WebhookEndpoint,
 )
+from forms_app.models.team import AccountEvent, Invitation
 
 __all__ = [
+    "AccountEvent",
     "Contact",
     "ContactRole",
     "Form",
     "FormLogo",
     "FormStepStat",
     "ImportRun",
+    "Invitation",
     "Lead",
     "LeadEvent",
     "Notification",

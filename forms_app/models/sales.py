@@ -156,8 +156,9 @@ class Notification(models.Model):
     """An outbox row: written in the lead's transaction, delivered by a task, never dropped.
 
     Most rows are about a lead; a few are about a webhook endpoint (the e-mail telling marketers
-    it was disabled) and have no lead. A webhook row names its endpoint and is sent to the
-    endpoint's URL, signed with its secrets, at the time of each attempt.
+    it was disabled) or an invitation (the e-mail with the link to join) and have no lead. A
+    webhook row names its endpoint and is sent to the endpoint's URL, signed with its secrets,
+    at the time of each attempt.
     """
 
     class Channel(models.TextChoices):
@@ -190,6 +191,14 @@ class Notification(models.Model):
         blank=True,
         related_name="notifications",
     )
+    # The e-mail with the link to join: the Team page shows whether it went out.
+    invitation = models.ForeignKey(
+        "forms_app.Invitation",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
     channel = models.CharField(max_length=10, choices=Channel)
     destination = models.CharField(max_length=1000)
     payload = models.JSONField(default=dict)
@@ -214,7 +223,12 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        about = f"lead {self.lead_id}" if self.lead_id else f"endpoint {self.endpoint_id}"
+        if self.lead_id:
+            about = f"lead {self.lead_id}"
+        elif self.invitation_id:
+            about = f"invitation {self.invitation_id}"
+        else:
+            about = f"endpoint {self.endpoint_id}"
         return f"{self.get_channel_display()} for {about}: {self.status}"
 
 

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 
-from forms_app.models import RepProfile, Team
+from forms_app.models import AccountEvent, RepProfile, Team
 
 
 def user_display_name(user) -> str:
@@ -61,3 +61,21 @@ def team_save(*, team: Team | None, name: str, members: list) -> Team:
         team.save()
         team.members.set(members)
     return team
+
+
+def rep_profile_update(*, user, display_name: str, booking_url: str) -> RepProfile:
+    """A rep's own edit: how prospects see them. Capacity, teams and active stay the managers'."""
+    with transaction.atomic():
+        profile, created = RepProfile.objects.get_or_create(
+            user=user, defaults={"display_name": display_name, "booking_url": booking_url}
+        )
+        if not created:
+            profile.display_name, profile.booking_url = display_name, booking_url
+            profile.save(update_fields=["display_name", "booking_url"])  # bumps the revision
+        AccountEvent.objects.create(
+            user=user,
+            actor=user,
+            kind=AccountEvent.Kind.PROFILE_CHANGED,
+            message=f"{display_name} changed their name or booking link",
+        )
+    return profile

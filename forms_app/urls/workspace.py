@@ -13,6 +13,7 @@ from forms_app.views import (
     privacy_page,
     scoring_page,
     settings_page,
+    team_page,
 )
 
 urlpatterns: list = [
@@ -81,6 +82,32 @@ urlpatterns: list = [
     path("privacy/export/", privacy_page.person_export_view, name="privacy_export"),
     path("privacy/erase/", privacy_page.person_erase_view, name="privacy_erase"),
     path("settings/api-token/", settings_page.api_token_update, name="api_token_update"),
+    path("settings/password/", settings_page.password_change, name="password_change"),
+    path("settings/profile/", settings_page.profile_update, name="profile_update"),
+    path("settings/team/", team_page.team_page, name="team"),
+    path("settings/team/invite/", team_page.invitation_new, name="invitation_new"),
+    path(
+        "settings/team/invitations/<int:invitation_id>/resend/",
+        team_page.invitation_send_again,
+        name="invitation_resend",
+    ),
+    path(
+        "settings/team/invitations/<int:invitation_id>/revoke/",
+        team_page.invitation_withdraw,
+        name="invitation_revoke",
+    ),
+    path("settings/team/<int:user_id>/role/", team_page.member_role, name="member_role"),
+    path(
+        "settings/team/<int:user_id>/deactivate/",
+        team_page.member_deactivate,
+        name="member_deactivate",
+    ),
+    path("settings/team/<int:user_id>/unlock/", team_page.member_unlock, name="member_unlock"),
+    path(
+        "settings/team/<int:user_id>/reactivate/",
+        team_page.member_reactivate,
+        name="member_reactivate",
+    ),
 ]
 
 urlpatterns += [

@@ -73,7 +73,7 @@ class TeamForm(ControlCharactersRefused, forms.Form):
 def reps_page(request: HttpRequest) -> HttpResponse:
     failed = (
         Notification.objects.filter(status=Notification.Status.FAILED)
-        .select_related("lead", "lead__form", "endpoint")
+        .select_related("lead", "lead__form", "endpoint", "invitation")
         .order_by("-created_at")[:50]
     )
     return render(

@@ -208,9 +208,9 @@ def test_an_admin_uses_the_workspace(client, admin_user, draft_form):
 def test_the_settings_page_shows_the_account_and_role(client, marketer, admin_user):
     client.force_login(marketer)
     page = client.get("/app/settings/").content.decode()
-    assert "morgan" in page and "Marketer" in page and "admin site" not in page
+    assert "morgan" in page and "Marketer" in page and "/app/settings/team/" not in page
     client.force_login(admin_user)
-    assert "admin site" in client.get("/app/settings/").content.decode()
+    assert 'href="/app/settings/team/"' in client.get("/app/settings/").content.decode()
 
 
 def test_a_sales_rep_sees_their_own_account_settings(client, rep):
