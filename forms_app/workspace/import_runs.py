@@ -34,7 +34,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from forms_app.models import Contact, Form, ImportRun, Lead, Question
-from forms_app.sales.contacts import leads_contacts_link
+from forms_app.models.contacts import leads_contacts_link
 from forms_app.workspace.authoring import unique_slug
 from forms_app.workspace.importing import (
     CAPTURE_PREFIX,

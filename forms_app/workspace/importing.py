@@ -38,8 +38,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from forms_app.models import Form, Lead, Question
+from forms_app.models.contacts import leads_contacts_link
 from forms_app.models.text import control_characters_stripped
-from forms_app.sales.contacts import leads_contacts_link
 from scoring.features import CAPTURE_SIGNAL_LABELS
 from scoring.leakage import Suspect, name_suspect, suspects_find
 

@@ -4,17 +4,9 @@ import pytest
 from playwright.sync_api import expect
 
 from forms_app.models import Lead, SpamRefusal
-from tests.helpers.browser import fill_demo_form
+from tests.helpers.browser import IDLE, fill, fill_demo_form, snippet
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def snippet(live_server, form="demo", consent=True) -> str:
-    attributes = f' data-form="{form}"' if form else ""
-    consent_attribute = ' data-consent="granted"' if consent else ""
-    return (
-        f'<script src="{live_server.url}/embed.js"{attributes}{consent_attribute} async></script>'
-    )
 
 
 @pytest.fixture
@@ -34,20 +26,6 @@ KEEN = {
     "Budget": "Over $50k",
     "Your role": "VP / Head of department",
 }
-IDLE = {
-    "Work e-mail": "kid@gmail.com",
-    "Company size": "1–10",
-    "Budget": "Under $5k",
-    "Your role": "Student",
-}
-
-
-def fill(frame, answers):
-    fill_demo_form(frame)
-    frame.get_by_label("Work e-mail").fill(answers["Work e-mail"])
-    frame.get_by_label("Company size").select_option(label=answers["Company size"])
-    frame.get_by_label(answers["Budget"]).check()
-    frame.get_by_label("Your role").select_option(label=answers["Your role"])
 
 
 def iframe_height(page) -> float:

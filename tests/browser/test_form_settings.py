@@ -11,8 +11,7 @@ from playwright.sync_api import expect
 
 from forms_app.models import Form, Lead
 from forms_app.workspace.authoring import form_update, thresholds_update
-from tests.browser.test_embed_host_page import IDLE, fill, snippet
-from tests.helpers.browser import fill_demo_form, log_in
+from tests.helpers.browser import IDLE, fill, fill_demo_form, log_in, snippet
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

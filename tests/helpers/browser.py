@@ -40,3 +40,28 @@ def fill_demo_form(page):
     page.get_by_label("Your role").select_option(label="VP / Head of department")
     page.get_by_label("Country").select_option(label="United States")
     page.get_by_label("I agree to be contacted").check()
+
+
+def snippet(live_server, form="demo", consent=True) -> str:
+    attributes = f' data-form="{form}"' if form else ""
+    consent_attribute = ' data-consent="granted"' if consent else ""
+    return (
+        f'<script src="{live_server.url}/embed.js"{attributes}{consent_attribute} async></script>'
+    )
+
+
+# A prospect who is no buyer: nurture, whatever the model.
+IDLE = {
+    "Work e-mail": "kid@gmail.com",
+    "Company size": "1–10",
+    "Budget": "Under $5k",
+    "Your role": "Student",
+}
+
+
+def fill(frame, answers):
+    fill_demo_form(frame)
+    frame.get_by_label("Work e-mail").fill(answers["Work e-mail"])
+    frame.get_by_label("Company size").select_option(label=answers["Company size"])
+    frame.get_by_label(answers["Budget"]).check()
+    frame.get_by_label("Your role").select_option(label=answers["Your role"])
