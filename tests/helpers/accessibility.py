@@ -1,0 +1,26 @@
+"""axe-core in the browser tests: run it on the page as it stands and describe what it found.
+
+axe-playwright-python ships axe-core's own script, injected with page.evaluate (not a <script>
+tag), so our Content-Security-Policy does not stop it and nothing is fetched at test time.
+"""
+
+from axe_playwright_python.sync_playwright import Axe
+
+_AXE = Axe()
+SERIOUS = ("serious", "critical")
+
+
+def axe_violations(page, *, impacts: tuple[str, ...] | None = None) -> list[str]:
+    """axe's violations on the current page, one line per rule and node, at the given impacts
+    (None: all of them)."""
+    results = _AXE.run(page, options={"resultTypes": ["violations"]}).response
+    found = []
+    for violation in results["violations"]:
+        if impacts is not None and violation["impact"] not in impacts:
+            continue
+        for node in violation["nodes"]:
+            found.append(
+                f"{violation['impact']} {violation['id']}: {', '.join(map(str, node['target']))}"
+                f" — {node.get('failureSummary', '').splitlines()[-1].strip()}"
+            )
+    return found
