@@ -1,6 +1,7 @@
 """What a prospect sees: the form page (one or several steps), the submit, the next step after it,
 and the embed script that puts the form on another site."""
 
+import gzip
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -340,23 +341,43 @@ def next_step(request: HttpRequest, slug: str, lead_id: str) -> HttpResponse:
     return _render_next_step(request, form, lead, partial=False, embedded=embedded)
 
 
+@dataclass(frozen=True)
+class _EmbedScript:
+    body: bytes
+    gzipped: bytes
+    etag: str
+
+
 @cache
-def _embed_script() -> tuple[bytes, str]:
+def _embed_script() -> _EmbedScript:
+    """embed.js, and compressed once (it goes to every page view of every host site)."""
     body = (settings.BASE_DIR / "static" / "formscore" / "js" / "embed.js").read_bytes()
-    return body, f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    digest = hashlib.sha256(body).hexdigest()[:32]
+    return _EmbedScript(body, gzip.compress(body, mtime=0), f'"{digest}"')
+
+
+def _accepts_gzip(request: HttpRequest) -> bool:
+    return "gzip" in request.headers.get("Accept-Encoding", "").lower()
 
 
 @require_safe
 def embed_script(request: HttpRequest) -> HttpResponse:
     """/embed.js: loaded by any site, so readable cross-origin and cached briefly (no version in
     the URL, so a new release reaches sites within the hour)."""
-    body, etag = _embed_script()
-    if request.headers.get("If-None-Match") == etag:
+    script = _embed_script()
+    gzipped = _accepts_gzip(request)
+    # One ETag for both encodings, so a weak one (W/…, as a cache may turn it) matches too.
+    if request.headers.get("If-None-Match", "").removeprefix("W/") == script.etag:
         response = HttpResponseNotModified()
     else:
-        content = body if request.method == "GET" else b""  # HEAD: the headers only
+        content = script.gzipped if gzipped else script.body
+        if request.method == "HEAD":  # the headers only
+            content = b""
         response = HttpResponse(content, content_type="text/javascript; charset=utf-8")
-    response["ETag"] = etag
+        if gzipped:
+            response["Content-Encoding"] = "gzip"
+    response["Vary"] = "Accept-Encoding"
+    response["ETag"] = script.etag
     response["Cache-Control"] = "public, max-age=3600"
     response["Access-Control-Allow-Origin"] = "*"
     response["Cross-Origin-Resource-Policy"] = "cross-origin"

@@ -24,3 +24,23 @@ def axe_violations(page, *, impacts: tuple[str, ...] | None = None) -> list[str]
                 f" — {node.get('failureSummary', '').splitlines()[-1].strip()}"
             )
     return found
+
+
+_BROKEN_REFERENCES = """() => {
+  const found = [];
+  for (const element of document.querySelectorAll("[aria-describedby], [aria-labelledby]")) {
+    for (const name of ["aria-describedby", "aria-labelledby"]) {
+      for (const id of (element.getAttribute(name) || "").split(/\\s+/).filter(Boolean)) {
+        if (!document.getElementById(id)) found.push(`${name}="${id}" on <${element.localName}>`);
+      }
+    }
+  }
+  if (/[<>]/.test(document.title)) found.push(`markup in the title: ${document.title}`);
+  return found;
+}"""
+
+
+def broken_references(page) -> list[str]:
+    """aria-describedby and aria-labelledby ids that name no element (axe passes a list with one
+    good id), and markup that leaked into the page title."""
+    return page.evaluate(_BROKEN_REFERENCES)
