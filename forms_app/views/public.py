@@ -10,7 +10,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, QueryDict
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotModified,
+    JsonResponse,
+    QueryDict,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -36,7 +42,12 @@ from forms_app.capture.metadata import (
     capture_from_request,
 )
 from forms_app.capture.next_step import next_step_for
-from forms_app.capture.origins import allowed_origins, public_page_policy
+from forms_app.capture.origins import (
+    allowed_origins,
+    origin_normalized,
+    own_origins,
+    public_page_policy,
+)
 from forms_app.capture.spam import HONEYPOT_FIELD
 from forms_app.capture.steps import StepPosition, keys_in_step, step_advance, step_stat_record
 from forms_app.capture.tokens import form_token_issue
@@ -381,4 +392,25 @@ def embed_script(request: HttpRequest) -> HttpResponse:
     response["Cache-Control"] = "public, max-age=3600"
     response["Access-Control-Allow-Origin"] = "*"
     response["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
+
+
+@require_safe
+def frame_check(request: HttpRequest, slug: str) -> JsonResponse:
+    """/f/<slug>/frame-check/: may the page asking (its Origin) show this form in a frame?
+
+    embed.js asks while its frame loads: a browser shows a frame that frame-ancestors forbids as
+    a broken page and tells the host page nothing, so the script replaces it with a short
+    explanation instead. An unknown or unpublished form is a 404 here, and its frame shows our
+    404 page, which any site may frame. What it reveals is what the form page's own
+    Content-Security-Policy header already says to anyone.
+    """
+    form = published_form(slug)
+    origin = origin_normalized(request.headers.get("Origin", ""))
+    # No Origin: not a cross-origin fetch, so the page is our own (always allowed).
+    allowed = origin is None or origin in own_origins(request) | set(allowed_origins(form))
+    response = JsonResponse({"allowed": allowed, "origin": origin})
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Cache-Control"] = "no-cache"  # the allowed sites change when the form is saved
+    response["Vary"] = "Origin"
     return response

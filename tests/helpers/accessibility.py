@@ -10,10 +10,12 @@ _AXE = Axe()
 SERIOUS = ("serious", "critical")
 
 
-def axe_violations(page, *, impacts: tuple[str, ...] | None = None) -> list[str]:
-    """axe's violations on the current page, one line per rule and node, at the given impacts
-    (None: all of them)."""
-    results = _AXE.run(page, options={"resultTypes": ["violations"]}).response
+def axe_violations(
+    page, *, impacts: tuple[str, ...] | None = None, within: str | None = None
+) -> list[str]:
+    """axe's violations on the current page (or within the elements a CSS selector picks), one
+    line per rule and node, at the given impacts (None: all of them)."""
+    results = _AXE.run(page, context=within, options={"resultTypes": ["violations"]}).response
     found = []
     for violation in results["violations"]:
         if impacts is not None and violation["impact"] not in impacts:
