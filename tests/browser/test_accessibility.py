@@ -16,7 +16,12 @@ from forms_app.demo.history import demo_history_create
 from forms_app.demo.sales import demo_sales_setup
 from forms_app.models import ImportRun, Lead
 from forms_app.models.sales import RepProfile, Team, WebhookEndpoint
-from tests.helpers.accessibility import SERIOUS, axe_violations, broken_references
+from tests.helpers.accessibility import (
+    SERIOUS,
+    axe_violations,
+    broken_references,
+    sideways_scrolling,
+)
 from tests.helpers.answers import GOOD_ANSWERS
 from tests.helpers.browser import PASSWORD, fill_demo_form
 from tests.helpers.submit import submit
@@ -179,6 +184,7 @@ def test_no_workspace_page_has_a_serious_or_critical_violation_light_or_dark(
             response = page.goto(live_server.url + path.format(**workspace_with_everything))
             assert response.status == 200, f"{name}: {path} answered {response.status}"
             violations = axe_violations(page, impacts=SERIOUS) + broken_references(page)
+            violations += sideways_scrolling(page)  # at 1280 px, a common laptop width
             if violations:
                 found[f"{name} ({scheme})"] = violations
         context.close()

@@ -46,3 +46,23 @@ def broken_references(page) -> list[str]:
     """aria-describedby and aria-labelledby ids that name no element (axe passes a list with one
     good id), and markup that leaked into the page title."""
     return page.evaluate(_BROKEN_REFERENCES)
+
+
+_SIDEWAYS = """() => {
+  const found = [];
+  const page = document.documentElement;
+  if (page.scrollWidth > page.clientWidth) found.push(`the page is ${page.scrollWidth} px wide`);
+  for (const wrap of document.querySelectorAll(".table-wrap")) {
+    if (wrap.scrollWidth > wrap.clientWidth + 1) {
+      const table = wrap.querySelector("table");
+      const name = table ? table.className.split(" ").join(".") : "table-wrap";
+      found.push(`.${name} scrolls sideways (${wrap.scrollWidth} px in ${wrap.clientWidth} px)`);
+    }
+  }
+  return found;
+}"""
+
+
+def sideways_scrolling(page) -> list[str]:
+    """The page, or a table in it, wider than the window: content a person must scroll to."""
+    return page.evaluate(_SIDEWAYS)
