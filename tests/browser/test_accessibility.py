@@ -20,6 +20,7 @@ from tests.helpers.accessibility import (
     SERIOUS,
     axe_violations,
     broken_references,
+    focus_ring,
     sideways_scrolling,
 )
 from tests.helpers.answers import GOOD_ANSWERS
@@ -216,4 +217,42 @@ def test_the_public_form_has_no_violation_in_any_state(
     found["the next step"] = axe_violations(page)
     context.close()
 
+    assert not any(found.values()), _listed(found)
+
+
+def _rings_too_faint(page, count: int) -> list[str]:
+    """Tab through the first `count` stops of the page; each must show a solid ring of 3:1."""
+    faint = []
+    for _ in range(count):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement === document.body"):
+            break  # past the last stop
+        ring = focus_ring(page)
+        if ring["style"] != "solid" or ring["width"] < 2 or ring["contrast"] < 3:
+            faint.append(f"{ring}")
+    return faint
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_every_focus_stop_shows_a_solid_ring_of_at_least_3_to_1(
+    browser, live_server, demo_form, scheme
+):
+    demo_form.accent_color = "#fbbf24"  # a light brand colour: the ring must not depend on it
+    demo_form.save()
+    User.objects.create_superuser("ada", "ada@example.com", PASSWORD, first_name="Ada")
+    context = browser.new_context(color_scheme=scheme, viewport=DESKTOP)
+    page = context.new_page()
+    found = {}
+    page.goto(f"{live_server.url}/f/demo/")
+    found["the public form"] = _rings_too_faint(page, 20)  # inputs, radios, selects, the button
+
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill("ada")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{live_server.url}/app/forms/demo/settings/")
+    found["the workspace"] = _rings_too_faint(page, 14)  # skip link, navigation, tabs, fields
+    context.close()
     assert not any(found.values()), _listed(found)

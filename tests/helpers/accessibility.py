@@ -66,3 +66,38 @@ _SIDEWAYS = """() => {
 def sideways_scrolling(page) -> list[str]:
     """The page, or a table in it, wider than the window: content a person must scroll to."""
     return page.evaluate(_SIDEWAYS)
+
+
+_FOCUS_RING = """() => {
+  let element = document.activeElement;
+  // A radio or checkbox on the public form rings its whole choice instead of the box itself.
+  if (getComputedStyle(element).outlineStyle === "none" && element.closest(".choice")) {
+    element = element.closest(".choice");
+  }
+  const style = getComputedStyle(element);
+  const rgb = (value) => value.match(/[\\d.]+/g).slice(0, 4).map(Number);
+  const luminance = ([r, g, b]) => {
+    const linear = (c) => (c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b);
+  };
+  let node = element.parentElement;  // the ring sits outside the element: what is behind it
+  let behind = [255, 255, 255];
+  while (node) {
+    const colour = rgb(getComputedStyle(node).backgroundColor);
+    if (colour.length < 4 || colour[3] > 0.5) { behind = colour; break; }
+    node = node.parentElement;
+  }
+  const both = [luminance(rgb(style.outlineColor)), luminance(behind)];
+  const [light, dark] = both.sort((a, b) => b - a);
+  return {
+    style: style.outlineStyle,
+    width: parseFloat(style.outlineWidth),
+    contrast: Math.round(((light + 0.05) / (dark + 0.05)) * 100) / 100,
+    element: element.outerHTML.slice(0, 80),
+  };
+}"""
+
+
+def focus_ring(page) -> dict:
+    """The focused element's outline: style, width in px, and its contrast with what is behind."""
+    return page.evaluate(_FOCUS_RING)
