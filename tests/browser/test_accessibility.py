@@ -177,6 +177,8 @@ def test_no_workspace_page_has_a_serious_or_critical_violation_light_or_dark(
         context = browser.new_context(color_scheme=scheme, viewport=DESKTOP)
         page = context.new_page()
         page.goto(f"{live_server.url}/login/")
+        if violations := axe_violations(page, impacts=SERIOUS):
+            found[f"login ({scheme})"] = violations
         page.get_by_label("Username").fill("ada")
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Log in").click()
@@ -210,6 +212,10 @@ def test_the_public_form_has_no_violation_in_any_state(
     page.get_by_role("button", name="Request my demo").click()
     expect(page.get_by_role("alert")).to_contain_text("Please correct")
     found["the form with mistakes"] = axe_violations(page) + broken_references(page)
+    # Mistakes show in red, and not in colour alone: the message is beside the field.
+    email = page.get_by_label("Work e-mail")
+    danger = page.evaluate("getComputedStyle(document.querySelector('.field-error')).color")
+    assert email.evaluate("e => getComputedStyle(e).borderTopColor") == danger
 
     fill_demo_form(page)
     page.get_by_role("button", name="Request my demo").click()
