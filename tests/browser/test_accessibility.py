@@ -64,6 +64,14 @@ WORKSPACE_PAGES = {
     "privacy": "/app/privacy/",
     "privacy_erase": "/app/privacy/erase/?email=grace@hopper.example",
 }
+# Pages outside /app/ that a signed-in person reads (the login page is checked before signing in).
+OTHER_PAGES = {
+    "api_docs": "/api/docs/",
+    "not_found": "/app/no-such-page/",
+}
+# Known problems of pages we do not write, by page: Swagger UI puts the copy button of each
+# operation inside the operation's own toggle button (swagger-ui's markup, not ours to change).
+KNOWN = {"api_docs": frozenset({"nested-interactive"})}
 # URL names under /app/ that are not pages of their own: redirects, POST-only actions, downloads
 # and the fragments htmx swaps into a listed page.
 NOT_PAGES = {
@@ -183,10 +191,15 @@ def test_no_workspace_page_has_a_serious_or_critical_violation_light_or_dark(
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Log in").click()
         expect(page.get_by_role("navigation", name="Main")).to_be_visible()
-        for name, path in WORKSPACE_PAGES.items():
+        for name, path in {**WORKSPACE_PAGES, **OTHER_PAGES}.items():
             response = page.goto(live_server.url + path.format(**workspace_with_everything))
-            assert response.status == 200, f"{name}: {path} answered {response.status}"
-            violations = axe_violations(page, impacts=SERIOUS) + broken_references(page)
+            expected = 404 if name == "not_found" else 200
+            assert response.status == expected, f"{name}: {path} answered {response.status}"
+            if name == "api_docs":
+                expect(page.locator(".opblock").first).to_be_visible(timeout=15_000)
+            besides = KNOWN.get(name, frozenset())
+            violations = axe_violations(page, impacts=SERIOUS, besides=besides)
+            violations += broken_references(page)
             violations += sideways_scrolling(page)  # at 1280 px, a common laptop width
             if violations:
                 found[f"{name} ({scheme})"] = violations

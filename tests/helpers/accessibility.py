@@ -11,14 +11,21 @@ SERIOUS = ("serious", "critical")
 
 
 def axe_violations(
-    page, *, impacts: tuple[str, ...] | None = None, within: str | None = None
+    page,
+    *,
+    impacts: tuple[str, ...] | None = None,
+    within: str | None = None,
+    besides: frozenset[str] = frozenset(),
 ) -> list[str]:
     """axe's violations on the current page (or within the elements a CSS selector picks), one
-    line per rule and node, at the given impacts (None: all of them)."""
+    line per rule and node, at the given impacts (None: all of them), leaving out the rules
+    named in besides (a known problem of a third party's page)."""
     results = _AXE.run(page, context=within, options={"resultTypes": ["violations"]}).response
     found = []
     for violation in results["violations"]:
         if impacts is not None and violation["impact"] not in impacts:
+            continue
+        if violation["id"] in besides:
             continue
         for node in violation["nodes"]:
             found.append(
