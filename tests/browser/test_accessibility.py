@@ -6,6 +6,8 @@ fails when a new page is added to the URLs without being listed here (or in NOT_
 POST-only actions and the fragments htmx swaps into a page already checked).
 """
 
+from pathlib import Path
+
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
@@ -69,6 +71,10 @@ OTHER_PAGES = {
     "api_docs": "/api/docs/",
     "not_found": "/app/no-such-page/",
 }
+# Pages kept in docs/screenshots/ as they look at 1280 px, light and dark.
+SHOWN_IN_DOCS = {"forms_list": "workspace-forms-list-1280"}
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
 # Known problems of pages we do not write, by page: Swagger UI puts the copy button of each
 # operation inside the operation's own toggle button (swagger-ui's markup, not ours to change).
 KNOWN = {"api_docs": frozenset({"nested-interactive"})}
@@ -203,6 +209,8 @@ def test_no_workspace_page_has_a_serious_or_critical_violation_light_or_dark(
             violations += sideways_scrolling(page)  # at 1280 px, a common laptop width
             if violations:
                 found[f"{name} ({scheme})"] = violations
+            if name in SHOWN_IN_DOCS:
+                page.screenshot(path=str(DOCS_SCREENSHOTS / f"{SHOWN_IN_DOCS[name]}-{scheme}.png"))
         context.close()
     assert not found, _listed(found)
 
