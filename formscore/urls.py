@@ -50,3 +50,5 @@ urlpatterns = [
     path("api/docs/", api_docs, name="api_docs"),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "forms_app.views.errors.page_not_found"

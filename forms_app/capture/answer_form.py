@@ -206,6 +206,15 @@ class ConsentAnswerField(django_forms.BooleanField):
         raise ValidationError(message, code="type")
 
 
+class DropdownSelect(django_forms.Select):
+    """A select without the `required` attribute: with its empty "Choose…" option first, the
+    browser counts it invalid before anyone touched it and tells screen readers so on load. The
+    field still says it is required (aria-required, from the template), and the server judges."""
+
+    def use_required_attribute(self, initial: Any) -> bool:
+        return False
+
+
 class FormBuilder:
     def __init__(self, questions: list[Question]):
         self.questions = questions
@@ -274,7 +283,9 @@ class FormBuilder:
 
     def create_dropdown_field(self, question: Question) -> django_forms.Field:
         return ChoiceAnswerField(
-            choices=[("", "Choose…"), *self._choices(question)], **self._options(question)
+            choices=[("", "Choose…"), *self._choices(question)],
+            widget=DropdownSelect,
+            **self._options(question),
         )
 
     def create_multiple_choice_field(self, question: Question) -> django_forms.Field:

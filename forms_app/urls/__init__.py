@@ -8,6 +8,7 @@ urlpatterns = [
     path("f/<slug:slug>/", public.form_page, name="form_page"),
     path("f/<slug:slug>/next/<uuid:lead_id>/", public.next_step, name="next_step"),
     path("f/<slug:slug>/logo/<str:digest>/", logo.form_logo, name="form_logo"),
+    path("f/<slug:slug>/frame-check/", public.frame_check, name="frame_check"),
     path("embed.js", public.embed_script, name="embed_script"),
     path(
         "invite/<str:token>/",

@@ -1,6 +1,7 @@
 """What a prospect sees: the form page (one or several steps), the submit, the next step after it,
 and the embed script that puts the form on another site."""
 
+import gzip
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -9,7 +10,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, QueryDict
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotModified,
+    JsonResponse,
+    QueryDict,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -37,7 +44,12 @@ from forms_app.capture.metadata import (
     capture_from_request,
 )
 from forms_app.capture.next_step import next_step_for
-from forms_app.capture.origins import allowed_origins, public_page_policy
+from forms_app.capture.origins import (
+    allowed_origins,
+    origin_normalized,
+    own_origins,
+    public_page_policy,
+)
 from forms_app.capture.spam import HONEYPOT_FIELD
 from forms_app.capture.steps import StepPosition, keys_in_step, step_advance, step_stat_record
 from forms_app.capture.tokens import form_token_issue
@@ -379,24 +391,65 @@ def next_step(request: HttpRequest, slug: str, lead_id: str) -> HttpResponse:
     return _render_next_step(request, form, lead, partial=False, embedded=embedded)
 
 
+@dataclass(frozen=True)
+class _EmbedScript:
+    body: bytes
+    gzipped: bytes
+    etag: str
+
+
 @cache
-def _embed_script() -> tuple[bytes, str]:
+def _embed_script() -> _EmbedScript:
+    """embed.js, and compressed once (it goes to every page view of every host site)."""
     body = (settings.BASE_DIR / "static" / "formscore" / "js" / "embed.js").read_bytes()
-    return body, f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    digest = hashlib.sha256(body).hexdigest()[:32]
+    return _EmbedScript(body, gzip.compress(body, mtime=0), f'"{digest}"')
+
+
+def _accepts_gzip(request: HttpRequest) -> bool:
+    return "gzip" in request.headers.get("Accept-Encoding", "").lower()
 
 
 @require_safe
 def embed_script(request: HttpRequest) -> HttpResponse:
     """/embed.js: loaded by any site, so readable cross-origin and cached briefly (no version in
     the URL, so a new release reaches sites within the hour)."""
-    body, etag = _embed_script()
-    if request.headers.get("If-None-Match") == etag:
+    script = _embed_script()
+    gzipped = _accepts_gzip(request)
+    # One ETag for both encodings, so a weak one (W/…, as a cache may turn it) matches too.
+    if request.headers.get("If-None-Match", "").removeprefix("W/") == script.etag:
         response = HttpResponseNotModified()
     else:
-        content = body if request.method == "GET" else b""  # HEAD: the headers only
+        content = script.gzipped if gzipped else script.body
+        if request.method == "HEAD":  # the headers only
+            content = b""
         response = HttpResponse(content, content_type="text/javascript; charset=utf-8")
-    response["ETag"] = etag
+        if gzipped:
+            response["Content-Encoding"] = "gzip"
+    response["Vary"] = "Accept-Encoding"
+    response["ETag"] = script.etag
     response["Cache-Control"] = "public, max-age=3600"
     response["Access-Control-Allow-Origin"] = "*"
     response["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
+
+
+@require_safe
+def frame_check(request: HttpRequest, slug: str) -> JsonResponse:
+    """/f/<slug>/frame-check/: may the page asking (its Origin) show this form in a frame?
+
+    embed.js asks while its frame loads: a browser shows a frame that frame-ancestors forbids as
+    a broken page and tells the host page nothing, so the script replaces it with a short
+    explanation instead. An unknown or unpublished form is a 404 here, and its frame shows our
+    404 page, which any site may frame. What it reveals is what the form page's own
+    Content-Security-Policy header already says to anyone.
+    """
+    form = published_form(slug)
+    origin = origin_normalized(request.headers.get("Origin", ""))
+    # No Origin: not a cross-origin fetch, so the page is our own (always allowed).
+    allowed = origin is None or origin in own_origins(request) | set(allowed_origins(form))
+    response = JsonResponse({"allowed": allowed, "origin": origin})
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Cache-Control"] = "no-cache"  # the allowed sites change when the form is saved
+    response["Vary"] = "Origin"
     return response

@@ -129,9 +129,14 @@ def test_the_embedded_form_fits_a_phone_screen(
 
 
 def test_a_site_not_on_the_list_cannot_frame_the_form(page, live_server, host_site, demo_form):
+    """With a plain iframe: the script snippet replaces such a frame with an explanation
+    (tests/browser/test_error_pages.py) before the browser's refusal can be seen."""
     demo_form.allowed_sites = ["https://www.example.com"]
     demo_form.save()
-    host_site.pages["/contact"] = snippet(live_server)
+    host_site.pages["/contact"] = (
+        f'<iframe src="{live_server.url}/f/demo/?embed=1" data-formscore-form="demo"'
+        ' title="Request a demo"></iframe>'
+    )
     page.goto(host_site.url("/contact"))
     page.wait_for_function("() => window.frameLoaded === true")
     frame = page.frame_locator("iframe[data-formscore-form]")

@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from forms_app.models import Form, FormStepStat, Lead, Question
+from tests.helpers.accessibility import axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -149,3 +150,26 @@ def test_a_new_step_starts_at_its_first_question(page, live_server, trial_form):
     page.get_by_label("Your name").press("Enter")
     expect(page.get_by_text("Step 2 of 3")).to_be_visible()
     expect(page.get_by_label("Team size")).to_be_focused()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_step_of_a_multi_step_form_has_no_accessibility_violation(
+    browser, live_server, trial_form, scheme
+):
+    context = browser.new_context(color_scheme=scheme, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/f/trial/?embed=1")
+    found = {"step 1": axe_violations(page)}
+    page.get_by_label("Work e-mail").fill("ada@engines.example")
+    page.get_by_label("Your name").fill("Ada")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_text("Step 2 of 3")).to_be_visible()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("alert")).to_contain_text("Please correct 1 answer")
+    found["step 2 with a mistake"] = axe_violations(page)
+    page.get_by_label("Team size").select_option(label="1–10")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_text("Step 3 of 3")).to_be_visible()
+    found["step 3"] = axe_violations(page)
+    context.close()
+    assert not any(found.values()), found

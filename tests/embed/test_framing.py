@@ -52,7 +52,8 @@ def test_the_next_step_page_keeps_the_same_framing_policy(client, demo_form):
     assert frame_ancestors(response) == "frame-ancestors 'self' https://www.example.com"
 
 
-@pytest.mark.parametrize("path", ["/login/", "/admin/login/", "/f/no-such-form/"])
+# A missing form's page is the one exception: any site may frame it (tests/test_delivery.py).
+@pytest.mark.parametrize("path", ["/login/", "/admin/login/", "/no-such-page/"])
 def test_every_other_page_refuses_framing(client, db, path):
     response = client.get(path)
     assert response["X-Frame-Options"] == "DENY"
@@ -82,3 +83,20 @@ def test_the_embed_script_is_javascript_any_site_can_load_and_cache(client, db):
 def test_the_form_page_is_never_cached_so_no_two_prospects_share_a_token(client, demo_form):
     response = client.get("/f/demo/")
     assert "no-store" in response["Cache-Control"]
+
+
+def test_embed_js_can_ask_whether_its_site_may_show_the_form(client, demo_form):
+    demo_form.allowed_sites = ["https://www.example.com"]
+    demo_form.save()
+    allowed = client.get("/f/demo/frame-check/", HTTP_ORIGIN="https://www.example.com")
+    other = client.get("/f/demo/frame-check/", HTTP_ORIGIN="https://evil.example")
+    ours = client.get("/f/demo/frame-check/")
+    assert allowed.json() == {"allowed": True, "origin": "https://www.example.com"}
+    assert other.json() == {"allowed": False, "origin": "https://evil.example"}
+    assert ours.json() == {"allowed": True, "origin": None}
+    assert allowed["Access-Control-Allow-Origin"] == "*"
+    assert allowed["Vary"] == "Origin"
+
+
+def test_the_frame_check_of_a_form_that_is_not_published_is_a_404(client, draft_form):
+    assert client.get("/f/pricing/frame-check/").status_code == 404

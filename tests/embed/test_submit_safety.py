@@ -101,6 +101,19 @@ def test_too_fast_a_fill_is_refused_and_the_same_page_can_be_sent_again_later(
     assert refusals(demo_form) == {"too_fast": 1}
 
 
+def test_an_empty_submit_too_fast_still_lists_the_missing_answers(client, demo_form, settings):
+    settings.FORMSCORE_MIN_FILL_SECONDS = 60
+    page = client.get("/f/demo/")
+    refused = send(client, "demo", page, {})
+    html = refused.content.decode()
+    assert refused.status_code == 400
+    assert "faster than a person can fill the form" in html
+    assert "Please correct 9 answers:" in html
+    assert '<a href="#id_work_email">Work e-mail: This field is required.</a>' in html
+    assert '<a href="#id_timeline_0">When do you want to start?: This field' in html
+    assert Lead.objects.count() == 0
+
+
 def test_a_replayed_submit_gives_one_lead_and_the_same_answer(client, demo_form):
     page = client.get("/f/demo/")
     first = send(client, "demo", page, GOOD_ANSWERS)

@@ -1,5 +1,7 @@
 """A prospect fills the public form over real HTTP requests against the real database."""
 
+import re
+
 import pytest
 
 from forms_app.capture.tokens import form_token_issue
@@ -16,6 +18,19 @@ def test_the_form_page_shows_every_question_with_its_label(client, demo_form):
         assert question.label in html
     assert '<label class="field-label" for="id_work_email">' in html
     assert 'aria-describedby="id_work_email_help"' in html
+
+
+def test_required_questions_say_so_to_screen_readers_without_being_invalid_before_an_answer(
+    client, demo_form
+):
+    html = client.get("/f/demo/").content.decode()
+    assert '<fieldset role="radiogroup" aria-required="true"' in html  # timeline
+    assert '<input type="checkbox" name="consent" id="id_consent" aria-required="true"' in html
+    select = re.search(r'<select name="company_size"[^>]*>', html).group(0)
+    assert 'aria-required="true"' in select
+    # A native `required` makes the browser call the untouched "Choose…" invalid on load.
+    assert " required" not in select
+    assert "aria-invalid" not in html
 
 
 def test_submitting_stores_the_lead_with_answers_under_stable_keys(client, demo_form):

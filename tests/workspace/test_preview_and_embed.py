@@ -66,7 +66,9 @@ def test_the_embed_page_gives_the_script_and_iframe_snippets(marketer_client, dr
         f"&lt;script src=&quot;{site}/embed.js&quot; data-form=&quot;pricing&quot; async&gt;"
         in page
     )
-    assert f"&lt;iframe src=&quot;{site}/f/pricing/&quot;" in page
+    # The plain iframe is marked embedded and tall enough for the whole form (it cannot resize).
+    assert f"&lt;iframe src=&quot;{site}/f/pricing/?embed=1&quot;" in page
+    assert "height=&quot;700&quot;" in page
     assert "/app/forms/pricing/embed/test/" in page
     assert "This form is a draft" in page
 
@@ -74,4 +76,4 @@ def test_the_embed_page_gives_the_script_and_iframe_snippets(marketer_client, dr
 def test_the_embed_test_page_carries_both_snippets(marketer_client, draft_form):
     page = marketer_client.get("/app/forms/pricing/embed/test/").content.decode()
     assert 'data-form="pricing"' in page
-    assert '<iframe src="/f/pricing/"' in page
+    assert '<iframe src="/f/pricing/?embed=1"' in page

@@ -90,6 +90,48 @@
   if (target) target.appendChild(iframe);
   else script.parentNode.insertBefore(iframe, script.nextSibling);
 
+  /* A browser shows a frame that the form's allowed sites forbid as a broken page and tells this
+     page nothing. So ask, while the frame loads, whether this site may show the form; if not,
+     put a short explanation and a link to the form in the frame's place. */
+  function element(tag, css, text) {
+    var node = document.createElement(tag);
+    node.style.cssText = css;
+    if (text) node.textContent = text;
+    return node;
+  }
+  function explainNotAllowed(origin) {
+    var font = "font:15px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;";
+    var box = element("div",
+      "box-sizing:border-box;max-width:40rem;margin:0;padding:20px 24px;border:1px solid #d9dde3;" +
+      "border-radius:10px;background:#fff;color:#16191f;text-align:left;" + font);
+    box.setAttribute("data-formscore-not-allowed", slug);
+    box.appendChild(element("p", font + "margin:0 0 6px;font-weight:600;",
+      "This form can't be shown on this page."));
+    var line = element("p", "margin:0 0 12px;" + font);
+    var link = element("a", font + "color:#3730a3;text-decoration:underline;font-weight:600;",
+      "Open the form in a new tab");
+    var direct = new URLSearchParams(query);
+    ["embed", "page_url", "referrer"].forEach(function (name) { direct.delete(name); });
+    link.href = HOST + "/f/" + encodeURIComponent(slug) + "/" + (direct.toString() ? "?" + direct : "");
+    link.target = "_blank";
+    link.rel = "noopener";
+    line.appendChild(link);
+    box.appendChild(line);
+    box.appendChild(element("p", "margin:0;color:#5a6270;font-size:13px;line-height:1.5;",
+      "Site owner: add " + origin + " to the form's allowed sites in formscore."));
+    if (iframe.parentNode) iframe.parentNode.replaceChild(box, iframe);
+    if (window.console) console.warn("formscore: " + origin + " may not show the form \"" + slug +
+      "\": add it to the form's allowed sites.");
+  }
+  if (window.fetch) {
+    fetch(HOST + "/f/" + encodeURIComponent(slug) + "/frame-check/", { credentials: "omit" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (status) {
+        if (status && status.allowed === false) explainNotAllowed(status.origin || location.origin);
+      })
+      .catch(function () { /* unreachable: the frame shows the browser's own error */ });
+  }
+
   function send(type, detail) {
     iframe.contentWindow.postMessage({ formscore: type, detail: detail }, HOST);
   }
