@@ -13,8 +13,10 @@ from forms_app.models.sales import (
     Team,
     WebhookEndpoint,
 )
+from forms_app.models.workspace import CURRENCIES, WorkspaceSettings
 
 __all__ = [
+    "CURRENCIES",
     "Contact",
     "ContactRole",
     "Form",
@@ -31,5 +33,6 @@ __all__ = [
     "SpamRefusal",
     "Team",
     "WebhookEndpoint",
+    "WorkspaceSettings",
     "lead_contact",
 ]
