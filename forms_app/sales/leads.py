@@ -17,6 +17,7 @@ from forms_app.sales.contacts import contact_owner_claim
 from forms_app.sales.money import money_format
 from forms_app.sales.reps import user_display_name
 from forms_app.sales.routing import OPEN_STATUSES
+from forms_app.workspace.lead_counts import imported_history, in_period, submissions
 from forms_app.workspace.workspace_settings import workspace_currency
 
 
@@ -152,6 +153,8 @@ class ApiLeadFilters:
     tier: str | None = None
     status: str | None = None
     since: datetime | None = None
+    until: datetime | None = None
+    imported: bool = False  # the imported history instead of the submissions
 
 
 # What a lead's JSON shows beside the lead itself, read in the same query.
@@ -159,15 +162,17 @@ _API_RELATED = ("form", "model_version", "assigned_to__rep_profile")
 
 
 def leads_for_api(*, user, form: Form, filters: ApiLeadFilters) -> QuerySet[Lead]:
-    """The token API's list of a form's leads the user may see: newest first."""
-    leads = leads_visible_to(user).filter(form=form).select_related(*_API_RELATED)
+    """The token API's list of a form's leads the user may see, newest first: its submissions
+    as the forms list and Analytics count them (`lead_counts`), or its imported history."""
+    leads = (imported_history() if filters.imported else submissions()).filter(form=form)
+    if not is_sales_manager(user):
+        leads = leads.filter(assigned_to=user)
     if filters.tier is not None:
         leads = leads.filter(tier=filters.tier)
     if filters.status is not None:
         leads = leads.filter(status=filters.status)
-    if filters.since is not None:
-        leads = leads.filter(created_at__gte=filters.since)
-    return leads.order_by("-created_at", "-id")
+    leads = in_period(leads, start=filters.since, end=filters.until)
+    return leads.select_related(*_API_RELATED).order_by("-created_at", "-id")
 
 
 def lead_for_api(*, lead_id: int) -> Lead:

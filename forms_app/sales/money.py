@@ -14,7 +14,7 @@ The rule for separators, the same everywhere (the inbox, bulk outcomes):
 """
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from forms_app.models import CURRENCIES
 
@@ -115,9 +115,13 @@ def amount_parsed(text: str, *, currency: str) -> Decimal:
     return amount.quantize(Decimal("0.01"))
 
 
-def money_format(amount: Decimal | int | float | None, currency: str) -> str:
-    """An amount in the currency, as people read it: "$24,000.00", "¥1,500", "CHF 90.00"."""
+def money_format(
+    amount: Decimal | int | float | None, currency: str, *, whole: bool = False
+) -> str:
+    """An amount in the currency, as people read it: "$24,000.00", "¥1,500", "CHF 90.00";
+    whole: rounded to whole units, for totals ("$1,204,500")."""
     if amount is None:
         return ""
     _, symbol, decimals = CURRENCIES.get(currency, (currency, f"{currency} ", 2))
-    return f"{symbol}{Decimal(amount):,.{decimals}f}"
+    places = Decimal(1) if whole else Decimal(1).scaleb(-decimals)
+    return f"{symbol}{Decimal(amount).quantize(places, ROUND_HALF_UP):,}"

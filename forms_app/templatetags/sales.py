@@ -88,3 +88,9 @@ def event_type(notification) -> str:
 def money(amount, currency) -> str:
     """An amount with the workspace currency: {{ lead.won_amount|money:workspace_currency }}."""
     return money_format(amount, str(currency))
+
+
+@register.filter
+def money_whole(amount, currency) -> str:
+    """A total in whole units of the workspace currency: "$1,204,500"."""
+    return money_format(amount, str(currency), whole=True)

@@ -81,6 +81,7 @@ urlpatterns: list = [
     path("privacy/export/", privacy_page.person_export_view, name="privacy_export"),
     path("privacy/erase/", privacy_page.person_erase_view, name="privacy_erase"),
     path("settings/api-token/", settings_page.api_token_update, name="api_token_update"),
+    path("settings/workspace/", settings_page.workspace_settings_view, name="workspace_settings"),
 ]
 
 urlpatterns += [

@@ -2,6 +2,7 @@
 user's token for the headless API."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -9,7 +10,12 @@ from django.views.decorators.http import require_POST, require_safe
 from rest_framework.authtoken.models import Token
 
 from forms_app.api.keys import api_token_issue, api_token_revoke
-from forms_app.permissions import Role, inbox_required, user_roles
+from forms_app.models import CURRENCIES
+from forms_app.permissions import Role, admin_required, inbox_required, user_roles
+from forms_app.workspace.workspace_settings import (
+    workspace_settings_get,
+    workspace_settings_update,
+)
 
 # The new key is shown once, on the page the issue redirects to; then only its last characters.
 NEW_TOKEN_SESSION_KEY = "formscore_new_api_token"
@@ -35,6 +41,8 @@ def account_settings(request: HttpRequest) -> HttpResponse:
             "is_admin": Role.ADMIN in roles,
             "token": Token.objects.filter(user=request.user).first(),
             "new_token": request.session.pop(NEW_TOKEN_SESSION_KEY, None),
+            "workspace": workspace_settings_get() if Role.ADMIN in roles else None,
+            "currencies": [(code, name) for code, (name, _, _) in CURRENCIES.items()],
         },
     )
 
@@ -47,4 +55,16 @@ def api_token_update(request: HttpRequest) -> HttpResponse:
             messages.success(request, "API token revoked: calls made with it are now refused.")
     else:
         request.session[NEW_TOKEN_SESSION_KEY] = api_token_issue(user=request.user).key
+    return redirect("forms_app:account_settings")
+
+
+@require_POST
+@admin_required
+def workspace_settings_view(request: HttpRequest) -> HttpResponse:
+    try:
+        settings = workspace_settings_update(currency=request.POST.get("currency", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Amounts are now shown in {settings.currency}.")
     return redirect("forms_app:account_settings")

@@ -1,4 +1,4 @@
-"""The workspace's settings row: read (created with its defaults the first time) and changed."""
+"""The workspace's settings row: read (its defaults until first saved) and changed."""
 
 from django.core.exceptions import ValidationError
 
@@ -6,9 +6,10 @@ from forms_app.models import CURRENCIES, WorkspaceSettings
 
 
 def workspace_settings_get() -> WorkspaceSettings:
-    """The one settings row; a fresh workspace gets it with its defaults on first read."""
-    settings, _ = WorkspaceSettings.objects.get_or_create(pk=WorkspaceSettings.ROW)
-    return settings
+    """The one settings row, or (never saved yet) one with the defaults: one query, no write
+    on a read."""
+    stored = WorkspaceSettings.objects.filter(pk=WorkspaceSettings.ROW).first()
+    return stored or WorkspaceSettings(pk=WorkspaceSettings.ROW)
 
 
 def workspace_currency() -> str:
@@ -24,5 +25,5 @@ def workspace_settings_update(*, currency: str) -> WorkspaceSettings:
         raise ValidationError({"currency": "Choose one of the listed currencies."})
     settings = workspace_settings_get()
     settings.currency = currency
-    settings.save(update_fields=["currency", "updated_at"])
+    settings.save()
     return settings
