@@ -141,11 +141,12 @@ def inbox_bulk(request: HttpRequest) -> HttpResponse:
                 request, f"{_count(len(done))} reassigned to {user_display_name(assignee)}."
             )
         if action == "outcome":
-            amount = None
-            if request.POST.get("amount", "").strip():
+            status, amount = request.POST.get("status", ""), None
+            # The amount field stays in the form whatever the status: it counts only for won.
+            if status == Lead.Status.WON and request.POST.get("amount", "").strip():
                 amount = amount_parsed(request.POST["amount"], currency=workspace_currency())
             outcome = Outcome(
-                status=request.POST.get("status", ""),
+                status=status,
                 reason=request.POST.get("reason", ""),
                 amount=amount,
             )
