@@ -49,3 +49,9 @@ class WorkspaceSettings(models.Model):
 
     def __str__(self) -> str:
         return f"Workspace settings ({self.currency})"
+
+    @classmethod
+    def current(cls) -> "WorkspaceSettings":
+        """The one row, or (never saved yet) one with the defaults: one query, no write on a
+        read."""
+        return cls.objects.filter(pk=cls.ROW).first() or cls(pk=cls.ROW)

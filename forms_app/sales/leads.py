@@ -10,15 +10,13 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from forms_app.models import Form, Lead, LeadEvent
+from forms_app.models import Form, Lead, LeadEvent, WorkspaceSettings
 from forms_app.models.text import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 from forms_app.permissions import is_sales_manager
 from forms_app.sales.contacts import contact_owner_claim
 from forms_app.sales.money import money_format
 from forms_app.sales.reps import user_display_name
 from forms_app.sales.routing import OPEN_STATUSES
-from forms_app.workspace.lead_counts import imported_history, in_period, submissions
-from forms_app.workspace.workspace_settings import workspace_currency
 
 
 class OutcomeError(ValueError):
@@ -164,14 +162,15 @@ _API_RELATED = ("form", "model_version", "assigned_to__rep_profile")
 def leads_for_api(*, user, form: Form, filters: ApiLeadFilters) -> QuerySet[Lead]:
     """The token API's list of a form's leads the user may see, newest first: its submissions
     as the forms list and Analytics count them (`lead_counts`), or its imported history."""
-    leads = (imported_history() if filters.imported else submissions()).filter(form=form)
+    leads = Lead.objects.filter(form=form)
+    leads = leads.imported_history() if filters.imported else leads.submissions()
     if not is_sales_manager(user):
         leads = leads.filter(assigned_to=user)
     if filters.tier is not None:
         leads = leads.filter(tier=filters.tier)
     if filters.status is not None:
         leads = leads.filter(status=filters.status)
-    leads = in_period(leads, start=filters.since, end=filters.until)
+    leads = leads.received_between(filters.since, filters.until)
     return leads.select_related(*_API_RELATED).order_by("-created_at", "-id")
 
 
@@ -255,7 +254,7 @@ def lead_outcome_record(*, lead: Lead, actor, outcome: Outcome, currency: str = 
         label = Lead.Status(outcome.status).label
         detail = ""
         if outcome.status == Lead.Status.WON:
-            amount = money_format(outcome.amount, currency or workspace_currency())
+            amount = money_format(outcome.amount, currency or WorkspaceSettings.current().currency)
             detail = f": {amount} on {outcome.won_on:%Y-%m-%d}"
         elif outcome.reason:
             detail = f": {outcome.reason}"
@@ -337,7 +336,7 @@ def leads_bulk_outcome(*, user, lead_ids: list[int], outcome: Outcome) -> list[L
     all or none; the outcome is checked before any lead changes."""
     outcome = _outcome_checked(outcome)
     leads = _bulk_leads(user=user, lead_ids=lead_ids)
-    currency = workspace_currency()
+    currency = WorkspaceSettings.current().currency
     with transaction.atomic():
         return [
             lead_outcome_record(lead=lead, actor=user, outcome=outcome, currency=currency)

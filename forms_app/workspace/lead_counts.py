@@ -33,21 +33,17 @@ def period_start(days: int, now: datetime | None = None) -> datetime:
 
 def submissions() -> QuerySet[Lead]:
     """Every lead that counts as a submission, of any form and time."""
-    return Lead.objects.filter(is_partial=False).exclude(source=Lead.Source.IMPORT)
+    return Lead.objects.submissions()
 
 
 def imported_history() -> QuerySet[Lead]:
     """Every imported historical lead."""
-    return Lead.objects.filter(source=Lead.Source.IMPORT)
+    return Lead.objects.imported_history()
 
 
 def in_period(leads: QuerySet[Lead], *, start: datetime | None, end: datetime | None):
     """These leads received in the period (either end open when None)."""
-    if start is not None:
-        leads = leads.filter(created_at__gte=start)
-    if end is not None:
-        leads = leads.filter(created_at__lte=end)
-    return leads
+    return leads.received_between(start, end)
 
 
 @dataclass(frozen=True)

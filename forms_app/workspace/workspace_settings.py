@@ -6,10 +6,8 @@ from forms_app.models import CURRENCIES, WorkspaceSettings
 
 
 def workspace_settings_get() -> WorkspaceSettings:
-    """The one settings row, or (never saved yet) one with the defaults: one query, no write
-    on a read."""
-    stored = WorkspaceSettings.objects.filter(pk=WorkspaceSettings.ROW).first()
-    return stored or WorkspaceSettings(pk=WorkspaceSettings.ROW)
+    """The one settings row, or (never saved yet) one with the defaults."""
+    return WorkspaceSettings.current()
 
 
 def workspace_currency() -> str:
