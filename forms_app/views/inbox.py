@@ -7,7 +7,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
@@ -330,7 +330,11 @@ def lead_reassign_view(request: HttpRequest, lead_id: int) -> HttpResponse:
     candidates = {str(user.pk): user for user in reps_for_assignment()}
     assignee = candidates.get(request.POST.get("assignee", ""))
     if assignee is None:
-        return HttpResponseBadRequest("assignee: choose one of the listed reps.")
+        message = "Choose one of the listed reps."
+        if request.htmx:  # shown next to the select by app.js
+            return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+        messages.error(request, message)
+        return redirect("forms_app:lead_detail", lead_id=lead.pk)
     lead_reassign(lead=lead, actor=request.user, assignee=assignee)
     if not is_sales_manager(request.user) and assignee != request.user:
         # The rep handed the lead off: it left their inbox, so go back there.

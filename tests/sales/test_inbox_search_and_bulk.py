@@ -245,3 +245,24 @@ def test_amounts_show_in_the_workspace_currency(client, sam, people):
     )
     assert refused.status_code == 422
     assert "Amounts are in EUR" in refused.content.decode()
+
+
+def test_a_refused_reassign_says_why_in_words(client, marketer, people):
+    client.force_login(marketer)
+    url = f"/app/inbox/{people['ada'].pk}/reassign/"
+    refused = client.post(url, {"assignee": "999"}, HTTP_HX_REQUEST="true")
+    assert refused.status_code == 400
+    assert refused["Content-Type"].startswith("text/plain")
+    assert refused.content.decode() == "Choose one of the listed reps."
+
+    page = client.post(url, {"assignee": "999"}, follow=True).content.decode()
+    assert "Choose one of the listed reps." in page  # without JavaScript: on the lead's page
+
+
+def test_a_refused_amount_without_javascript_shows_on_the_lead_page(client, sam, people):
+    client.force_login(sam)
+    url = f"/app/inbox/{people['ada'].pk}/outcome/"
+    page = client.post(url, {"status": "won", "amount": "$24,000 maybe"}, follow=True)
+    assert "amount: Enter an amount like 24,000 or 24000.50." in page.content.decode()
+    people["ada"].refresh_from_db()
+    assert people["ada"].status == "new"

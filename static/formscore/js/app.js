@@ -14,7 +14,8 @@
 
   /* A refused htmx action says why, next to the control that sent it (htmx itself swaps
      nothing on a 4xx, so without this the click would seem to do nothing).
-     - 422 with HTML: the control re-rendered with its error in place; swap it as a success.
+     - 422 with an HTML fragment (or a page the element hx-selects from): the control
+       re-rendered with its error in place; swap it as a success.
      - Any other 4xx (or a 422 in plain text): the response is a short message in words; it goes
        into the nearest [data-error-slot] of the control's form (made if there is none).
      - Pages without JS post the same forms and get the whole page with the error instead. */
@@ -52,9 +53,9 @@
   }
 
   function messageOf(xhr) {
-    var type = xhr.getResponseHeader("Content-Type") || "";
     var text = (xhr.responseText || "").trim();
-    if (type.indexOf("text/plain") === 0 && text && text.length <= 400) return text;
+    // A short answer without markup is the server's message in words, whatever its type says.
+    if (text && text.length <= 400 && text.indexOf("<") < 0) return text;
     if (xhr.status >= 500) return "Something went wrong on our side. Try again in a moment.";
     return FALLBACK[xhr.status] || "That did not work (error " + xhr.status + "). Reload and try again.";
   }
@@ -64,7 +65,10 @@
     if (xhr.status < 400) return;
     var elt = event.detail.requestConfig ? event.detail.requestConfig.elt : event.target;
     var type = xhr.getResponseHeader("Content-Type") || "";
-    if (xhr.status === 422 && type.indexOf("text/html") === 0) {
+    var whole = /^\s*<!doctype|<html[\s>]/i.test(xhr.responseText || "");
+    // A whole page swapped into a small target would nest a page: only with an hx-select.
+    var fits = !whole || (elt && elt.closest("[hx-select]"));
+    if (xhr.status === 422 && type.indexOf("text/html") === 0 && fits) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
       return;
