@@ -100,6 +100,15 @@
     }
   });
 
+  // <form data-drop-empty>: empty fields stay out of the URL htmx pushes (?q=ada, not ?q=ada&tier=…).
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (!event.detail.elt.matches("[data-drop-empty]")) return;
+    var params = event.detail.parameters;
+    Object.keys(params).forEach(function (name) {
+      if (params[name] === "") delete params[name];
+    });
+  });
+
   /* Inbox bulk actions: "select all on this page", the count of selected leads, and only the
      fields the chosen outcome needs (without JS they are all shown and the server checks). */
   function syncBulk(form) {
