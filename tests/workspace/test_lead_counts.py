@@ -86,3 +86,12 @@ def test_the_api_takes_a_closed_period(history, marketer):
     assert api.get(f"/api/v1/forms/{history.slug}/leads", period).json()["count"] == 2
     start, end = now - timedelta(days=25), now - timedelta(days=5)
     assert lead_numbers(form=history, start=start, end=end).submissions == 2
+
+
+def test_a_lead_the_api_lists_it_also_reads_by_id(history, marketer):
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=marketer).key}")
+    url = f"/api/v1/forms/{history.slug}/leads"
+    for imported in ("false", "true"):
+        for listed in api.get(url, {"imported": imported, "limit": 500}).json()["results"]:
+            assert api.get(f"/api/v1/leads/{listed['id']}").json()["id"] == listed["id"]
