@@ -154,8 +154,10 @@ def inbox_bulk(request: HttpRequest) -> HttpResponse:
             label = Lead.Status(outcome.status).label.lower()
             message = f"{_count(len(done))} marked {label}"
             if outcome.status == Lead.Status.WON:
-                total = money_format(sum(lead.won_amount for lead in done), workspace_currency())
-                message += f" ({money_format(amount, workspace_currency())} each, {total} in all)"
+                currency = workspace_currency()
+                each = money_format(amount, currency)
+                total = money_format(sum(lead.won_amount for lead in done), currency)
+                message += f" ({each} each, {total} in all)" if len(done) > 1 else f" ({each})"
             return _bulk_done(request, message + ".")
     except AmountError as error:
         return _bulk_refused(request, f"Amount: {error}")

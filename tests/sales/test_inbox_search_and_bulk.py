@@ -266,3 +266,13 @@ def test_a_refused_amount_without_javascript_shows_on_the_lead_page(client, sam,
     assert "amount: Enter an amount like 24,000 or 24000.50." in page.content.decode()
     people["ada"].refresh_from_db()
     assert people["ada"].status == "new"
+
+
+def test_one_lead_won_in_bulk_is_said_without_each(client, sam, people):
+    client.force_login(sam)
+    response = client.post(
+        "/app/inbox/bulk/",
+        {"lead": [people["ada"].pk], "action": "outcome", "status": "won", "amount": "1.2k"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "1 lead marked won ($1,200.00)." in response.content.decode()
