@@ -233,3 +233,23 @@ def test_the_forms_list_analytics_and_the_api_agree_on_one_period(page, live_ser
     assert imported["count"] == 40
     won = [lead for lead in listed["results"] if lead["status"] == "won"]
     assert [(lead["won_amount"], lead["currency"]) for lead in won] == [("24000.00", "USD")]
+
+
+def test_an_admin_sets_the_currency_and_amounts_follow_it(page, live_server, demo_form, screenshot):
+    people_in_the_inbox(demo_form)
+    page.set_viewport_size({"width": 1360, "height": 900})
+    log_in(page, live_server, "ada-admin", "admin")
+    page.goto(f"{live_server.url}/app/settings/")
+    page.get_by_label("Currency").select_option("EUR")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Amounts are now shown in EUR.")).to_be_visible()
+    whole_page(page, screenshot, "settings-currency")
+
+    grace = Lead.objects.get(contact__name="Grace Hopper")
+    page.goto(f"{live_server.url}/app/inbox/{grace.pk}/")
+    page.get_by_text("Won…").click()
+    expect(page.get_by_label("Amount")).to_be_visible()
+    page.get_by_label("Amount").fill("12.500,50")
+    page.get_by_role("button", name="Mark won").click()
+    expect(page.locator("#lead-timeline")).to_contain_text("€12,500.50")
+    expect(page.locator("#lead-actions")).to_contain_text("€12,500.50")
