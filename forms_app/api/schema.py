@@ -80,6 +80,7 @@ LEAD = {
     "assigned_to": {"username": "sam", "name": "Sam Sales"},
     "status": "new",
     "won_amount": None,
+    "currency": "USD",
     "won_on": None,
 }
 
