@@ -81,6 +81,7 @@ LEAD = {
     "assigned_to": {"username": "sam", "name": "Sam Sales"},
     "status": "new",
     "won_amount": None,
+    "currency": "USD",
     "won_on": None,
 }
 

@@ -19,6 +19,7 @@ from forms_app.capture.metadata import UTM_PARAMETERS
 from forms_app.capture.next_step import next_step_for
 from forms_app.models import Lead, SpamRefusal, lead_contact
 from forms_app.models.text import control_characters_refused, control_characters_stripped
+from forms_app.workspace.workspace_settings import workspace_currency
 from scoring.features import DEVICES
 
 # --- input ---------------------------------------------------------------------------------
@@ -114,7 +115,18 @@ class LeadListQuerySerializer(serializers.Serializer):
     status = serializers.ChoiceField(
         Lead.Status.values, required=False, error_messages=_one_of(Lead.Status.values)
     )
-    since = serializers.DateTimeField(required=False)
+    since = serializers.DateTimeField(
+        required=False, help_text="Received at or after this time (ISO 8601)."
+    )
+    until = serializers.DateTimeField(
+        required=False, help_text="Received at or before this time (ISO 8601)."
+    )
+    imported = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="true: the form's imported history instead of its submissions. Submissions "
+        "are counted as on the forms list and in Analytics; imported history never is.",
+    )
 
 
 def body_validated(serializer_class, request: Request) -> dict[str, Any]:
@@ -205,11 +217,21 @@ class LeadSerializer(serializers.Serializer):
     assigned_to = AssigneeSerializer()
     status = serializers.CharField()
     won_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    currency = serializers.SerializerMethodField(
+        help_text="ISO 4217 code of won_amount: the workspace currency."
+    )
     won_on = serializers.DateField()
 
     @extend_schema_field(ContactSerializer)
     def get_contact(self, lead: Lead) -> dict[str, str]:
         return ContactSerializer(lead_contact(lead)).data
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_currency(self, lead: Lead) -> str:
+        # A list reads it once and passes it in the context; one lead reads it here.
+        if "currency" not in self.context:
+            self.context["currency"] = workspace_currency()
+        return self.context["currency"]
 
     def get_capture(self, lead: Lead) -> dict[str, Any]:
         return {key: value for key, value in lead.capture.items() if key != "ip"}

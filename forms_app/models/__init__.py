@@ -14,8 +14,10 @@ from forms_app.models.sales import (
     WebhookEndpoint,
 )
 from forms_app.models.team import AccountEvent, Invitation
+from forms_app.models.workspace import CURRENCIES, WorkspaceSettings
 
 __all__ = [
+    "CURRENCIES",
     "AccountEvent",
     "Contact",
     "ContactRole",
@@ -35,5 +37,6 @@ __all__ = [
     "SpamRefusal",
     "Team",
     "WebhookEndpoint",
+    "WorkspaceSettings",
     "lead_contact",
 ]

@@ -4,6 +4,29 @@ from django.conf import settings
 from django.db import models
 
 
+class LeadQuerySet(models.QuerySet):
+    """The one definition of a submission and of imported history, for every count and list
+    (the forms list, Analytics, the API): the numbers built on it are in
+    forms_app/workspace/lead_counts.py."""
+
+    def submissions(self) -> "LeadQuerySet":
+        """Complete leads that arrived through the form or the API (or demo data standing in
+        for them): not a multi-step lead abandoned after the e-mail step, not imported history."""
+        return self.filter(is_partial=False).exclude(source=Lead.Source.IMPORT)
+
+    def imported_history(self) -> "LeadQuerySet":
+        return self.filter(source=Lead.Source.IMPORT)
+
+    def received_between(self, start, end) -> "LeadQuerySet":
+        """Received from start to end, both included; either end open when None."""
+        leads = self
+        if start is not None:
+            leads = leads.filter(created_at__gte=start)
+        if end is not None:
+            leads = leads.filter(created_at__lte=end)
+        return leads
+
+
 class Lead(models.Model):
     """One submission of a form (or one imported historical lead) with its score and outcome."""
 
@@ -89,6 +112,8 @@ class Lead(models.Model):
     score_feedback_at = models.DateTimeField(null=True, blank=True)
     # When retention cleared its contact details and free text (forms_app/privacy.py).
     anonymised_at = models.DateTimeField(null=True, blank=True)
+
+    objects = LeadQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

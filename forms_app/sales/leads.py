@@ -1,7 +1,7 @@
 """Sales work on a lead: who may see it, outcomes, reassignment and feedback on its score."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -10,10 +10,11 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from forms_app.models import Form, Lead, LeadEvent
+from forms_app.models import Form, Lead, LeadEvent, WorkspaceSettings
 from forms_app.models.text import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 from forms_app.permissions import is_sales_manager
 from forms_app.sales.contacts import contact_owner_claim
+from forms_app.sales.money import money_format
 from forms_app.sales.reps import user_display_name
 from forms_app.sales.routing import OPEN_STATUSES
 
@@ -62,6 +63,37 @@ class InboxFilters:
     overdue: bool = False
     mine: bool = False
     company: str = ""  # a contact's business e-mail domain
+    query: str = ""  # words found in the person's name, e-mail or company
+    rep: str = ""  # a user id, or UNASSIGNED
+    received_from: date | None = None  # local dates, both included
+    received_to: date | None = None
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether anything beyond the default (open leads) is asked for."""
+        return self != InboxFilters(status="open")
+
+
+UNASSIGNED = "none"
+MAX_QUERY_WORDS = 5
+
+
+def _local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _matching_people(query: str) -> Q:
+    """Every word in the person's name, e-mail or company, ignoring case. The words match the
+    contact row (one per person, joined on an indexed key), not each lead's answers: a substring
+    needs a scan either way, and contacts are far fewer than leads."""
+    condition = Q()
+    for word in query.split()[:MAX_QUERY_WORDS]:
+        condition &= (
+            Q(contact__name__icontains=word)
+            | Q(contact__email_normalized__contains=word.lower())
+            | Q(contact__company__icontains=word)
+        )
+    return condition
 
 
 def inbox_leads(*, user, filters: InboxFilters, now: datetime | None = None) -> QuerySet[Lead]:
@@ -83,6 +115,18 @@ def inbox_leads(*, user, filters: InboxFilters, now: datetime | None = None) -> 
         leads = leads.filter(assigned_to=user)
     if filters.company:
         leads = leads.filter(contact__company_domain=filters.company)
+    if filters.query.strip():
+        leads = leads.filter(_matching_people(filters.query))
+    if filters.rep == UNASSIGNED:
+        leads = leads.filter(assigned_to__isnull=True)
+    elif filters.rep.isdigit():
+        leads = leads.filter(assigned_to_id=int(filters.rep))
+    if filters.received_from:
+        leads = leads.filter(created_at__gte=_local_midnight(filters.received_from))
+    if filters.received_to:
+        leads = leads.filter(
+            created_at__lt=_local_midnight(filters.received_to + timedelta(days=1))
+        )
     return _one_per_contact(leads).order_by("-score", "-created_at", "-id")
 
 
@@ -107,6 +151,8 @@ class ApiLeadFilters:
     tier: str | None = None
     status: str | None = None
     since: datetime | None = None
+    until: datetime | None = None
+    imported: bool = False  # the imported history instead of the submissions
 
 
 # What a lead's JSON shows beside the lead itself, read in the same query.
@@ -114,15 +160,18 @@ _API_RELATED = ("form", "model_version", "assigned_to__rep_profile")
 
 
 def leads_for_api(*, user, form: Form, filters: ApiLeadFilters) -> QuerySet[Lead]:
-    """The token API's list of a form's leads the user may see: newest first."""
-    leads = leads_visible_to(user).filter(form=form).select_related(*_API_RELATED)
+    """The token API's list of a form's leads the user may see, newest first: its submissions
+    as the forms list and Analytics count them (`lead_counts`), or its imported history."""
+    leads = Lead.objects.filter(form=form)
+    leads = leads.imported_history() if filters.imported else leads.submissions()
+    if not is_sales_manager(user):
+        leads = leads.filter(assigned_to=user)
     if filters.tier is not None:
         leads = leads.filter(tier=filters.tier)
     if filters.status is not None:
         leads = leads.filter(status=filters.status)
-    if filters.since is not None:
-        leads = leads.filter(created_at__gte=filters.since)
-    return leads.order_by("-created_at", "-id")
+    leads = leads.received_between(filters.since, filters.until)
+    return leads.select_related(*_API_RELATED).order_by("-created_at", "-id")
 
 
 def lead_for_api(*, lead_id: int) -> Lead:
@@ -133,10 +182,16 @@ def lead_for_api(*, lead_id: int) -> Lead:
 def lead_for_user_by_public_id(*, user, public_id) -> Lead:
     """The lead with this public id (the one webhooks carry) if this user may see it; a 404
     otherwise."""
-    lead_id = Lead.objects.filter(public_id=public_id).values_list("pk", flat=True).first()
-    if lead_id is None:
-        raise Http404("No such lead.")
-    return lead_for_user(user=user, lead_id=lead_id)
+    # Whatever the API lists (submissions, demo data, imported history) it can also read by id.
+    leads = Lead.objects.filter(is_partial=False, public_id=public_id)
+    if not is_sales_manager(user):
+        leads = leads.filter(assigned_to=user)
+    try:
+        return leads.select_related(
+            "form", "assigned_to__rep_profile", "model_version", "routed_by", "contact"
+        ).get()
+    except Lead.DoesNotExist:
+        raise Http404("No such lead.") from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -176,8 +231,10 @@ def _outcome_checked(outcome: Outcome) -> Outcome:
     return Outcome(outcome.status, reason)
 
 
-def lead_outcome_record(*, lead: Lead, actor, outcome: Outcome) -> Lead:
-    """Record contacted / qualified / won / lost / unqualified; outcomes feed retraining."""
+def lead_outcome_record(*, lead: Lead, actor, outcome: Outcome, currency: str = "") -> Lead:
+    """Record contacted / qualified / won / lost / unqualified; outcomes feed retraining.
+
+    currency: the workspace's, when the caller has read it already (bulk outcomes)."""
     outcome = _outcome_checked(outcome)
     now = timezone.now()
     with transaction.atomic():
@@ -203,7 +260,8 @@ def lead_outcome_record(*, lead: Lead, actor, outcome: Outcome) -> Lead:
         label = Lead.Status(outcome.status).label
         detail = ""
         if outcome.status == Lead.Status.WON:
-            detail = f": {outcome.amount:,.2f} on {outcome.won_on:%Y-%m-%d}"
+            amount = money_format(outcome.amount, currency or WorkspaceSettings.current().currency)
+            detail = f": {amount} on {outcome.won_on:%Y-%m-%d}"
         elif outcome.reason:
             detail = f": {outcome.reason}"
         LeadEvent.objects.create(
@@ -248,6 +306,48 @@ def lead_reassign(*, lead: Lead, actor, assignee) -> Lead:
             message=f"Reassigned to {user_display_name(assignee)} by {user_display_name(actor)}",
         )
     return lead
+
+
+MAX_BULK = 500
+
+
+def _bulk_leads(*, user, lead_ids: list[int]) -> list[Lead]:
+    """The selected leads, if this user may act on every one of them (as for one lead)."""
+    lead_ids = sorted(set(lead_ids))
+    if not lead_ids:
+        raise OutcomeError("lead", "Select at least one lead.")
+    if len(lead_ids) > MAX_BULK:
+        raise OutcomeError("lead", f"Select at most {MAX_BULK} leads at a time.")
+    leads = list(leads_visible_to(user).filter(pk__in=lead_ids).order_by("pk"))
+    if len(leads) != len(lead_ids):
+        missing = len(lead_ids) - len(leads)
+        raise OutcomeError(
+            "lead",
+            f"{missing} of the selected leads {'is' if missing == 1 else 'are'} no longer in "
+            "your inbox; reload and select again.",
+        )
+    return leads
+
+
+def leads_bulk_reassign(*, user, lead_ids: list[int], assignee) -> list[Lead]:
+    """Reassign each selected lead as one reassignment would (timeline, contact owner), all or
+    none."""
+    leads = _bulk_leads(user=user, lead_ids=lead_ids)
+    with transaction.atomic():
+        return [lead_reassign(lead=lead, actor=user, assignee=assignee) for lead in leads]
+
+
+def leads_bulk_outcome(*, user, lead_ids: list[int], outcome: Outcome) -> list[Lead]:
+    """Record one outcome on each selected lead as one click would (timeline, learning counts),
+    all or none; the outcome is checked before any lead changes."""
+    outcome = _outcome_checked(outcome)
+    leads = _bulk_leads(user=user, lead_ids=lead_ids)
+    currency = WorkspaceSettings.current().currency
+    with transaction.atomic():
+        return [
+            lead_outcome_record(lead=lead, actor=user, outcome=outcome, currency=currency)
+            for lead in leads
+        ]
 
 
 def forms_for_inbox() -> QuerySet[Form]:

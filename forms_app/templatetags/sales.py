@@ -6,6 +6,8 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 
+from forms_app.sales.money import money_format
+
 register = template.Library()
 
 
@@ -80,3 +82,15 @@ def event_type(notification) -> str:
     """A webhook row's event type; rows written before the Standard Webhooks body said "event"."""
     payload = notification.payload if isinstance(notification.payload, dict) else {}
     return str(payload.get("type") or payload.get("event") or "—")
+
+
+@register.filter
+def money(amount, currency) -> str:
+    """An amount with the workspace currency: {{ lead.won_amount|money:workspace_currency }}."""
+    return money_format(amount, str(currency))
+
+
+@register.filter
+def money_whole(amount, currency) -> str:
+    """A total in whole units of the workspace currency: "$1,204,500"."""
+    return money_format(amount, str(currency), whole=True)

@@ -6,6 +6,7 @@ from forms_app.views import inbox, reps, routing, webhooks
 
 urlpatterns = [
     path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/bulk/", inbox.inbox_bulk, name="inbox_bulk"),
     path("inbox/<int:lead_id>/", inbox.lead_detail, name="lead_detail"),
     path("inbox/<int:lead_id>/outcome/", inbox.lead_outcome, name="lead_outcome"),
     path("inbox/<int:lead_id>/feedback/", inbox.lead_feedback, name="lead_feedback"),

@@ -108,6 +108,7 @@ urlpatterns: list = [
         team_page.member_reactivate,
         name="member_reactivate",
     ),
+    path("settings/workspace/", settings_page.workspace_settings_view, name="workspace_settings"),
 ]
 
 urlpatterns += [

@@ -4,12 +4,12 @@ Every answer shows a lead's personal data: never_cache keeps it out of every cac
 """
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -18,6 +18,7 @@ from forms_app.models import Lead, Notification, lead_contact
 from forms_app.permissions import inbox_required, is_sales_manager
 from forms_app.sales.contacts import company_people_count, contact_leads
 from forms_app.sales.leads import (
+    UNASSIGNED,
     InboxFilters,
     Outcome,
     OutcomeError,
@@ -27,43 +28,142 @@ from forms_app.sales.leads import (
     lead_outcome_record,
     lead_reassign,
     lead_score_feedback,
+    leads_bulk_outcome,
+    leads_bulk_reassign,
     leads_visible_to,
 )
+from forms_app.sales.money import AmountError, amount_parsed, money_format
 from forms_app.sales.outbox import notification_resend
-from forms_app.sales.reps import reps_for_assignment
+from forms_app.sales.reps import reps_for_assignment, user_display_name
+from forms_app.workspace.workspace_settings import workspace_currency
 from scoring.features import CAPTURE_SIGNAL_LABELS, capture_signal_label
 
 PAGE_SIZE = 50
 
 
-@never_cache
-@inbox_required
-def inbox(request: HttpRequest) -> HttpResponse:
-    filters = InboxFilters(
-        tier=request.GET.get("tier", ""),
-        status=request.GET.get("status", "open"),
-        form=request.GET.get("form", ""),
-        overdue=request.GET.get("overdue") == "1",
-        company=request.GET.get("company", "").strip().lower(),
+def _date_or_none(raw: str) -> date | None:
+    """A date from a date input; a malformed one is ignored rather than refused (a filter)."""
+    try:
+        return date.fromisoformat(raw.strip()) if raw.strip() else None
+    except ValueError:
+        return None
+
+
+def _filters_from(params: QueryDict) -> InboxFilters:
+    return InboxFilters(
+        tier=params.get("tier", ""),
+        status=params.get("status", "open"),
+        form=params.get("form", ""),
+        overdue=params.get("overdue") == "1",
+        company=params.get("company", "").strip().lower(),
+        query=params.get("q", "").strip()[:200],
+        rep=params.get("rep", ""),
+        received_from=_date_or_none(params.get("from", "")),
+        received_to=_date_or_none(params.get("to", "")),
     )
+
+
+def _inbox_context(request: HttpRequest, params: QueryDict) -> dict:
+    filters = _filters_from(params)
     page = Paginator(inbox_leads(user=request.user, filters=filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
+        params.get("page")
     )
     rows = [(lead, lead_contact(lead)) for lead in page.object_list]
-    context = {
+    is_manager = is_sales_manager(request.user)
+    filter_params = params.copy()
+    filter_params.pop("page", None)
+    return {
         "nav": "inbox",
         "page": page,
         "rows": rows,
         "filters": filters,
+        "filter_params": filter_params,
         "tiers": Lead.Tier.choices,
         "statuses": Lead.Status.choices,
+        "outcome_statuses": [(v, label) for v, label in Lead.Status.choices if v != "new"],
         "forms": forms_for_inbox(),
+        "reps": reps_for_assignment(),
+        "unassigned": UNASSIGNED,
         "company_people": company_people_count(domain=filters.company),
-        "is_manager": is_sales_manager(request.user),
+        "is_manager": is_manager,
         "now": timezone.now(),
     }
+
+
+@never_cache
+@inbox_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    context = _inbox_context(request, request.GET)
     template = "forms_app/inbox/_lead_table.html" if request.htmx else "forms_app/inbox/inbox.html"
     return render(request, template, context)
+
+
+def _inbox_params(request: HttpRequest) -> QueryDict:
+    """The filters the bulk form was sent from (kept in the form), so the list stays as it was."""
+    return QueryDict(request.POST.get("filters", ""))
+
+
+def _bulk_refused(request: HttpRequest, message: str) -> HttpResponse:
+    """htmx: the message alone, shown beside the bulk controls; without JS, on the inbox page."""
+    if request.htmx:
+        return HttpResponse(message, status=422, content_type="text/plain; charset=utf-8")
+    messages.error(request, message)
+    return redirect(f"/app/inbox/?{_inbox_params(request).urlencode()}")
+
+
+def _bulk_done(request: HttpRequest, message: str) -> HttpResponse:
+    if request.htmx:
+        context = _inbox_context(request, _inbox_params(request)) | {"bulk_message": message}
+        return render(request, "forms_app/inbox/_lead_table.html", context)
+    messages.success(request, message)
+    return redirect(f"/app/inbox/?{_inbox_params(request).urlencode()}")
+
+
+def _count(n: int) -> str:
+    return f"{n} lead{pluralize(n)}"
+
+
+@never_cache
+@require_POST
+@inbox_required
+def inbox_bulk(request: HttpRequest) -> HttpResponse:
+    """Reassign the selected leads, or record one outcome on them."""
+    lead_ids = [int(raw) for raw in request.POST.getlist("lead") if raw.isdigit()]
+    action = request.POST.get("action")
+    try:
+        if action == "reassign":
+            candidates = {str(user.pk): user for user in reps_for_assignment()}
+            assignee = candidates.get(request.POST.get("assignee", ""))
+            if assignee is None:
+                return _bulk_refused(request, "Choose the rep to reassign the leads to.")
+            done = leads_bulk_reassign(user=request.user, lead_ids=lead_ids, assignee=assignee)
+            return _bulk_done(
+                request, f"{_count(len(done))} reassigned to {user_display_name(assignee)}."
+            )
+        if action == "outcome":
+            status, amount = request.POST.get("status", ""), None
+            # The amount field stays in the form whatever the status: it counts only for won.
+            if status == Lead.Status.WON and request.POST.get("amount", "").strip():
+                amount = amount_parsed(request.POST["amount"], currency=workspace_currency())
+            outcome = Outcome(
+                status=status,
+                reason=request.POST.get("reason", ""),
+                amount=amount,
+            )
+            done = leads_bulk_outcome(user=request.user, lead_ids=lead_ids, outcome=outcome)
+            label = Lead.Status(outcome.status).label.lower()
+            message = f"{_count(len(done))} marked {label}"
+            if outcome.status == Lead.Status.WON:
+                currency = workspace_currency()
+                each = money_format(amount, currency)
+                total = money_format(sum(lead.won_amount for lead in done), currency)
+                message += f" ({each} each, {total} in all)" if len(done) > 1 else f" ({each})"
+            return _bulk_done(request, message + ".")
+    except AmountError as error:
+        return _bulk_refused(request, f"Amount: {error}")
+    except OutcomeError as error:
+        return _bulk_refused(request, str(error))
+    return _bulk_refused(request, "Choose an action: reassign or mark an outcome.")
 
 
 def _answers(lead: Lead) -> list[tuple[str, str]]:
@@ -190,16 +290,14 @@ def lead_outcome(request: HttpRequest, lead_id: int) -> HttpResponse:
     amount = won_on = None
     try:
         if request.POST.get("amount", "").strip():
-            amount = Decimal(request.POST["amount"].replace(",", "").strip())
-            if not amount.is_finite():
-                raise InvalidOperation
+            amount = amount_parsed(request.POST["amount"], currency=workspace_currency())
+    except AmountError as error:
+        return _finish(request, lead, error=OutcomeError("amount", str(error)), done="")
+    try:
         if request.POST.get("won_on", "").strip():
             won_on = date.fromisoformat(request.POST["won_on"].strip())
-    except (InvalidOperation, ValueError):
-        error = OutcomeError(
-            "amount" if amount is None else "won_on",
-            "Enter a number like 12500." if amount is None else "Enter a date like 2026-11-27.",
-        )
+    except ValueError:
+        error = OutcomeError("won_on", "Enter a date like 2026-11-27.")
         return _finish(request, lead, error=error, done="")
     outcome = Outcome(
         status=request.POST.get("status", ""),
@@ -234,7 +332,11 @@ def lead_reassign_view(request: HttpRequest, lead_id: int) -> HttpResponse:
     candidates = {str(user.pk): user for user in reps_for_assignment()}
     assignee = candidates.get(request.POST.get("assignee", ""))
     if assignee is None:
-        return HttpResponseBadRequest("assignee: choose one of the listed reps.")
+        message = "Choose one of the listed reps."
+        if request.htmx:  # shown next to the select by app.js
+            return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+        messages.error(request, message)
+        return redirect("forms_app:lead_detail", lead_id=lead.pk)
     lead_reassign(lead=lead, actor=request.user, assignee=assignee)
     if not is_sales_manager(request.user) and assignee != request.user:
         # The rep handed the lead off: it left their inbox, so go back there.

@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.forms import PasswordChangeForm
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -12,11 +13,15 @@ from django.views.decorators.http import require_POST, require_safe
 from rest_framework.authtoken.models import Token
 
 from forms_app.api.keys import api_token_issue, api_token_revoke
-from forms_app.models import RepProfile
+from forms_app.models import CURRENCIES, RepProfile
 from forms_app.models.text import ControlCharactersRefused
-from forms_app.permissions import Role, inbox_required, user_roles
+from forms_app.permissions import Role, admin_required, inbox_required, user_roles
 from forms_app.sales.reps import rep_profile_update
 from forms_app.team.members import ROLE_DESCRIPTIONS, user_password_change, user_role
+from forms_app.workspace.workspace_settings import (
+    workspace_settings_get,
+    workspace_settings_update,
+)
 
 # The new key is shown once, on the page the issue redirects to; then only its last characters.
 NEW_TOKEN_SESSION_KEY = "formscore_new_api_token"
@@ -80,6 +85,8 @@ def _page(
             "new_token": request.session.pop(NEW_TOKEN_SESSION_KEY, None),
             "password_form": password_form or OwnPasswordForm(user),
             "profile_form": profile_form,
+            "workspace": workspace_settings_get() if Role.ADMIN in roles else None,
+            "currencies": [(code, name) for code, (name, _, _) in CURRENCIES.items()],
         },
         status=status,
     )
@@ -126,4 +133,16 @@ def api_token_update(request: HttpRequest) -> HttpResponse:
             messages.success(request, "API token revoked: calls made with it are now refused.")
     else:
         request.session[NEW_TOKEN_SESSION_KEY] = api_token_issue(user=request.user).key
+    return redirect("forms_app:account_settings")
+
+
+@require_POST
+@admin_required
+def workspace_settings_view(request: HttpRequest) -> HttpResponse:
+    try:
+        settings = workspace_settings_update(currency=request.POST.get("currency", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Amounts are now shown in {settings.currency}.")
     return redirect("forms_app:account_settings")

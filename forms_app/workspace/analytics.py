@@ -1,8 +1,9 @@
 """A form's analytics over a period: volume, tiers and what became of them, whether the score ranks
 leads in practice, where leads come from, how fast sales answers, drop-off and refused spam.
 
-Read-only selectors in a fixed, small number of queries. Imported history is left out: it did not
-arrive through the form, so it says nothing about the form's traffic or the team's speed.
+Read-only selectors in a fixed, small number of queries. What counts as a submission, a
+conversion and a period is defined once, in `lead_counts` (imported history is left out: it did
+not arrive through the form, so it says nothing about the form's traffic or the team's speed).
 """
 
 from dataclasses import dataclass, field
@@ -16,9 +17,17 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from forms_app.models import Form, FormStepStat, Lead, SpamRefusal
+from forms_app.workspace.lead_counts import (
+    DEFAULT_PERIOD_DAYS,
+    in_period,
+    period_start,
+)
+from forms_app.workspace.lead_counts import (
+    submissions as all_submissions,
+)
 
 PERIODS = (7, 30, 90, 365)
-DEFAULT_PERIOD = 30
+DEFAULT_PERIOD = DEFAULT_PERIOD_DAYS
 SOURCES_SHOWN = 8
 NO_SOURCE = "(no UTM source)"
 
@@ -85,6 +94,7 @@ class FormAnalytics:
     labelled: int
     converted: int
     won_amount: Decimal
+    imported: int  # the form's imported history, all of it: in none of the figures
     daily: list[Day]
     tiers: list[TierFigures]
     score_bands: list[ScoreBand]
@@ -115,12 +125,6 @@ def period_days(raw: str | None) -> int:
     return int(raw) if raw in {str(days) for days in PERIODS} else DEFAULT_PERIOD
 
 
-def period_start(days: int, now: datetime | None = None) -> datetime:
-    """Midnight (local time) at the start of the last ``days`` days, today included."""
-    first_day = timezone.localdate(now or timezone.now()) - timedelta(days=days - 1)
-    return timezone.make_aware(datetime.combine(first_day, datetime.min.time()))
-
-
 def _rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
@@ -132,12 +136,17 @@ def form_analytics(
     now = now or timezone.now()
     start = period_start(days, now)
     first_day = timezone.localdate(start)
-    in_period = (
-        Lead.objects.filter(form=form, created_at__gte=start, created_at__lte=now)
-        .exclude(source=Lead.Source.IMPORT)
-        .order_by()
+    # The period's submissions as lead_counts defines them, so the forms list and the API agree.
+    complete = in_period(all_submissions().filter(form=form), start=start, end=now).order_by()
+    # Abandoned partial leads of the period and the imported history: apart from every figure.
+    apart = Lead.objects.filter(form=form).aggregate(
+        partial=Count(
+            "pk",
+            filter=Q(is_partial=True, created_at__gte=start, created_at__lte=now)
+            & ~Q(source=Lead.Source.IMPORT),
+        ),
+        imported=Count("pk", filter=Q(source=Lead.Source.IMPORT)),
     )
-    complete = in_period.filter(is_partial=False)
     outcomes = _Outcomes(
         labelled=Q(status__in=form.labelled_statuses()),
         converted=Q(status__in=form.converted_statuses()),
@@ -149,7 +158,8 @@ def form_analytics(
         days=days,
         start=start,
         submissions=submissions,
-        partial=in_period.filter(is_partial=True).count(),
+        partial=apart["partial"],
+        imported=apart["imported"],
         labelled=sum(row["labelled"] for row in per_tier.values()),
         converted=sum(row["converted"] for row in per_tier.values()),
         won_amount=sum((row["won"] or Decimal(0) for row in per_tier.values()), Decimal(0)),

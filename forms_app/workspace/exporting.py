@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from forms_app.models import Form, Lead, Question, lead_contact
+from forms_app.models import Form, Lead, Question, WorkspaceSettings, lead_contact
 
 LEAD_COLUMNS = (
     "submitted_at",
@@ -29,6 +29,7 @@ LEAD_COLUMNS = (
     "assigned_to",
     "first_contacted_at",
     "won_amount",
+    "currency",
     "won_on",
 )
 CAPTURE_COLUMNS = (
@@ -78,6 +79,7 @@ def leads_csv_rows(*, form: Form, since: datetime | None = None) -> Iterator[lis
         "top_factors",
     ]
     yield [_cell(name) for name in header]  # labels are the marketer's text: formulas too
+    currency = WorkspaceSettings.current().currency
     leads = (
         Lead.objects.filter(form=form, is_partial=False)
         .select_related("model_version", "assigned_to")
@@ -106,6 +108,7 @@ def leads_csv_rows(*, form: Form, since: datetime | None = None) -> Iterator[lis
             lead.assigned_to.get_username() if lead.assigned_to else None,
             lead.first_contacted_at,
             lead.won_amount,
+            currency if lead.won_amount is not None else None,
             lead.won_on,
             *(capture.get(name) for name in CAPTURE_COLUMNS),
             *(

@@ -1,16 +1,21 @@
-"""Read-side numbers of the workspace: per-form submissions, sales-ready share and conversion."""
+"""Read-side numbers of the forms list and the models overview: each form with its numbers for
+the last 30 days, as `lead_counts` defines them (the same as Analytics for that period)."""
 
 from dataclasses import dataclass
-from datetime import timedelta
 
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
-from forms_app.models import Form, Lead, Question
+from forms_app.models import Form, Question
+from forms_app.workspace.lead_counts import (
+    DEFAULT_PERIOD_DAYS,
+    LeadNumbers,
+    lead_numbers_by_form,
+    period_start,
+)
 from scoring.models import ModelVersion
 
-WINDOW_DAYS = 30
+WINDOW_DAYS = DEFAULT_PERIOD_DAYS
 
 
 @dataclass(frozen=True)
@@ -18,7 +23,9 @@ class FormStats:
     submissions: int
     sales_ready_share: float | None
     conversion_rate: float | None
-    labelled: int
+    labelled: int  # the period's submissions with a known outcome
+    imported: int  # imported history, all of it, never in the figures above
+    training_labelled: int  # every lead with a known outcome: what training learns from
 
     @property
     def sales_ready_pct(self) -> float | None:
@@ -54,36 +61,20 @@ def forms_with_stats() -> list[Form]:
         )
         .order_by("-status", "name")
     )
-    # Grouped on the lead table alone: grouping forms by all their columns is several times slower.
-    recent = Q(created_at__gte=timezone.now() - timedelta(days=WINDOW_DAYS), is_partial=False)
-    numbers = {
-        row["form_id"]: row
-        for row in Lead.objects.values("form_id")
-        .annotate(
-            recent_count=Count("pk", filter=recent),
-            recent_sales_ready=Count("pk", filter=recent & Q(tier=Lead.Tier.SALES_READY)),
-            **{status: Count("pk", filter=Q(status=status)) for status in Lead.OUTCOME_STATUSES},
-        )
-        .order_by()
-    }
+    numbers = lead_numbers_by_form(forms=forms, start=period_start(WINDOW_DAYS))
     for form in forms:
-        row = numbers.get(form.pk, {})
-        form.recent_count = row.get("recent_count", 0)
-        form.recent_sales_ready = row.get("recent_sales_ready", 0)
-        form.labelled_count = sum(row.get(s, 0) for s in form.labelled_statuses())
-        form.converted_count = sum(row.get(s, 0) for s in form.converted_statuses())
+        form.lead_numbers = numbers[form.pk]
     return forms
 
 
 def stats_of(form: Form) -> FormStats:
     """The numbers of a form annotated by forms_with_stats()."""
+    numbers: LeadNumbers = form.lead_numbers
     return FormStats(
-        submissions=form.recent_count,
-        sales_ready_share=(
-            form.recent_sales_ready / form.recent_count if form.recent_count else None
-        ),
-        conversion_rate=(
-            form.converted_count / form.labelled_count if form.labelled_count else None
-        ),
-        labelled=form.labelled_count,
+        submissions=numbers.submissions,
+        sales_ready_share=numbers.sales_ready_share,
+        conversion_rate=numbers.conversion_rate,
+        labelled=numbers.labelled,
+        imported=numbers.imported,
+        training_labelled=numbers.training_labelled,
     )

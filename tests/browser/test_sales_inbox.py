@@ -101,7 +101,7 @@ def test_a_rep_opens_the_top_lead_and_marks_it_won(page, live_server, demo_form,
     page.get_by_label("Amount").fill("24,000")
     page.get_by_role("button", name="Mark won").click()
     expect(page.locator("#lead-status")).to_have_text("Won")
-    expect(page.locator("#lead-timeline")).to_contain_text("Marked won by Sam Sales: 24,000.00")
+    expect(page.locator("#lead-timeline")).to_contain_text("Marked won by Sam Sales: $24,000.00")
     screenshot("sales-lead-won")
 
     lead = Lead.objects.get(answers__full_name="Ada Lovelace")

@@ -172,7 +172,7 @@ def test_marking_won_with_an_amount_is_one_htmx_request(client, sam, leads):
     assert lead.won_on.isoformat() == "2026-11-20"
     assert lead.first_contacted_at is not None
     assert lead.status_changed_at is not None
-    assert "Marked won by Sam Seller: 12,500.50 on 2026-11-20" in html
+    assert "Marked won by Sam Seller: $12,500.50 on 2026-11-20" in html
 
 
 @pytest.mark.parametrize("status", ["contacted", "qualified", "lost"])
@@ -190,9 +190,11 @@ def test_one_click_outcomes(client, sam, leads, status):
     [
         ({"status": "unqualified"}, "reason", "Say why the lead is unqualified."),
         ({"status": "won"}, "amount", "Enter the amount won."),
-        ({"status": "won", "amount": "lots"}, "amount", "Enter a number like 12500."),
+        ({"status": "won", "amount": "lots"}, "amount", "Enter an amount like 24,000"),
         ({"status": "won", "amount": "5", "won_on": "soon"}, "won_on", "Enter a date like"),
-        ({"status": "won", "amount": "-5"}, "amount", "between 0 and"),
+        ({"status": "won", "amount": "-5"}, "amount", "cannot be negative"),
+        ({"status": "won", "amount": "1e13"}, "amount", "Enter an amount like"),
+        ({"status": "won", "amount": "2,000,000,000,000"}, "amount", "between 0 and"),
         ({"status": "promoted"}, "status", "Unknown outcome"),
     ],
 )

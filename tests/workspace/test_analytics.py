@@ -191,7 +191,8 @@ def test_the_periods_leads_download_as_csv_with_answers_by_label(
     assert len(body) == 1
     row = dict(zip(header, body[0], strict=True))
     assert row["tier"] == "sales_ready" and row["score"] == "91" and row["probability"] == "0.7322"
-    assert row["won_amount"] == "1200.00" and row["utm_source"] == "newsletter"
+    assert row["won_amount"] == "1200.00" and row["currency"] == "USD"
+    assert row["utm_source"] == "newsletter"
     assert row["Timeline"] == choice["label"]  # choices by their labels
     assert row["Work e-mail"].startswith("'=")  # a formula is defused for spreadsheets
     assert row["top_factors"] == "Timeline: soon +18.2"
