@@ -204,7 +204,12 @@ SUBJECT_WORDS = {
     SUBJECT_FLAG: "a checkbox",
     SUBJECT_LIST: "a list of pages",
 }
-NUMERIC_CAPTURE_SIGNALS = ("seconds_to_complete", "page_views", "sessions", "days_since_first_visit")
+NUMERIC_CAPTURE_SIGNALS = (
+    "seconds_to_complete",
+    "page_views",
+    "sessions",
+    "days_since_first_visit",
+)
 LIST_CAPTURE_SIGNALS = ("key_pages",)
 _CHOICE_QUESTION_KINDS = ("single_choice", "dropdown", "multiple_choice")
 _QUESTION_SUBJECTS = {"number": SUBJECT_NUMBER, "email": SUBJECT_EMAIL, "consent": SUBJECT_FLAG}

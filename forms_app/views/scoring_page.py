@@ -10,12 +10,8 @@ from forms_app.models import Form, Question
 from forms_app.permissions import workspace_required
 from forms_app.scoring_adapter import condition_questions
 from forms_app.workspace import authoring
-from forms_app.workspace.inputs import (
-    PointsRuleForm,
-    ThresholdsForm,
-    add_service_errors,
-    rule_value_text,
-)
+from forms_app.workspace.condition_picker import picked_initial, picker_initial
+from forms_app.workspace.inputs import PointsRuleForm, ThresholdsForm, add_service_errors
 from scoring.conditions import describe
 from scoring.models import PointsRule
 
@@ -34,12 +30,7 @@ def _rule_rows(questions: list[Question], rules: list[PointsRule]) -> list[dict]
                 "edit_form": PointsRuleForm(
                     questions=questions,
                     prefix=f"rule{rule.pk}",
-                    initial={
-                        "field": f"{rule.source}:{rule.key}",
-                        "operator": rule.operator,
-                        "value": rule_value_text(rule.value, question),
-                        "points": rule.points,
-                    },
+                    initial={**picker_initial(rule.as_rule()), "points": rule.points},
                 ),
             }
         )
@@ -112,6 +103,15 @@ def thresholds_update(request: HttpRequest, slug: str) -> HttpResponse:
 def points_rule_add(request: HttpRequest, slug: str) -> HttpResponse:
     form = get_object_or_404(Form, slug=slug)
     rule_form = PointsRuleForm(request.POST, questions=list(form.questions.all()))
+    if "pick" in request.POST:  # without JavaScript: show the picked question's choices
+        return _page(
+            request,
+            form,
+            rule_form=PointsRuleForm(
+                questions=list(form.questions.all()),
+                initial=picked_initial(request.POST, rule_form.prefix),
+            ),
+        )
     if rule_form.is_valid():
         try:
             authoring.points_rule_add(form=form, **rule_form.cleaned_data)
@@ -130,6 +130,13 @@ def points_rule_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     rule_form = PointsRuleForm(
         request.POST, questions=list(rule.form.questions.all()), prefix=f"rule{rule.pk}"
     )
+    if "pick" in request.POST:
+        picked = PointsRuleForm(
+            questions=list(rule.form.questions.all()),
+            prefix=f"rule{rule.pk}",
+            initial=picked_initial(request.POST, rule_form.prefix),
+        )
+        return _page(request, rule.form, failed_rule=(rule.pk, picked))
     if rule_form.is_valid():
         try:
             authoring.points_rule_update(rule=rule, **rule_form.cleaned_data)

@@ -37,12 +37,14 @@ def _add(client, **data):
     return client.post("/app/forms/pricing/scoring/rules/", data)
 
 
-def test_a_rule_on_a_choice_accepts_labels_and_stores_values(marketer_client, draft_form):
+def test_a_rule_on_a_choice_is_built_by_picking_its_choices_and_stores_values(
+    marketer_client, draft_form
+):
     response = _add(
         marketer_client,
         field="answer:timeline",
         operator="in",
-        value="Right now, later",
+        choices=["now", "later"],
         points=20,
     )
     assert response.status_code == 302
@@ -55,22 +57,39 @@ def test_a_rule_on_a_choice_accepts_labels_and_stores_values(marketer_client, dr
         20,
     )
     page = marketer_client.get("/app/forms/pricing/scoring/").content.decode()
-    assert "Right now, Later this year" in page
+    assert "Right now or Later this year" in page
+
+
+def test_a_typed_value_is_one_value_never_split_at_commas(marketer_client, draft_form):
+    response = _add(
+        marketer_client, field="answer:timeline", operator="in", value="Right now, later", points=5
+    )
+    assert response.status_code == 422
+    assert (
+        "“Timeline” has no choice “Right now, later”; pick from “Right now” or “Later this year”."
+        in response.content.decode()
+    )
+    assert PointsRule.objects.count() == 0
 
 
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"field": "answer:timeline", "operator": "equals", "value": "soon"}, "has no choice soon"),
+        (
+            {"field": "answer:timeline", "operator": "equals", "choices": "soon"},
+            "has no choice “soon”; pick from “Right now” or “Later this year”",
+        ),
+        ({"field": "answer:timeline", "operator": "gte", "value": "3"}, "does not apply to it"),
         ({"field": "answer:budget", "operator": "gte", "value": "lots"}, "needs a number"),
-        ({"field": "answer:budget", "operator": "in", "value": ""}, "non-empty list"),
+        ({"field": "answer:timeline", "operator": "in"}, "Pick at least one choice of"),
         (
             {"field": "answer:work_e_mail", "operator": "email_domain_kind", "value": "gmail"},
             "Write one of: business, free, none",
         ),
         (
             {"field": "answer:budget", "operator": "email_domain_kind", "value": "free"},
-            "applies to e-mail questions only",
+            "“Budget” is a number: “e-mail domain is” does not apply to it; use “is”, “is not”,"
+            " “is at least”, “is at most” or “is answered”.",
         ),
         ({"field": "answer:nope", "operator": "is_set", "value": ""}, "Select a valid choice"),
     ],
