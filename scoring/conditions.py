@@ -179,6 +179,11 @@ def _lines_value(raw: str) -> list[str]:
     return [line.strip() for line in raw.splitlines() if line.strip()]
 
 
+def number_from_text(raw: str) -> int | float:
+    """A number as a person types it ("250", " 2.5 "); raises InvalidCondition if it is none."""
+    return _number_value(raw.strip())
+
+
 def _flag_value(raw: str) -> bool | None:
     return None if raw.lower() in ("", "true", "yes") else False
 

@@ -29,10 +29,12 @@ from scoring.conditions import (
     PICK_NOTHING,
     PICK_NUMBER,
     PICK_ONE,
+    SUBJECT_NUMBER,
     InvalidCondition,
     Operator,
     condition_check,
     condition_fit,
+    number_from_text,
     operators_for,
     subject_choices,
     subject_kind,
@@ -177,7 +179,9 @@ class ConditionPickerForm(ControlCharactersRefused, forms.Form):
             picked = self.initial.get("choices")
             if not many and isinstance(picked, list):
                 self.initial["choices"] = picked[0] if picked else None
-        elif self.picks == PICK_NUMBER:
+        elif self.picks == PICK_NUMBER or (
+            self.picks == PICK_ONE and self.subject.kind == SUBJECT_NUMBER
+        ):
             value.widget = forms.NumberInput(attrs={"step": "any"})
             value.label, self.value_field = "Number", "value"
         elif self.picks == PICK_CHOICES:
@@ -218,6 +222,8 @@ class ConditionPickerForm(ControlCharactersRefused, forms.Form):
         if picked:
             many = operator.picks == PICK_CHOICES
             value = list(_items(picked)) if many else _items(picked)[0]
+        elif operator.picks == PICK_ONE and subject.kind == SUBJECT_NUMBER:
+            value = number_from_text(data.get("value") or "")  # "is 250" on a number
         else:
             # Typed, or hand-posted instead of picked: checked like a picked value.
             value = value_from_text(operator.name, data.get("value") or "")
