@@ -46,7 +46,12 @@ from decimal import Decimal, InvalidOperation
 from operator import ge, le
 from typing import Any
 
-from scoring.features import EMAIL_DOMAIN_KINDS, QuestionInput, capture_signal_label
+from scoring.features import (
+    CAPTURE_SIGNAL_LABELS,
+    EMAIL_DOMAIN_KINDS,
+    QuestionInput,
+    capture_signal_label,
+)
 from scoring.features import email_domain_kind as _email_domain_kind
 
 SOURCES = ("answer", "capture", "tier", "score")
@@ -460,6 +465,8 @@ def condition_fit(condition: dict, question: QuestionInput | None = None) -> dic
     source, key = condition.get("source"), condition.get("key")
     if source == "answer" and question is None:
         raise InvalidCondition(f"This form has no question “{key}”.")
+    if source == "capture" and key not in CAPTURE_SIGNAL_LABELS:
+        raise InvalidCondition(f"No visitor signal “{key}” is recorded with a lead.")
     subject = _subject(source, key, question)
     kind = subject_kind(source, key, question)
     operator = OPERATORS[condition["operator"]]

@@ -92,6 +92,9 @@ def test_the_service_refuses_a_value_that_is_not_a_choice_whatever_calls_it(cont
     condition = {"source": "answer", "key": "timeline", "operator": "equals", "value": "soon"}
     with pytest.raises(InvalidCondition, match="has no choice “soon”"):
         routing_rule_save(rule=rule, conditions=[condition])
+    country = {"source": "capture", "key": "country", "operator": "equals", "value": "de"}
+    with pytest.raises(InvalidCondition, match="No visitor signal “country” is recorded"):
+        routing_rule_save(rule=rule, conditions=[country])
     assert not RoutingRule.objects.exists()
 
 
