@@ -392,6 +392,11 @@ def routing_rule_save(*, rule: RoutingRule, conditions: list[dict]) -> RoutingRu
     return rule
 
 
+def recent_leads(form: Form, limit: int = 25):
+    """The form's most recent complete leads, to try rules on."""
+    return form.leads.filter(is_partial=False).order_by("-created_at")[:limit]
+
+
 def routing_forms_overview() -> list[Form]:
     """Every form with how many routing rules it has (``rule_count``) and how many are on."""
     return list(

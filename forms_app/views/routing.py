@@ -14,6 +14,7 @@ from forms_app.sales.outgoing import outgoing_url_check
 from forms_app.sales.reps import reps_for_assignment
 from forms_app.sales.routing import (
     ROUTING_OPERATORS,
+    recent_leads,
     routing_explain,
     routing_forms_overview,
     routing_rule_delete,
@@ -219,7 +220,7 @@ def _routing_page(request, form: Form, *, preview: dict | None = None) -> HttpRe
             "tab": "routing",
             "form": form,
             "rules": [(rule, [describe(c, words) for c in rule.conditions]) for rule in rules],
-            "leads": form.leads.filter(is_partial=False).order_by("-created_at")[:25],
+            "leads": recent_leads(form),
             "preview": preview,
         },
     )

@@ -6,9 +6,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
-from forms_app.models import Form, Question
+from forms_app.models import Form, Lead, Question
 from forms_app.permissions import workspace_required
-from forms_app.scoring_adapter import condition_questions
+from forms_app.sales.routing import recent_leads
+from forms_app.scoring_adapter import condition_questions, points_explain
 from forms_app.workspace import authoring
 from forms_app.workspace.condition_picker import picked_initial, picker_initial
 from forms_app.workspace.inputs import PointsRuleForm, ThresholdsForm, add_service_errors
@@ -39,6 +40,10 @@ def _rule_rows(questions: list[Question], rules: list[PointsRule]) -> list[dict]
 
 def _page(request, form, *, thresholds_form=None, rule_form=None, failed_rule=None, status=200):
     questions = list(form.questions.all())
+    tried = None
+    lead_id = request.GET.get("lead", "")
+    if lead_id.isdigit():
+        tried = points_explain(form=form, lead=get_object_or_404(Lead, pk=lead_id, form=form))
     rows = _rule_rows(questions, list(form.points_rules.all()))
     if failed_rule is not None:
         for row in rows:
@@ -66,6 +71,8 @@ def _page(request, form, *, thresholds_form=None, rule_form=None, failed_rule=No
                 "sales_ready": 101 - form.sales_ready_threshold,
             },
             "rule_form": rule_form or PointsRuleForm(questions=questions, initial={"points": 10}),
+            "leads": recent_leads(form),
+            "tried": tried,
         },
         status=status,
     )

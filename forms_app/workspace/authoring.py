@@ -18,7 +18,7 @@ from forms_app.models import Form, Lead, Question
 from forms_app.models.forms import normalized_choices, stable_key
 from forms_app.models.text import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 from forms_app.scoring_adapter import question_input
-from scoring.conditions import OPERATORS, InvalidCondition, condition_fit
+from scoring.conditions import OPERATORS, InvalidCondition, condition_fit, show_when_condition
 from scoring.models import PointsRule
 from scoring.points import validate_rule
 
@@ -278,15 +278,19 @@ def _check_condition(question: Question, condition: dict | None) -> dict | None:
         raise ValidationError(
             {"condition": f"“{source.label}” comes after this question; move it above first."}
         )
-    allowed = {c["value"] for c in source.choices}
     values = [v for v in condition.get("values") or [] if v]
     if not values:
         raise ValidationError({"condition": f"Pick at least one answer of “{source.label}”."})
-    unknown = [v for v in values if v not in allowed]
-    if unknown:
-        raise ValidationError(
-            {"condition": f"“{source.label}” has no choice {', '.join(map(repr, unknown))}."}
+    try:
+        # Checked as routing and points conditions are: the message names the value that is
+        # not a choice and lists the choices by label; a label is stored as its value.
+        fitted = condition_fit(
+            show_when_condition({"question": source.key, "values": values}),
+            question_input(source),
         )
+    except InvalidCondition as exc:
+        raise ValidationError({"condition": f"{str(exc)[0].upper()}{str(exc)[1:]}"}) from exc
+    values = list(dict.fromkeys(fitted["value"]))
     return {"question": source.key, "values": values}
 
 

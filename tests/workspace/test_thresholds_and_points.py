@@ -147,3 +147,24 @@ def test_the_scoring_page_costs_the_same_queries_for_many_rules(
         )
     with django_assert_max_num_queries(7):
         assert marketer_client.get("/app/forms/pricing/scoring/").status_code == 200
+
+
+def test_trying_the_points_on_a_lead_says_which_rules_apply_and_why_the_others_do_not(
+    marketer_client, draft_form
+):
+    from django.utils import timezone
+
+    from forms_app.models import Lead
+
+    _add(marketer_client, field="answer:timeline", operator="in", choices=["now"], points=30)
+    _add(marketer_client, field="answer:budget", operator="gte", value="10000", points=25)
+    lead = Lead.objects.create(
+        form=draft_form,
+        answers={"timeline": "later", "budget": 20000},
+        capture={},
+        created_at=timezone.now(),
+    )
+    page = marketer_client.get(f"/app/forms/pricing/scoring/?lead={lead.pk}").content.decode()
+    assert f"<strong>Lead #{lead.pk}</strong>: 25 points" in page
+    assert "Timeline is Later this year, not Right now" in page
+    assert "applies, +25" in page
