@@ -500,6 +500,41 @@ def condition_fit(condition: dict, question: QuestionInput | None = None) -> dic
     return {**condition, "value": values if isinstance(picked, (list, tuple)) else values[0]}
 
 
+def condition_problem(condition: Any, question: QuestionInput | None = None) -> str:
+    """Why a stored condition is wrong, in words, or "" when it is fine.
+
+    Strict where ``condition_fit`` is lenient: the values are read as the evaluator reads them
+    (a rule saved before picking may hold comma-separated text) and must be choice *values*; a
+    choice's label in their place never matches, which is how rules used to fail silently.
+    """
+    try:
+        condition_shape_check(condition)
+        operator = OPERATORS[condition["operator"]]
+        if not (isinstance(condition.get("value"), str) and operator.picks == PICK_CHOICES):
+            operator.check_value(operator.name, condition.get("value"))  # else: saved before
+        condition_fit(condition, question)
+    except InvalidCondition as exc:
+        return f"{str(exc)[:1].upper()}{str(exc)[1:]}"
+    choices = subject_choices(condition.get("source"), question)
+    kind = subject_kind(condition.get("source"), condition.get("key"), question)
+    if kind != SUBJECT_CHOICE or not operator.on_choices or not choices:
+        return ""
+    values = {_text(value) for value, _ in choices}
+    labels = {_text(label): label for _, label in choices}
+    value = condition.get("value")
+    for item in _options(value) if operator.picks == PICK_CHOICES else _items(value):
+        if _text(item) in values:
+            continue
+        subject = _subject(condition.get("source"), condition.get("key"), question)
+        if _text(item) in labels:
+            return (
+                f"“{subject}” is compared with the label “{labels[_text(item)]}”, not its stored"
+                " value, so it never matches: open the rule and pick the choice again."
+            )
+        return f"“{subject}” has no choice “{item}”."
+    return ""
+
+
 # The operators' names where a person picks one: "is one of", not the sentence's "is".
 OPERATOR_WORDS = {
     "equals": "is",

@@ -26,6 +26,7 @@ from scoring.conditions import (
     condition_check,
     condition_fit,
     condition_holds,
+    condition_problem,
     conditions_hold,
     describe,
     describe_miss,
@@ -279,9 +280,15 @@ def routing_explain(*, form: Form, lead: Lead) -> RoutingExplanation:
             verdict.reasons = [_sentence(decision.steps.get(rule.pk, "matches"))]
             stopped = decision.stopped_by is not None and decision.stopped_by.pk == rule.pk
         else:
-            verdict.reasons = [
-                describe_miss(c, facts, words) for c in conditions if not condition_holds(c, facts)
-            ] or ["Its conditions do not hold."]
+            verdict.reasons = (
+                routing_rule_problems(rule, words)
+                or [
+                    describe_miss(c, facts, words)
+                    for c in conditions
+                    if not condition_holds(c, facts)
+                ]
+                or ["Its conditions do not hold."]
+            )
         verdicts.append(verdict)
     return RoutingExplanation(decision=decision, verdicts=verdicts)
 
@@ -395,6 +402,21 @@ def routing_rule_save(*, rule: RoutingRule, conditions: list[dict]) -> RoutingRu
 def recent_leads(form: Form, limit: int = 25):
     """The form's most recent complete leads, to try rules on."""
     return form.leads.filter(is_partial=False).order_by("-created_at")[:limit]
+
+
+def routing_rule_problems(rule: RoutingRule, questions: dict[str, Any]) -> list[str]:
+    """Why a stored rule's conditions are wrong (it could never match), in words; [] if fine.
+
+    questions: the form's questions by key, as the condition language takes them.
+    """
+    problems = []
+    for condition in rule.conditions or []:
+        keyed = isinstance(condition, dict) and condition.get("source") == "answer"
+        question = questions.get(condition.get("key")) if keyed else None
+        problem = condition_problem(condition, question)
+        if problem:
+            problems.append(problem)
+    return problems
 
 
 def routing_forms_overview() -> list[Form]:

@@ -18,6 +18,7 @@ from forms_app.sales.routing import (
     routing_explain,
     routing_forms_overview,
     routing_rule_delete,
+    routing_rule_problems,
     routing_rule_save,
 )
 from forms_app.scoring_adapter import condition_questions
@@ -219,7 +220,14 @@ def _routing_page(request, form: Form, *, preview: dict | None = None) -> HttpRe
             "nav": "routing",
             "tab": "routing",
             "form": form,
-            "rules": [(rule, [describe(c, words) for c in rule.conditions]) for rule in rules],
+            "rules": [
+                (
+                    rule,
+                    [describe(c, words) for c in rule.conditions],
+                    routing_rule_problems(rule, words),
+                )
+                for rule in rules
+            ],
             "leads": recent_leads(form),
             "preview": preview,
         },

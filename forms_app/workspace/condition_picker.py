@@ -178,7 +178,8 @@ class ConditionPickerForm(ControlCharactersRefused, forms.Form):
             self.value_field = "choices"
             picked = self.initial.get("choices")
             if not many and isinstance(picked, list):
-                self.initial["choices"] = picked[0] if picked else None
+                picked = picked[0] if picked else None
+            self.initial["choices"] = _as_values(picked, choices)
         elif self.picks == PICK_NUMBER or (
             self.picks == PICK_ONE and self.subject.kind == SUBJECT_NUMBER
         ):
@@ -234,6 +235,20 @@ class ConditionPickerForm(ControlCharactersRefused, forms.Form):
             raise InvalidCondition(f"give the value “{subject.label}” is compared with")
         condition = {"source": subject.source, "key": subject.key, "operator": operator.name}
         return condition if value is None else {**condition, "value": value}
+
+
+def _as_values(picked: Any, choices: tuple[tuple[str, str], ...]) -> Any:
+    """Stored choices as the picker ticks them: a rule that stored a label (before picking, it
+    never matched) opens with that choice ticked, so saving it once stores the value."""
+    values = {value for value, _ in choices}
+    by_label = {str(label).strip().casefold(): value for value, label in choices}
+
+    def value_of(item: Any) -> Any:
+        return item if item in values else by_label.get(str(item).strip().casefold(), item)
+
+    if isinstance(picked, list):
+        return [value_of(item) for item in picked]
+    return None if picked is None else value_of(picked)
 
 
 def _items(value: Any) -> list:

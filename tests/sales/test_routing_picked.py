@@ -1,6 +1,8 @@
 """Routing as a tab of every form, rule conditions built by picking and checked on save, and
 "Try the rules" saying which rule took a lead and why each other one did not."""
 
+import re
+
 import pytest
 
 from forms_app.models import RoutingRule
@@ -187,3 +189,49 @@ def test_try_the_rules_works_without_javascript(morgan, contact_form, sam):
     page = morgan.get(f"/app/forms/contact/routing/preview/?lead={lead.pk}").content.decode()
     assert "<h2>Routing</h2>" in page  # the whole page, with the answer in place
     assert "would stay unassigned" in page and "Score is 41, below 80" in page
+
+
+def test_a_rule_that_stored_labels_is_flagged_as_never_matching_and_opens_ticked(
+    morgan, contact_form, sam
+):
+    # As rules were written before picking: labels typed where the stored values belong.
+    rule = RoutingRule.objects.create(
+        form=contact_form,
+        name="Typed labels",
+        position=1,
+        action="assign_rep",
+        rep=sam,
+        conditions=[
+            {"source": "answer", "key": "timeline", "operator": "in", "value": ["Within 1 month"]}
+        ],
+    )
+    page = morgan.get("/app/forms/contact/routing/").content.decode()
+    assert "Never matches" in page
+    assert (
+        "“When do you want to start?” is compared with the label “Within 1 month”, not its"
+        " stored value, so it never matches" in page
+    )
+    lead = scored_lead(
+        contact_form, score=50, tier="nurture", answers={"timeline": "within_1_month"}
+    )
+    verdict = routing_explain(form=contact_form, lead=lead).verdicts[0]
+    assert verdict.outcome == "missed" and "is compared with the label" in verdict.reasons[0]
+
+    # The editor ticks the choice the label names; saving once stores its value.
+    editor = morgan.get(f"/app/forms/contact/routing/{rule.pk}/").content.decode()
+    assert re.search(r'value="within_1_month"[^>]*checked', editor)
+    morgan.post(
+        f"/app/forms/contact/routing/{rule.pk}/",
+        rule_post(
+            **{
+                "name": "Typed labels",
+                "rep": sam.pk,
+                "c0-field": "answer:timeline",
+                "c0-operator": "in",
+                "c0-choices": ["within_1_month"],
+            }
+        ),
+    )
+    rule.refresh_from_db()
+    assert rule.conditions[0]["value"] == ["within_1_month"]
+    assert "Never matches" not in morgan.get("/app/forms/contact/routing/").content.decode()

@@ -6,6 +6,7 @@ import pytest
 from scoring.conditions import (
     InvalidCondition,
     condition_fit,
+    condition_problem,
     condition_holds,
     describe_miss,
     operators_for,
@@ -147,3 +148,25 @@ def test_a_rule_saved_before_picking_still_checks_its_comma_separated_values():
 def test_why_a_condition_does_not_hold_reads_as_a_sentence(condition, lead, words):
     assert not condition_holds(condition, lead)
     assert describe_miss(condition, lead, QUESTIONS) == words
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        (["201_1000", "1000_plus"], ""),
+        ("201_1000, 1000_plus", ""),  # saved before picking, read as two values: fine
+        (
+            ["201–1,000", "More than 1,000"],
+            "“Company size” is compared with the label “201–1,000”, not its stored value, so it"
+            " never matches: open the rule and pick the choice again.",
+        ),
+        (
+            "201–1,000, More than 1,000",  # the comma split the label: "201–1" and "000"
+            "“Company size” has no choice “201–1”; pick from “1–10”, “11–50”, “201–1,000” or"
+            " “More than 1,000”.",
+        ),
+    ],
+)
+def test_a_stored_condition_that_can_never_match_says_why(value, problem):
+    condition = {"source": "answer", "key": "company_size", "operator": "in", "value": value}
+    assert condition_problem(condition, SIZE) == problem
