@@ -6,8 +6,8 @@ import pytest
 from scoring.conditions import (
     InvalidCondition,
     condition_fit,
-    condition_problem,
     condition_holds,
+    condition_problem,
     describe_miss,
     operators_for,
     subject_kind,
