@@ -212,3 +212,27 @@ def test_a_marketer_adds_a_points_rule_by_picking_a_choice_whose_label_has_a_com
         ["201_1000"],
         15,
     )
+
+
+def test_without_javascript_a_points_rule_is_built_by_picking_too(browser, live_server, demo):
+    PointsRule.objects.filter(form=demo).delete()
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    log_in(page, live_server, "morgan", "marketer")
+    page.goto(f"{live_server.url}/app/forms/{demo.slug}/scoring/")
+
+    add = page.locator(".rule-add")
+    add.get_by_label("When").select_option(label="Company size")
+    add.get_by_role("button", name="Show the choices").click()  # the page comes back, unsaved
+    add.get_by_label("Condition").select_option(label="is one of")
+    add.get_by_role("button", name="Show the choices").click()
+    add.get_by_label("201–1,000", exact=True).check()
+    add.get_by_label("More than 1,000", exact=True).check()
+    add.get_by_label("Points").fill("20")
+    add.get_by_role("button", name="Add rule").click()
+
+    expect(page.locator(".rules-table")).to_contain_text(
+        "Company size is 201–1,000 or More than 1,000"
+    )
+    assert PointsRule.objects.get(form=demo).value == ["201_1000", "1000_plus"]
+    context.close()
