@@ -13,7 +13,7 @@ from forms_app.scoring_adapter import condition_questions, points_explain
 from forms_app.workspace import authoring
 from forms_app.workspace.condition_picker import picked_initial, picker_initial
 from forms_app.workspace.inputs import PointsRuleForm, ThresholdsForm, add_service_errors
-from scoring.conditions import describe
+from scoring.conditions import condition_problem, describe
 from scoring.models import PointsRule
 
 
@@ -28,6 +28,9 @@ def _rule_rows(questions: list[Question], rules: list[PointsRule]) -> list[dict]
                 "rule": rule,
                 "text": describe(rule.as_rule(), words),
                 "archived": bool(question and question.archived),
+                "problem": condition_problem(
+                    rule.as_rule(), words.get(rule.key) if question else None
+                ),
                 "edit_form": PointsRuleForm(
                     questions=questions,
                     prefix=f"rule{rule.pk}",

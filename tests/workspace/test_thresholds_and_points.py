@@ -168,3 +168,12 @@ def test_trying_the_points_on_a_lead_says_which_rules_apply_and_why_the_others_d
     assert f"<strong>Lead #{lead.pk}</strong>: 25 points" in page
     assert "Timeline is Later this year, not Right now" in page
     assert "applies, +25" in page
+
+
+def test_a_stored_rule_that_can_never_apply_is_flagged_with_why(marketer_client, draft_form):
+    PointsRule.objects.create(
+        form=draft_form, key="timeline", operator="in", value=["Right now"], points=20
+    )
+    page = marketer_client.get("/app/forms/pricing/scoring/").content.decode()
+    assert "Never applies" in page
+    assert "“Timeline” is compared with the label “Right now”, not its stored value" in page
