@@ -5,7 +5,11 @@ signals' names in words). ``forms_app`` imports it as it imports every pure modu
 routing (``forms_app.sales.routing``), points (``scoring.points``) and show-when
 (``forms_app.capture.answer_form``) all evaluate through ``condition_holds``, and every sentence
 that explains a condition (the builder, the points rules, routing, the factors stored on a lead)
-comes from ``describe``.
+comes from ``describe``; why one does not hold for a lead, from ``describe_miss``. The
+workspace builds conditions by picking (``forms_app/workspace/condition_picker.py``): each operator
+says which subjects it fits and how its value is picked (``operators_for``), and ``condition_fit``
+checks a condition against its question on every save; ``condition_problem`` finds stored ones
+that can never match.
 
 A condition is a dict::
 

@@ -1,4 +1,5 @@
-"""Routing rules of a form, edited by marketers, with a "try it on this lead" preview."""
+"""Routing: a tab of every form and an overview in the navigation; rules edited by marketers,
+their conditions built by picking; "Try the rules" on a recent lead."""
 
 from django import forms
 from django.contrib import messages
