@@ -15,9 +15,10 @@ from django.utils import timezone
 
 from forms_app.models import Form, Lead, Question
 from scoring import services as scoring
-from scoring.conditions import describe
+from scoring.conditions import describe, describe_miss
 from scoring.features import QuestionInput
 from scoring.models import ModelVersion, PointsRule, TrainingRun
+from scoring.points import points_score, rule_fires
 from scoring.services import LiveQuality, ScoreResult, Thresholds, TrainingHistory, TrainOutcome
 
 
@@ -67,6 +68,29 @@ def points_rules_labelled(form: Form) -> list[dict]:
             )
         labelled.append({**condition, "label": describe(condition, questions)})
     return labelled
+
+
+def points_explain(*, form: Form, lead: Lead) -> dict[str, Any]:
+    """Which points rules apply to a stored lead and why each other does not, in words.
+
+    Read-only, for the Thresholds & points tab: the rules are evaluated by ``scoring.points``, as
+    on every submit; ``total`` is the points score they give now (0–100).
+    """
+    words = condition_questions(form.questions.all())
+    row = lead_as_row(lead)
+    rules = [rule.as_rule() for rule in form.points_rules.all()]
+    rows = []
+    for rule in rules:
+        applies = rule_fires(rule, row)
+        rows.append(
+            {
+                "text": describe(rule, words),
+                "points": rule["points"],
+                "applies": applies,
+                "reason": "" if applies else describe_miss(rule, row, words),
+            }
+        )
+    return {"lead": lead, "rows": rows, "total": points_score(rules, row)}
 
 
 def thresholds_of(form: Form) -> Thresholds:

@@ -13,19 +13,31 @@ from functools import cached_property
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from forms_app.models import Form, Lead, LeadEvent, RoutingRule, Team
 from forms_app.sales.contacts import contact_owner_claim, contact_owner_routed_to
 from forms_app.sales.notifications import notifications_for_rule
 from forms_app.sales.reps import user_display_name
-from scoring.conditions import InvalidCondition, condition_shape_check, conditions_hold
+from forms_app.scoring_adapter import condition_questions, question_input
+from scoring.conditions import (
+    OPERATORS,
+    condition_check,
+    condition_fit,
+    condition_holds,
+    condition_problem,
+    conditions_hold,
+    describe,
+    describe_miss,
+)
 
 logger = logging.getLogger(__name__)
 
 OPEN_STATUSES = (Lead.Status.NEW, Lead.Status.CONTACTED)
-# What the routing rule editor offers of the condition language (scoring.conditions).
-ROUTING_OPERATORS = ("equals", "in", "gte", "lte")
+# What the routing rule editor offers of the condition language (scoring.conditions): all of
+# it; the picker offers each subject only the operators that fit it.
+ROUTING_OPERATORS = tuple(OPERATORS)
 ROUTING_SOURCES = ("tier", "score", "answer", "capture")
 
 
@@ -38,6 +50,8 @@ class RoutingDecision:
     explanation: list[str] = field(default_factory=list)
     routed: bool = True  # False: a lead routing leaves alone (history, a partial lead)
     failure: str = ""  # why routing failed, when it did: the lead stays unassigned
+    steps: dict[int, str] = field(default_factory=dict)  # rule id → what it did, in words
+    stopped_by: RoutingRule | None = None  # the rule that ended the list
 
 
 def sla_minutes(form: Form, tier: str) -> int | None:
@@ -181,11 +195,16 @@ def _assignee(rule: RoutingRule, setup: RoutingSetup, *, lock: bool):
     return None
 
 
+def _note(decision: RoutingDecision, rule: RoutingRule, words: str) -> None:
+    decision.explanation.append(f"{rule.name}: {words}")
+    decision.steps[rule.pk] = words
+
+
 def _decide(lead: Lead, setup: RoutingSetup, *, lock: bool) -> RoutingDecision:
     decision = RoutingDecision()
     for rule in setup.rules:
         if not rule_matches(rule, lead):
-            decision.explanation.append(f"{rule.name}: conditions not met")
+            _note(decision, rule, "conditions not met")
             continue
         decision.matched.append(rule)
         if decision.assignee is None and rule.action != RoutingRule.Action.NOTIFY_ONLY:
@@ -193,18 +212,17 @@ def _decide(lead: Lead, setup: RoutingSetup, *, lock: bool) -> RoutingDecision:
             assignee = owner or _assignee(rule, setup, lock=lock)
             if owner is not None:
                 decision.assignee, decision.assigned_by, decision.kept_owner = owner, rule, True
-                decision.explanation.append(
-                    f"{rule.name}: keeps {user_display_name(owner)}, who owns this contact"
-                )
+                _note(decision, rule, f"keeps {user_display_name(owner)}, who owns this contact")
             elif assignee is not None:
                 decision.assignee, decision.assigned_by = assignee, rule
-                decision.explanation.append(f"{rule.name}: assigns {user_display_name(assignee)}")
+                _note(decision, rule, f"assigns {user_display_name(assignee)}")
             else:
-                decision.explanation.append(f"{rule.name}: matches, but no rep is available")
+                _note(decision, rule, "matches, but no rep is available")
         else:
-            decision.explanation.append(f"{rule.name}: matches (notifications)")
+            _note(decision, rule, "matches (notifications)")
         if rule.stop_after:
             decision.explanation.append(f"{rule.name}: stops here")
+            decision.stopped_by = rule
             break
     return decision
 
@@ -213,6 +231,70 @@ def routing_preview(*, form: Form, lead: Lead) -> RoutingDecision:
     """What routing would do with this lead now, without assigning or notifying anyone."""
     lead.form = form
     return _decide(lead, routing_setup_load(form.pk), lock=False)
+
+
+@dataclass
+class RuleVerdict:
+    """One rule of a form tried on a lead, for "try the rules": what it did or why it did not."""
+
+    rule: RoutingRule
+    conditions: list[str]  # the rule's conditions, in words
+    outcome: str  # "assigned", "matched", "missed", "off" or "not_reached"
+    reasons: list[str]  # what it did, or why it did not match, in words
+
+
+@dataclass
+class RoutingExplanation:
+    decision: RoutingDecision
+    verdicts: list[RuleVerdict]
+
+
+def routing_explain(*, form: Form, lead: Lead) -> RoutingExplanation:
+    """Which rule would take this lead and why each other rule would not, in words.
+
+    Read-only, beside the submit path: the decision is `routing_preview`'s (the evaluation
+    routing itself runs, without locks or writes); each rule that did not match names the
+    conditions that failed with the lead's own values ("Company size is 11–50, not one of
+    201–1,000 or More than 1,000"). Every rule of the form is listed, turned-off ones too.
+    """
+    decision = routing_preview(form=form, lead=lead)
+    facts = lead_facts(lead)
+    words = condition_questions(form.questions.all())
+    matched = {rule.pk for rule in decision.matched}
+    stopped = False
+    verdicts = []
+    rules = form.routing_rules.select_related("rep__rep_profile", "team").order_by("position", "id")
+    for rule in rules:
+        conditions = rule.conditions or []
+        verdict = RuleVerdict(rule, [describe(c, words) for c in conditions], "missed", [])
+        if not rule.enabled:
+            verdict.outcome, verdict.reasons = "off", ["Turned off: it is skipped."]
+        elif stopped:
+            verdict.outcome = "not_reached"
+            verdict.reasons = [
+                f"Not tried: “{decision.stopped_by.name}” matched and stops the list."
+            ]
+        elif rule.pk in matched:
+            assigned = decision.assigned_by is not None and decision.assigned_by.pk == rule.pk
+            verdict.outcome = "assigned" if assigned else "matched"
+            verdict.reasons = [_sentence(decision.steps.get(rule.pk, "matches"))]
+            stopped = decision.stopped_by is not None and decision.stopped_by.pk == rule.pk
+        else:
+            verdict.reasons = (
+                routing_rule_problems(rule, words)
+                or [
+                    describe_miss(c, facts, words)
+                    for c in conditions
+                    if not condition_holds(c, facts)
+                ]
+                or ["Its conditions do not hold."]
+            )
+        verdicts.append(verdict)
+    return RoutingExplanation(decision=decision, verdicts=verdicts)
+
+
+def _sentence(words: str) -> str:
+    return f"{words[:1].upper()}{words[1:]}."
 
 
 def lead_assign(*, lead: Lead, setup: RoutingSetup | None = None) -> RoutingDecision:
@@ -296,18 +378,55 @@ def _record(lead: Lead, decision: RoutingDecision) -> None:
 
 
 def routing_rule_save(*, rule: RoutingRule, conditions: list[dict]) -> RoutingRule:
+    """Save a rule with its conditions, each checked against the form's questions.
+
+    Raises InvalidCondition (a ValueError) naming the problem: a condition the language cannot
+    read, an operator that does not fit its subject, or a value that is not one of the
+    question's choices (a rule that could never match is refused, not saved silently). A
+    choice given by its label is stored as its value.
+    """
+    questions = {q.key: question_input(q) for q in rule.form.questions.all()}
+    checked = []
     for condition in conditions:
-        # The values stay as typed ("google, linkedin", "50"): the language reads them as such.
-        try:
-            condition_shape_check(condition, sources=ROUTING_SOURCES, operators=ROUTING_OPERATORS)
-        except InvalidCondition as exc:
-            raise ValueError(f"Unsupported condition {condition!r}: {exc}.") from exc
-    rule.conditions = conditions
+        condition_check(condition, sources=ROUTING_SOURCES, operators=ROUTING_OPERATORS)
+        question = questions.get(condition.get("key")) if condition["source"] == "answer" else None
+        checked.append(condition_fit(condition, question))
+    rule.conditions = checked
     if rule.position == 0 and rule.pk is None:
         last = RoutingRule.objects.filter(form=rule.form).order_by("-position").first()
         rule.position = (last.position + 1) if last else 1
     rule.save()
     return rule
+
+
+def recent_leads(form: Form, limit: int = 25):
+    """The form's most recent complete leads, to try rules on."""
+    return form.leads.filter(is_partial=False).order_by("-created_at")[:limit]
+
+
+def routing_rule_problems(rule: RoutingRule, questions: dict[str, Any]) -> list[str]:
+    """Why a stored rule's conditions are wrong (it could never match), in words; [] if fine.
+
+    questions: the form's questions by key, as the condition language takes them.
+    """
+    problems = []
+    for condition in rule.conditions or []:
+        keyed = isinstance(condition, dict) and condition.get("source") == "answer"
+        question = questions.get(condition.get("key")) if keyed else None
+        problem = condition_problem(condition, question)
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def routing_forms_overview() -> list[Form]:
+    """Every form with how many routing rules it has (``rule_count``) and how many are on."""
+    return list(
+        Form.objects.annotate(
+            rule_count=Count("routing_rules"),
+            enabled_count=Count("routing_rules", filter=Q(routing_rules__enabled=True)),
+        ).order_by("name")
+    )
 
 
 def routing_rule_delete(*, rule: RoutingRule) -> None:

@@ -43,6 +43,7 @@ urlpatterns = [
         webhooks.delivery_resend,
         name="webhook_delivery_resend",
     ),
+    path("routing/", routing.routing_overview, name="routing_overview"),
     path("forms/<slug:slug>/routing/", routing.routing_page, name="routing"),
     path("forms/<slug:slug>/routing/new/", routing.rule_edit, name="routing_rule_new"),
     path("forms/<slug:slug>/routing/<int:rule_id>/", routing.rule_edit, name="routing_rule_edit"),

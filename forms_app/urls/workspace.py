@@ -5,6 +5,7 @@ from django.urls import path
 from forms_app.views import (
     analytics_page,
     builder,
+    condition_picker,
     embed_page,
     forms_list,
     imports_page,
@@ -54,6 +55,11 @@ urlpatterns: list = [
         name="question_restore",
     ),
     path("forms/<slug:slug>/scoring/", scoring_page.scoring_page, name="scoring"),
+    path(
+        "forms/<slug:slug>/conditions/picker/",
+        condition_picker.condition_picker,
+        name="condition_picker",
+    ),
     path(
         "forms/<slug:slug>/scoring/thresholds/",
         scoring_page.thresholds_update,

@@ -1,4 +1,5 @@
-"""Routing rules of a form, edited by marketers, with a "try it on this lead" preview."""
+"""Routing: a tab of every form and an overview in the navigation; rules edited by marketers,
+their conditions built by picking; "Try the rules" on a recent lead."""
 
 from django import forms
 from django.contrib import messages
@@ -12,18 +13,27 @@ from forms_app.permissions import workspace_required
 from forms_app.sales.endpoints import webhook_endpoint_create
 from forms_app.sales.outgoing import outgoing_url_check
 from forms_app.sales.reps import reps_for_assignment
-from forms_app.sales.routing import routing_preview, routing_rule_delete, routing_rule_save
+from forms_app.sales.routing import (
+    ROUTING_OPERATORS,
+    recent_leads,
+    routing_explain,
+    routing_forms_overview,
+    routing_rule_delete,
+    routing_rule_problems,
+    routing_rule_save,
+)
 from forms_app.scoring_adapter import condition_questions
 from forms_app.views.webhooks import new_endpoint_secret_show_once
-from scoring.conditions import describe
-from scoring.features import CAPTURE_SIGNAL_LABELS
+from forms_app.workspace.condition_picker import (
+    ConditionPickerForm,
+    condition_subjects,
+    picked_initial,
+    picker_initial,
+)
+from scoring.conditions import KEYED_SOURCES, describe
 
-CAPTURE_KEYS = [
-    (key, CAPTURE_SIGNAL_LABELS[key])
-    for key in ("utm_source", "utm_medium", "utm_campaign", "device")
-]
 SCORE_FIELDS = {"gte": "min_score", "lte": "max_score"}
-ANSWER_OPERATORS = [("equals", "equals"), ("in", "is one of"), ("gte", "≥"), ("lte", "≤")]
+MAX_CONDITIONS = 8  # picked conditions on answers and signals, beside the tier and the score
 
 
 class RuleForm(ControlCharactersRefused, forms.Form):
@@ -41,14 +51,6 @@ class RuleForm(ControlCharactersRefused, forms.Form):
     max_score = forms.IntegerField(
         min_value=0, max_value=100, required=False, label="Score at most"
     )
-    answer_key = forms.ChoiceField(required=False, label="Answer to")
-    answer_operator = forms.ChoiceField(choices=ANSWER_OPERATORS, required=False, label="Is")
-    answer_value = forms.CharField(max_length=200, required=False, label="Value")
-    capture_key = forms.ChoiceField(
-        choices=[("", "—"), *CAPTURE_KEYS], required=False, label="Capture signal"
-    )
-    capture_operator = forms.ChoiceField(choices=ANSWER_OPERATORS[:2], required=False, label="Is")
-    capture_value = forms.CharField(max_length=200, required=False, label="Value")
     action = forms.ChoiceField(choices=RoutingRule.Action.choices)
     rep = forms.ChoiceField(required=False)
     team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False)
@@ -93,9 +95,6 @@ class RuleForm(ControlCharactersRefused, forms.Form):
 
     def __init__(self, *args, form: Form, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["answer_key"].choices = [("", "—")] + [
-            (q.key, q.label) for q in form.questions.filter(archived=False)
-        ]
         self.reps = {str(user.pk): user for user in reps_for_assignment()}
         self.fields["rep"].choices = [("", "—")] + [
             (pk, getattr(getattr(u, "rep_profile", None), "display_name", "") or u.username)
@@ -114,10 +113,6 @@ class RuleForm(ControlCharactersRefused, forms.Form):
         low, high = data.get("min_score"), data.get("max_score")
         if low is not None and high is not None and low > high:
             self.add_error("max_score", "The highest score must be at least the lowest.")
-        if data.get("answer_key") and not data.get("answer_value"):
-            self.add_error("answer_value", "Give the value the answer is compared with.")
-        if data.get("capture_key") and not data.get("capture_value"):
-            self.add_error("capture_value", "Give the value the signal is compared with.")
         if data.get("webhook_endpoint") and data.get("webhook_url"):
             self.add_error("webhook_url", "Choose an endpoint or give a new URL, not both.")
         for item in (data.get("notify_emails") or "").split(","):
@@ -141,16 +136,6 @@ class RuleForm(ControlCharactersRefused, forms.Form):
             conditions.append(
                 {"source": "score", "key": "", "operator": "lte", "value": data["max_score"]}
             )
-        for source in ("answer", "capture"):
-            if data[f"{source}_key"]:
-                conditions.append(
-                    {
-                        "source": source,
-                        "key": data[f"{source}_key"],
-                        "operator": data[f"{source}_operator"] or "equals",
-                        "value": data[f"{source}_value"].strip(),
-                    }
-                )
         return conditions
 
 
@@ -174,15 +159,36 @@ def _initial(rule: RoutingRule) -> dict:
             initial["tiers"] = value if isinstance(value, list) else [value]
         elif source == "score":
             initial[SCORE_FIELDS.get(operator, "max_score")] = value
-        else:
-            initial.update(
-                {
-                    f"{source}_key": condition["key"],
-                    f"{source}_operator": operator,
-                    f"{source}_value": value,
-                }
-            )
     return initial
+
+
+def _pickers(form: Form, rule: RoutingRule | None, data=None) -> list[ConditionPickerForm]:
+    """The rule's conditions on answers and signals, one picker each, and one empty to add.
+
+    data: the POST to check (``bound``), or to draw again unchecked while the marketer is
+    picking without JavaScript ("Show the choices", "Add a condition").
+    """
+    options = {
+        "subjects": condition_subjects(form.questions.all()),
+        "operators": ROUTING_OPERATORS,
+        "optional": True,
+    }
+    if data is None:
+        picked = [c for c in (rule.conditions if rule else []) if c["source"] in KEYED_SOURCES]
+        initials = [picker_initial(condition) for condition in picked] + [{}]
+        return [
+            ConditionPickerForm(prefix=f"c{n}", initial=i, **options)
+            for n, i in enumerate(initials)
+        ]
+    rows = data.get("condition_rows", "1")
+    count = min(int(rows) if rows.isdigit() else 1, MAX_CONDITIONS)
+    if "pick" in data or "add_condition" in data:
+        count = min(count + ("add_condition" in data), MAX_CONDITIONS)
+        return [
+            ConditionPickerForm(prefix=f"c{n}", initial=picked_initial(data, f"c{n}"), **options)
+            for n in range(max(count, 1))
+        ]
+    return [ConditionPickerForm(data, prefix=f"c{n}", **options) for n in range(max(count, 1))]
 
 
 def _form(slug: str) -> Form:
@@ -190,18 +196,41 @@ def _form(slug: str) -> Form:
 
 
 @workspace_required
+def routing_overview(request: HttpRequest) -> HttpResponse:
+    """Routing in the left navigation: every form's rules at a glance; a single form's directly."""
+    forms_ = routing_forms_overview()
+    if len(forms_) == 1:
+        return redirect("forms_app:routing", slug=forms_[0].slug)
+    return render(
+        request, "forms_app/sales/routing_overview.html", {"nav": "routing", "forms": forms_}
+    )
+
+
+@workspace_required
 def routing_page(request: HttpRequest, slug: str) -> HttpResponse:
-    form = _form(slug)
+    return _routing_page(request, _form(slug))
+
+
+def _routing_page(request, form: Form, *, preview: dict | None = None) -> HttpResponse:
     rules = form.routing_rules.select_related("rep__rep_profile", "team", "webhook_endpoint")
     words = condition_questions(form.questions.all())
     return render(
         request,
         "forms_app/sales/routing.html",
         {
-            "nav": "forms",
+            "nav": "routing",
+            "tab": "routing",
             "form": form,
-            "rules": [(rule, [describe(c, words) for c in rule.conditions]) for rule in rules],
-            "leads": form.leads.filter(is_partial=False).order_by("-created_at")[:25],
+            "rules": [
+                (
+                    rule,
+                    [describe(c, words) for c in rule.conditions],
+                    routing_rule_problems(rule, words),
+                )
+                for rule in rules
+            ],
+            "leads": recent_leads(form),
+            "preview": preview,
         },
     )
 
@@ -211,8 +240,15 @@ def rule_edit(request: HttpRequest, slug: str, rule_id: int | None = None) -> Ht
     form = _form(slug)
     rule = get_object_or_404(RoutingRule, pk=rule_id, form=form) if rule_id else None
     initial = _initial(rule) if rule else {"enabled": True, "stop_after": True}
-    rule_form = RuleForm(request.POST or None, initial=initial, form=form)
-    if request.method == "POST" and rule_form.is_valid():
+    data = request.POST if request.method == "POST" else None
+    pickers = _pickers(form, rule, data)
+    if data is not None and ("pick" in data or "add_condition" in data):
+        # Without JavaScript: draw the page again with the picked choices; nothing is saved.
+        rule_form = RuleForm(initial=_posted_initial(data), form=form)
+        return _edit_page(request, form, rule, rule_form, pickers)
+    rule_form = RuleForm(data, initial=initial, form=form)
+    if data is not None and rule_form.is_valid() and all(p.is_valid() for p in pickers):
+        picked = [p.cleaned_data["condition"] for p in pickers if p.cleaned_data["condition"]]
         data = rule_form.cleaned_data
         rule = rule or RoutingRule(form=form)
         rule.name = data["name"]
@@ -229,7 +265,7 @@ def rule_edit(request: HttpRequest, slug: str, rule_id: int | None = None) -> Ht
             new_endpoint_secret_show_once(request, rule.webhook_endpoint)
         rule.stop_after = data["stop_after"]
         rule.contact_owner = data["contact_owner"] or RoutingRule.ContactOwner.KEEP
-        routing_rule_save(rule=rule, conditions=rule_form.conditions())
+        routing_rule_save(rule=rule, conditions=rule_form.conditions() + picked)
         messages.success(request, f"Saved rule “{rule.name}”.")
         if data["webhook_url"]:
             messages.info(
@@ -239,11 +275,29 @@ def rule_edit(request: HttpRequest, slug: str, rule_id: int | None = None) -> Ht
             )
             return redirect("forms_app:webhook_endpoint", endpoint_id=rule.webhook_endpoint_id)
         return redirect("forms_app:routing", slug=form.slug)
+    failed = rule_form.errors or any(p.errors for p in pickers)
+    return _edit_page(request, form, rule, rule_form, pickers, status=422 if failed else 200)
+
+
+def _posted_initial(data) -> dict:
+    initial = {name: data.get(name) for name in RuleForm.base_fields}
+    return {**initial, "tiers": data.getlist("tiers")}
+
+
+def _edit_page(request, form, rule, rule_form, pickers, *, status=200) -> HttpResponse:
     return render(
         request,
         "forms_app/sales/rule_edit.html",
-        {"nav": "forms", "form": form, "rule": rule, "rule_form": rule_form},
-        status=422 if rule_form.errors else 200,
+        {
+            "nav": "routing",
+            "form": form,
+            "rule": rule,
+            "rule_form": rule_form,
+            "pickers": pickers,
+            "can_add_condition": len(pickers) < MAX_CONDITIONS,
+            "picker_errors": any(picker.errors for picker in pickers),
+        },
+        status=status,
     )
 
 
@@ -263,6 +317,10 @@ def rule_preview(request: HttpRequest, slug: str) -> HttpResponse:
     if not lead_id.isdigit():
         return HttpResponseBadRequest("lead: choose a lead of this form to try the rules on.")
     lead = get_object_or_404(Lead, pk=int(lead_id), form=form)
-    decision = routing_preview(form=form, lead=lead)
+    explanation = routing_explain(form=form, lead=lead)
+    context = {"form": form, "lead": lead, "decision": explanation.decision}
+    context["verdicts"] = explanation.verdicts
     template = "forms_app/sales/_preview.html"
-    return render(request, template, {"form": form, "lead": lead, "decision": decision})
+    if not request.htmx:  # without JavaScript: the routing page, with the answer in place
+        return _routing_page(request, form, preview=context)
+    return render(request, template, context)

@@ -6,17 +6,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
-from forms_app.models import Form, Question
+from forms_app.models import Form, Lead, Question
 from forms_app.permissions import workspace_required
-from forms_app.scoring_adapter import condition_questions
+from forms_app.sales.routing import recent_leads
+from forms_app.scoring_adapter import condition_questions, points_explain
 from forms_app.workspace import authoring
-from forms_app.workspace.inputs import (
-    PointsRuleForm,
-    ThresholdsForm,
-    add_service_errors,
-    rule_value_text,
-)
-from scoring.conditions import describe
+from forms_app.workspace.condition_picker import picked_initial, picker_initial
+from forms_app.workspace.inputs import PointsRuleForm, ThresholdsForm, add_service_errors
+from scoring.conditions import condition_problem, describe
 from scoring.models import PointsRule
 
 
@@ -31,15 +28,13 @@ def _rule_rows(questions: list[Question], rules: list[PointsRule]) -> list[dict]
                 "rule": rule,
                 "text": describe(rule.as_rule(), words),
                 "archived": bool(question and question.archived),
+                "problem": condition_problem(
+                    rule.as_rule(), words.get(rule.key) if question else None
+                ),
                 "edit_form": PointsRuleForm(
                     questions=questions,
                     prefix=f"rule{rule.pk}",
-                    initial={
-                        "field": f"{rule.source}:{rule.key}",
-                        "operator": rule.operator,
-                        "value": rule_value_text(rule.value, question),
-                        "points": rule.points,
-                    },
+                    initial={**picker_initial(rule.as_rule()), "points": rule.points},
                 ),
             }
         )
@@ -48,6 +43,10 @@ def _rule_rows(questions: list[Question], rules: list[PointsRule]) -> list[dict]
 
 def _page(request, form, *, thresholds_form=None, rule_form=None, failed_rule=None, status=200):
     questions = list(form.questions.all())
+    tried = None
+    lead_id = request.GET.get("lead", "")
+    if lead_id.isdigit():
+        tried = points_explain(form=form, lead=get_object_or_404(Lead, pk=lead_id, form=form))
     rows = _rule_rows(questions, list(form.points_rules.all()))
     if failed_rule is not None:
         for row in rows:
@@ -75,6 +74,8 @@ def _page(request, form, *, thresholds_form=None, rule_form=None, failed_rule=No
                 "sales_ready": 101 - form.sales_ready_threshold,
             },
             "rule_form": rule_form or PointsRuleForm(questions=questions, initial={"points": 10}),
+            "leads": recent_leads(form),
+            "tried": tried,
         },
         status=status,
     )
@@ -112,6 +113,15 @@ def thresholds_update(request: HttpRequest, slug: str) -> HttpResponse:
 def points_rule_add(request: HttpRequest, slug: str) -> HttpResponse:
     form = get_object_or_404(Form, slug=slug)
     rule_form = PointsRuleForm(request.POST, questions=list(form.questions.all()))
+    if "pick" in request.POST:  # without JavaScript: show the picked question's choices
+        return _page(
+            request,
+            form,
+            rule_form=PointsRuleForm(
+                questions=list(form.questions.all()),
+                initial=picked_initial(request.POST, rule_form.prefix),
+            ),
+        )
     if rule_form.is_valid():
         try:
             authoring.points_rule_add(form=form, **rule_form.cleaned_data)
@@ -130,6 +140,13 @@ def points_rule_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     rule_form = PointsRuleForm(
         request.POST, questions=list(rule.form.questions.all()), prefix=f"rule{rule.pk}"
     )
+    if "pick" in request.POST:
+        picked = PointsRuleForm(
+            questions=list(rule.form.questions.all()),
+            prefix=f"rule{rule.pk}",
+            initial=picked_initial(request.POST, rule_form.prefix),
+        )
+        return _page(request, rule.form, failed_rule=(rule.pk, picked))
     if rule_form.is_valid():
         try:
             authoring.points_rule_update(rule=rule, **rule_form.cleaned_data)

@@ -18,8 +18,9 @@ from forms_app.capture.metadata import UTM_PARAMETERS
 from forms_app.models import Form, Lead, Question
 from forms_app.models.forms import normalized_choices, stable_key
 from forms_app.models.text import CONTROL_CHARACTERS_MESSAGE, has_control_characters
+from forms_app.scoring_adapter import question_input
 from forms_app.workspace import branding
-from scoring.conditions import OPERATORS
+from scoring.conditions import OPERATORS, InvalidCondition, condition_fit, show_when_condition
 from scoring.models import PointsRule
 from scoring.points import validate_rule
 
@@ -340,15 +341,19 @@ def _check_condition(question: Question, condition: dict | None) -> dict | None:
         raise ValidationError(
             {"condition": f"“{source.label}” comes after this question; move it above first."}
         )
-    allowed = {c["value"] for c in source.choices}
     values = [v for v in condition.get("values") or [] if v]
     if not values:
         raise ValidationError({"condition": f"Pick at least one answer of “{source.label}”."})
-    unknown = [v for v in values if v not in allowed]
-    if unknown:
-        raise ValidationError(
-            {"condition": f"“{source.label}” has no choice {', '.join(map(repr, unknown))}."}
+    try:
+        # Checked as routing and points conditions are: the message names the value that is
+        # not a choice and lists the choices by label; a label is stored as its value.
+        fitted = condition_fit(
+            show_when_condition({"question": source.key, "values": values}),
+            question_input(source),
         )
+    except InvalidCondition as exc:
+        raise ValidationError({"condition": f"{str(exc)[0].upper()}{str(exc)[1:]}"}) from exc
+    values = list(dict.fromkeys(fitted["value"]))
     return {"question": source.key, "values": values}
 
 
@@ -553,6 +558,7 @@ def _points_rule_checked(form: Form, fields: dict[str, Any]) -> dict[str, Any]:
         validate_rule(rule)
     except ValueError as exc:
         raise ValidationError({"value": f"{str(exc)[0].upper()}{str(exc)[1:]}."}) from exc
+    question = None
     if rule["source"] == PointsRule.Source.ANSWER:
         question = form.questions.filter(key=rule["key"]).first()
         if question is None:
@@ -562,29 +568,13 @@ def _points_rule_checked(form: Form, fields: dict[str, Any]) -> dict[str, Any]:
             name = PointsRule.Operator(operator.name).label
             kinds = " or ".join(Question.Kind(k).label.lower() for k in operator.question_kinds)
             raise ValidationError({"operator": f"“{name}” applies to {kinds} questions only."})
-        if question.kind in Question.CHOICE_KINDS and operator.on_choices:
-            rule["value"] = _choice_values(question, rule["value"])
-    return {"value": None, **rule}
-
-
-def _choice_values(question: Question, value: Any) -> Any:
-    """Choice values for what the marketer typed: a choice's value or its label."""
-    by_text = {}
-    for choice in question.choices:
-        by_text[choice["value"].lower()] = choice["value"]
-        by_text[choice["label"].strip().lower()] = choice["value"]
-    typed = value if isinstance(value, list) else [value]
-    unknown = [str(v) for v in typed if str(v).strip().lower() not in by_text]
-    if unknown:
-        options = ", ".join(c["label"] for c in question.choices)
-        raise ValidationError(
-            {
-                "value": f"“{question.label}” has no choice {', '.join(unknown)}; "
-                f"pick from {options}."
-            }
-        )
-    values = [by_text[str(v).strip().lower()] for v in typed]
-    return values if isinstance(value, list) else values[0]
+    try:
+        # The operator must fit the question and a choice must be one of its choices (a label
+        # becomes its value): a rule that could never match is refused, not saved.
+        fitted = condition_fit(rule, question_input(question) if question else None)
+    except InvalidCondition as exc:
+        raise ValidationError({"value": f"{str(exc)[0].upper()}{str(exc)[1:]}"}) from exc
+    return {"value": None, **fitted}
 
 
 def points_rule_add(*, form: Form, **fields: Any) -> PointsRule:

@@ -1,6 +1,5 @@
 """Input forms of the workspace pages: they parse and check fields; the services decide the rest."""
 
-import json
 import re
 from urllib.parse import urlsplit
 
@@ -14,9 +13,7 @@ from forms_app.models.forms import FONT_STACKS
 from forms_app.models.text import ControlCharactersRefused
 from forms_app.workspace.authoring import QUESTION_FIELDS, resources_checked
 from forms_app.workspace.branding import LOGO_MAX_BYTES, logo_content_type
-from scoring.conditions import InvalidCondition, value_from_text
-from scoring.features import CAPTURE_SIGNAL_LABELS
-from scoring.models import PointsRule
+from forms_app.workspace.condition_picker import ConditionPickerForm, condition_subjects
 
 
 def _lines(text: str) -> list[str]:
@@ -343,63 +340,13 @@ class ThresholdsForm(forms.Form):
     sales_ready = forms.IntegerField(min_value=2, max_value=100, label="Sales-ready from")
 
 
-# The capture signals a points rule can use, named as everywhere (scoring.features).
-CAPTURE_RULE_SIGNALS = tuple(
-    (key, CAPTURE_SIGNAL_LABELS[key])
-    for key in (
-        "utm_source",
-        "utm_medium",
-        "utm_campaign",
-        "referrer",
-        "device",
-        "seconds_to_complete",
-        "page_views",
-        "sessions",
-        "days_since_first_visit",
-        "key_pages",
-    )
-)
+class PointsRuleForm(ConditionPickerForm):
+    """A points rule: a condition built by picking, and the points it gives."""
 
-
-def rule_field_choices(questions: list[Question]) -> list:
-    questions = [(f"answer:{q.key}", q.label) for q in questions]
-    signals = [(f"capture:{key}", label) for key, label in CAPTURE_RULE_SIGNALS]
-    return [("Answers", questions), ("Visitor signals", signals)]
-
-
-class PointsRuleForm(ControlCharactersRefused, forms.Form):
-    field = forms.ChoiceField(label="When")
-    operator = forms.ChoiceField(choices=PointsRule.Operator.choices, label="Condition")
-    value = forms.CharField(max_length=500, required=False, label="Value")
     points = forms.IntegerField(min_value=-1000, max_value=1000, label="Points")
 
     def __init__(self, *args, questions: list[Question], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["field"].choices = rule_field_choices(questions)
-
-    def clean(self):
-        data = super().clean()
-        if "field" in data:
-            data["source"], data["key"] = data.pop("field").split(":", 1)
-        operator = data.get("operator")
-        if operator is None:
-            return data
-        try:
-            data["value"] = value_from_text(operator, data.get("value") or "")
-        except InvalidCondition as exc:
-            self.add_error("value", str(exc))
-        return data
-
-
-def rule_value_text(value, question: Question | None = None) -> str:
-    """A rule's value as the marketer types it back: a choice question's values by their labels."""
-    if isinstance(value, list):
-        return ", ".join(rule_value_text(item, question) for item in value)
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return json.dumps(value)
-    return question.choice_label(str(value)) if question else str(value)
+        super().__init__(*args, subjects=condition_subjects(questions), **kwargs)
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:

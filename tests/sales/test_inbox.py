@@ -290,9 +290,9 @@ def test_a_marketer_sets_up_a_rep_a_team_and_a_rule_and_tries_it(
         "name": "Hot to EMEA",
         "tiers": ["sales_ready"],
         "min_score": "80",
-        "capture_key": "country",  # no capture signal records a country: not offered
-        "capture_operator": "in",
-        "capture_value": "de, fr",
+        "c0-field": "capture:country",  # no capture signal records a country: not offered
+        "c0-operator": "in",
+        "c0-value": "de\nfr",
         "action": "round_robin",
         "team": team.pk,
     }
@@ -304,9 +304,9 @@ def test_a_marketer_sets_up_a_rep_a_team_and_a_rule_and_tries_it(
             "name": "Hot to EMEA",
             "tiers": ["sales_ready"],
             "min_score": "80",
-            "capture_key": "utm_source",
-            "capture_operator": "in",
-            "capture_value": "google, linkedin",
+            "c0-field": "capture:utm_source",
+            "c0-operator": "in",
+            "c0-value": "google\nlinkedin",
             "action": "round_robin",
             "team": team.pk,
             "notify_emails": "rep",
@@ -319,14 +319,21 @@ def test_a_marketer_sets_up_a_rep_a_team_and_a_rule_and_tries_it(
     assert rule.conditions == [
         {"source": "tier", "key": "", "operator": "in", "value": ["sales_ready"]},
         {"source": "score", "key": "", "operator": "gte", "value": 80},
-        {"source": "capture", "key": "utm_source", "operator": "in", "value": "google, linkedin"},
+        {
+            "source": "capture",
+            "key": "utm_source",
+            "operator": "in",
+            "value": ["google", "linkedin"],
+        },
     ]
     page = client.get("/app/forms/contact/routing/").content.decode()
     assert "Hot to EMEA" in page and "Score is at least 80" in page
 
     hot = lead_for(contact_form, None, score=88, tier="sales_ready")
     Lead.objects.filter(pk=hot.pk).update(capture={"utm_source": "linkedin"})
-    preview = client.get(f"/app/forms/contact/routing/preview/?lead={hot.pk}").content.decode()
+    preview = client.get(
+        f"/app/forms/contact/routing/preview/?lead={hot.pk}", headers={"HX-Request": "true"}
+    ).content.decode()
     assert "would go to <strong>Sam S.</strong>" in preview
     assert client.get("/app/forms/contact/routing/preview/?lead=x").status_code == 400
     assert client.get(f"/app/forms/contact/routing/{rule.pk}/").status_code == 200

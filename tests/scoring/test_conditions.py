@@ -369,7 +369,8 @@ def test_a_value_that_fits_its_operator_is_accepted(operator, value):
         ("equals", " Later ", "Later"),
         ("equals", "", None),
         ("contains", "sso", "sso"),
-        ("in", "Right now, later,", ["Right now", "later"]),
+        ("in", "Right now\n later\n\n", ["Right now", "later"]),
+        ("in", "201–1,000\nMore than 1,000", ["201–1,000", "More than 1,000"]),  # no comma split
         ("gte", "10000", 10000),
         ("gte", "1e3", 1000),
         ("lte", " 2.5 ", 2.5),

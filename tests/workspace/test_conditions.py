@@ -128,6 +128,25 @@ def test_a_condition_needs_a_value(marketer_client, draft_form):
     assert "Pick at least one answer of “Timeline”" in response.content.decode()
 
 
+def test_a_hand_posted_value_that_is_not_a_choice_is_refused_naming_the_choices(
+    marketer_client, draft_form
+):
+    budget = draft_form.questions.get(key="budget")
+    response = _edit(
+        marketer_client,
+        budget,
+        condition_question="timeline",
+        condition_values=["timeline::now", "timeline::soon"],
+    )
+    assert response.status_code == 422
+    assert (
+        "“Timeline” has no choice “soon”; pick from “Right now” or “Later this year”."
+        in response.content.decode()
+    )
+    budget.refresh_from_db()
+    assert budget.condition == {"question": "timeline", "values": ["now"]}
+
+
 def test_a_condition_must_depend_on_an_earlier_choice_question(marketer_client, draft_form):
     email = draft_form.questions.get(key="work_e_mail")
     response = _edit(

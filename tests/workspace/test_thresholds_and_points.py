@@ -37,12 +37,14 @@ def _add(client, **data):
     return client.post("/app/forms/pricing/scoring/rules/", data)
 
 
-def test_a_rule_on_a_choice_accepts_labels_and_stores_values(marketer_client, draft_form):
+def test_a_rule_on_a_choice_is_built_by_picking_its_choices_and_stores_values(
+    marketer_client, draft_form
+):
     response = _add(
         marketer_client,
         field="answer:timeline",
         operator="in",
-        value="Right now, later",
+        choices=["now", "later"],
         points=20,
     )
     assert response.status_code == 302
@@ -55,22 +57,39 @@ def test_a_rule_on_a_choice_accepts_labels_and_stores_values(marketer_client, dr
         20,
     )
     page = marketer_client.get("/app/forms/pricing/scoring/").content.decode()
-    assert "Right now, Later this year" in page
+    assert "Right now or Later this year" in page
+
+
+def test_a_typed_value_is_one_value_never_split_at_commas(marketer_client, draft_form):
+    response = _add(
+        marketer_client, field="answer:timeline", operator="in", value="Right now, later", points=5
+    )
+    assert response.status_code == 422
+    assert (
+        "“Timeline” has no choice “Right now, later”; pick from “Right now” or “Later this year”."
+        in response.content.decode()
+    )
+    assert PointsRule.objects.count() == 0
 
 
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"field": "answer:timeline", "operator": "equals", "value": "soon"}, "has no choice soon"),
+        (
+            {"field": "answer:timeline", "operator": "equals", "choices": "soon"},
+            "has no choice “soon”; pick from “Right now” or “Later this year”",
+        ),
+        ({"field": "answer:timeline", "operator": "gte", "value": "3"}, "does not apply to it"),
         ({"field": "answer:budget", "operator": "gte", "value": "lots"}, "needs a number"),
-        ({"field": "answer:budget", "operator": "in", "value": ""}, "non-empty list"),
+        ({"field": "answer:timeline", "operator": "in"}, "Pick at least one choice of"),
         (
             {"field": "answer:work_e_mail", "operator": "email_domain_kind", "value": "gmail"},
             "Write one of: business, free, none",
         ),
         (
             {"field": "answer:budget", "operator": "email_domain_kind", "value": "free"},
-            "applies to e-mail questions only",
+            "“Budget” is a number: “e-mail domain is” does not apply to it; use “is”, “is not”,"
+            " “is at least”, “is at most” or “is answered”.",
         ),
         ({"field": "answer:nope", "operator": "is_set", "value": ""}, "Select a valid choice"),
     ],
@@ -128,3 +147,33 @@ def test_the_scoring_page_costs_the_same_queries_for_many_rules(
         )
     with django_assert_max_num_queries(7):
         assert marketer_client.get("/app/forms/pricing/scoring/").status_code == 200
+
+
+def test_trying_the_points_on_a_lead_says_which_rules_apply_and_why_the_others_do_not(
+    marketer_client, draft_form
+):
+    from django.utils import timezone
+
+    from forms_app.models import Lead
+
+    _add(marketer_client, field="answer:timeline", operator="in", choices=["now"], points=30)
+    _add(marketer_client, field="answer:budget", operator="gte", value="10000", points=25)
+    lead = Lead.objects.create(
+        form=draft_form,
+        answers={"timeline": "later", "budget": 20000},
+        capture={},
+        created_at=timezone.now(),
+    )
+    page = marketer_client.get(f"/app/forms/pricing/scoring/?lead={lead.pk}").content.decode()
+    assert f"<strong>Lead #{lead.pk}</strong>: 25 points" in page
+    assert "Timeline is Later this year, not Right now" in page
+    assert "applies, +25" in page
+
+
+def test_a_stored_rule_that_can_never_apply_is_flagged_with_why(marketer_client, draft_form):
+    PointsRule.objects.create(
+        form=draft_form, key="timeline", operator="in", value=["Right now"], points=20
+    )
+    page = marketer_client.get("/app/forms/pricing/scoring/").content.decode()
+    assert "Never applies" in page
+    assert "“Timeline” is compared with the label “Right now”, not its stored value" in page
