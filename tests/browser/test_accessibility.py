@@ -63,6 +63,8 @@ WORKSPACE_PAGES = {
     "webhook_endpoint_new": "/app/webhooks/new/",
     "webhook_endpoint": "/app/webhooks/{endpoint}/",
     "account_settings": "/app/settings/",
+    "team": "/app/settings/team/",
+    "routing_overview": "/app/routing/",
     "privacy": "/app/privacy/",
     "privacy_erase": "/app/privacy/erase/?email=grace@hopper.example",
 }
@@ -82,6 +84,18 @@ KNOWN = {"api_docs": frozenset({"nested-interactive"})}
 # and the fragments htmx swaps into a listed page.
 NOT_PAGES = {
     "app_home",
+    "condition_picker",  # the fragment htmx swaps into a rule's form
+    "inbox_bulk",
+    "invitation_new",
+    "invitation_resend",
+    "invitation_revoke",
+    "member_deactivate",
+    "member_reactivate",
+    "member_role",
+    "member_unlock",
+    "password_change",
+    "profile_update",
+    "workspace_settings",
     "form_duplicate",
     "form_publish",
     "form_unpublish",
