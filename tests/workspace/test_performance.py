@@ -185,3 +185,38 @@ def test_sales_reps_cannot_open_the_performance_tab(client, rep, worked_leads):
     client.force_login(rep)
     response = client.get(f"/app/forms/{worked_leads.slug}/performance/")
     assert response.status_code in (302, 403)
+
+
+def test_the_scoring_page_previews_a_threshold_without_saving_it(
+    marketer_client, demo_form, django_assert_max_num_queries
+):
+    for i in range(8):
+        lead(demo_form, days_ago=i * 7, score=90)
+        lead(demo_form, days_ago=i * 7, score=70)
+    with django_assert_max_num_queries(11):
+        response = marketer_client.get(f"/app/forms/{demo_form.slug}/scoring/?what_if=65")
+    page = response.content.decode()
+    assert 'data-testid="what-if-per-week">2.0<' in page
+    assert "Save sales-ready from 65" in page
+    demo_form.refresh_from_db()
+    assert demo_form.sales_ready_threshold == 80
+
+
+def test_saving_the_previewed_threshold_goes_through_the_thresholds_form(
+    marketer_client, demo_form
+):
+    response = marketer_client.post(
+        f"/app/forms/{demo_form.slug}/scoring/thresholds/",
+        {"marketing_qualified": demo_form.marketing_qualified_threshold, "sales_ready": 65},
+    )
+    assert response.status_code == 302
+    demo_form.refresh_from_db()
+    assert demo_form.sales_ready_threshold == 65
+
+
+def test_a_threshold_below_marketing_qualified_is_previewed_but_not_offered_to_save(
+    marketer_client, demo_form
+):
+    page = marketer_client.get(f"/app/forms/{demo_form.slug}/scoring/?what_if=40").content
+    assert b"Save sales-ready from 40" not in page
+    assert b"first lower marketing-qualified below 40" in page
