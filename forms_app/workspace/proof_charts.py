@@ -61,7 +61,7 @@ def dual_track_chart(*, track: DualTrack) -> Chart | None:
             {"class": "chart-line", "dot_class": "chart-line-dot", **series("model_auc")},
             {
                 "class": "chart-line chart-line-other",
-                "name": "Points rules",
+                "dot_class": "chart-line-dot chart-line-other-dot",
                 **series("points_auc"),
             },
         ],
