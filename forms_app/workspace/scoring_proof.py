@@ -132,7 +132,7 @@ def _month_index(starts: list[datetime]) -> Case:
 
 def dual_track(*, form: Form, now: datetime | None = None) -> DualTrack:
     """The active version against the points rules on the same resolved leads, per month since
-    it went live (the last ``DUAL_TRACK_MONTHS`` at most). In three grouped queries."""
+    it went live (the last ``DUAL_TRACK_MONTHS`` at most). In two grouped queries."""
     now = now or timezone.now()
     threshold = form.sales_ready_threshold
     version = (
@@ -147,25 +147,31 @@ def dual_track(*, form: Form, now: datetime | None = None) -> DualTrack:
     leads = in_period(submissions().filter(form=form), start=since, end=now).order_by()
     starts = _month_starts(since, now)
     by_month = leads.annotate(month=_month_index(starts))
-    sent = {
-        row["month"]: row
-        for row in by_month.values("month").annotate(
-            n=Count("pk"),
-            model=Count("pk", filter=Q(score__gte=threshold)),
-            points=Count("pk", filter=Q(points_score__gte=threshold)),
-        )
-    }
-    resolved = by_month.filter(
-        status__in=sorted(form.labelled_statuses()),
-        score__isnull=False,
-        points_score__isnull=False,
-    ).annotate(converted=_converted(form))
+    # Two scans of the period, one per system: per month and score, the leads that converted,
+    # those that did not, and those still open; the open ones count only towards "sent".
+    outcome = Case(
+        When(status__in=sorted(form.converted_statuses()), then=Value(1)),
+        When(status__in=sorted(form.labelled_statuses()), then=Value(0)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    scored = by_month.filter(score__isnull=False, points_score__isnull=False).annotate(
+        outcome=outcome
+    )
+    sent: dict = {}  # month -> {"n": scored submissions, "model": sent, "points": sent}
     histograms: dict = {}  # month -> system -> (positives, negatives) per score
     for system, column in (("model", "score"), ("points", "points_score")):
-        for row in resolved.values("month", column, "converted").annotate(n=Count("pk")):
-            per_system = histograms.setdefault(row["month"], {})
-            positives, negatives = per_system.setdefault(system, ({}, {}))
-            (positives if row["converted"] else negatives)[row[column]] = row["n"]
+        for row in scored.values("month", column, "outcome").annotate(n=Count("pk")):
+            month, score, n = row["month"], row[column], row["n"]
+            counts = sent.setdefault(month, {"n": 0, "model": 0, "points": 0})
+            if system == "model":
+                counts["n"] += n
+            if score >= threshold:
+                counts[system] += n
+            if row["outcome"] == 2:
+                continue
+            positives, negatives = histograms.setdefault(month, {}).setdefault(system, ({}, {}))
+            (positives if row["outcome"] else negatives)[score] = n
     months = []
     totals: dict = {"model": ({}, {}), "points": ({}, {})}
     for month in sorted(set(sent) | set(histograms)):
