@@ -14,9 +14,9 @@ pytestmark = pytest.mark.heavy
 
 
 def test_the_pages_benchmark_measures_each_page_against_the_list(tmp_path):
+    arguments = ["--leads", "3500", "--runs", "1", "--out", str(tmp_path)]
     run = subprocess.run(
-        [sys.executable, "-m", "bench.pages", "--leads", "3500", "--runs", "1"]
-        + ["--out", str(tmp_path)],
+        [sys.executable, "-m", "bench.pages", *arguments],
         cwd=ROOT,
         capture_output=True,
         text=True,
