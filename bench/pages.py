@@ -3,7 +3,7 @@ in time as bench/load_data.py does), its model live for a year; each page's rend
 plain list page over the same leads (the inbox's first page), measured in the same run so the
 machine's speed cancels out. Target: every page within 3x the list.
 
-    python -m bench.pages [--leads 100000] [--runs 5] [--out bench/results]
+    python -m bench.pages [--leads 100000] [--runs 7] [--out bench/results]
 
 Writes pages.json and pages.md; exits 1 when a page misses the target.
 """
@@ -61,23 +61,28 @@ def _measure(leads: int, runs: int) -> dict:
     client = Client(HTTP_HOST="localhost")  # one of the default ALLOWED_HOSTS
     client.force_login(User.objects.get(username="bench-pages"))
 
-    def timed(path: str) -> float:
-        client.get(path)  # warm: templates, caches, the database's pages
-        seconds = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            response = client.get(path)
-            if response.status_code != 200:
-                raise SystemExit(f"{path} answered {response.status_code}")
-            if getattr(response, "streaming", False):
-                b"".join(response.streaming_content)
-            seconds.append(time.perf_counter() - started)
-        return statistics.median(seconds)
+    def once(path: str) -> float:
+        started = time.perf_counter()
+        response = client.get(path)
+        if response.status_code != 200:
+            raise SystemExit(f"{path} answered {response.status_code}")
+        if getattr(response, "streaming", False):
+            b"".join(response.streaming_content)
+        return time.perf_counter() - started
 
-    baseline = timed(BASELINE[1])
+    paths = [BASELINE[1]] + [path for _, path in PAGES]
+    for path in paths:
+        once(path)  # warm: templates, caches, the database's pages
+    # Interleaved, round after round: a busy moment of a shared machine slows the baseline and
+    # the pages alike instead of one of them.
+    seconds: dict[str, list[float]] = {path: [] for path in paths}
+    for _ in range(runs):
+        for path in paths:
+            seconds[path].append(once(path))
+    baseline = statistics.median(seconds[BASELINE[1]])
     pages = []
     for label, path in PAGES:
-        median = timed(path)
+        median = statistics.median(seconds[path])
         ratio = median / baseline
         pages.append(
             {
@@ -124,7 +129,7 @@ def markdown(result: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leads", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-pages-") as folder:
