@@ -151,7 +151,7 @@ def test_the_performance_page_shows_both_sections_in_few_queries(
     marketer_client, live_since_last_month, worked_leads, django_assert_max_num_queries
 ):
     form, _ = live_since_last_month
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(10):
         response = marketer_client.get(f"/app/forms/{form.slug}/performance/")
     assert response.status_code == 200
     page = response.content.decode()
@@ -166,7 +166,7 @@ def test_the_query_count_does_not_grow_with_the_leads(
     form, _ = live_since_last_month
     for i in range(40):
         lead(form, days_ago=i, score=i * 2, points=100 - i * 2, status="won" if i % 3 else "lost")
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(10):
         assert marketer_client.get(f"/app/forms/{form.slug}/performance/").status_code == 200
 
 
