@@ -67,6 +67,9 @@ def test_the_performance_tab_and_the_what_if_threshold(
     expect(outcomes.get_by_test_id("outcomes-tiers")).to_contain_text("$")
     outcomes.screenshot(path=str(ARTIFACTS / "sales-outcomes.png"))
     whole_page(page, screenshot, "performance-tab")
+    page.emulate_media(color_scheme="dark")
+    track.screenshot(path=str(ARTIFACTS / "dual-track-dark.png"))
+    page.emulate_media(color_scheme="light")
 
     page.get_by_role("link", name="Thresholds & points").click()
     per_week = page.get_by_test_id("what-if-per-week")
