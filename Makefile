@@ -7,7 +7,7 @@ PORT ?= 8000
 export FORMSCORE_VAR_DIR ?= $(CURDIR)/var
 
 
-.PHONY: demo test bench bench-quality bench-load bench-training lint format venv clean
+.PHONY: demo test bench bench-quality bench-load bench-training bench-pages lint format venv clean
 
 venv: $(VENV)/.installed
 
@@ -45,6 +45,7 @@ bench: venv
 	$(MAKE) bench-quality
 	$(MAKE) bench-training
 	$(MAKE) bench-load
+	$(MAKE) bench-pages
 
 # Model quality on the shared real data, through import_leads, train and score_csv.
 bench-quality: venv
@@ -61,6 +62,11 @@ bench-load: venv
 # Its own time bound: a run past it (a stage that stopped scaling) fails the target too.
 bench-training: venv
 	timeout 15m $(PY) -m bench.training_scale
+
+# The Performance tab and the what-if on a form with 100,000 leads, each against the inbox's first
+# page in the same run (target: within 3x). Exits 1 when a page misses it.
+bench-pages: venv
+	timeout 10m $(PY) -m bench.pages
 
 lint: venv
 	$(VENV)/bin/ruff check .

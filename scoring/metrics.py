@@ -103,3 +103,63 @@ def psi(expected, actual, bins: int = 10, eps: float = 1e-4) -> float:
     e = np.maximum(e / expected.size, eps)
     a = np.maximum(a / actual.size, eps)
     return float(np.sum((a - e) * np.log(a / e)))
+
+
+# --- Proof over time: metrics from counts per integer score ------------------------------------
+# Scores and points are whole numbers from 0 to 100, so the database can hand over a histogram
+# (leads and conversions per score) instead of one row per lead: these take such histograms and
+# give the same answers as the row-wise functions above (checked in tests/scoring/test_metrics.py).
+
+
+def roc_auc_from_counts(positives: dict[int, int], negatives: dict[int, int]) -> float:
+    """ROC AUC from conversions and non-conversions per score, ties counted half; NaN with
+    one class. The same number ``roc_auc`` gives over the leads themselves."""
+    total_positives = sum(positives.values())
+    total_negatives = sum(negatives.values())
+    if total_positives == 0 or total_negatives == 0:
+        return math.nan
+    wins = 0.0
+    negatives_below = 0
+    for score in sorted(set(positives) | set(negatives)):
+        here_pos, here_neg = positives.get(score, 0), negatives.get(score, 0)
+        wins += here_pos * (negatives_below + here_neg / 2.0)
+        negatives_below += here_neg
+    return wins / (total_positives * total_negatives)
+
+
+def at_threshold_from_counts(
+    *, positives: dict[int, int], negatives: dict[int, int], threshold: int
+) -> dict:
+    """What "score >= threshold" selects among resolved leads: how many, the share of them
+    that converted (precision, the top band's conversion) and the share of all conversions
+    caught (recall). Precision is None when nothing qualifies, recall when nothing converted."""
+    hits = sum(n for score, n in positives.items() if score >= threshold)
+    misses = sum(n for score, n in negatives.items() if score >= threshold)
+    total_positives = sum(positives.values())
+    selected = hits + misses
+    return {
+        "selected": selected,
+        "converted": hits,
+        "precision": hits / selected if selected else None,
+        "recall": hits / total_positives if total_positives else None,
+    }
+
+
+def median_of(values) -> float | None:
+    """The median, or None for no values (a page shows "—" rather than failing)."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return float(ordered[middle])
+    return (ordered[middle - 1] + ordered[middle]) / 2.0
+
+
+def share_split(counts: dict, total: float) -> dict:
+    """``total`` split in proportion to ``counts`` (e.g. a week's leads over reps by their share
+    of past assignments); empty when nothing was counted."""
+    whole = sum(counts.values())
+    if not whole:
+        return {}
+    return {key: total * n / whole for key, n in counts.items()}

@@ -122,6 +122,27 @@ class Lead(models.Model):
             models.Index(fields=["form", "status"]),
             models.Index(fields=["assigned_to", "status"]),
             models.Index(fields=["contact", "created_at"]),
+            # Covers the Performance tab's and the what-if's grouped counts (month, score,
+            # outcome, tier, rep, contact and SLA, revenue), so they read this index instead of
+            # every lead's row with its answers and capture: about five times faster on 100,000
+            # leads (bench/pages.py). A submit writes one more index entry.
+            models.Index(
+                fields=[
+                    "form",
+                    "created_at",
+                    "is_partial",
+                    "source",
+                    "status",
+                    "score",
+                    "points_score",
+                    "tier",
+                    "assigned_to",
+                    "first_contacted_at",
+                    "sla_due_at",
+                    "won_amount",
+                ],
+                name="lead_form_scores",
+            ),
             models.Index(
                 fields=["needs_rescoring"],
                 name="lead_needs_rescoring",

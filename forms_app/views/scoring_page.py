@@ -13,6 +13,7 @@ from forms_app.scoring_adapter import condition_questions, points_explain
 from forms_app.workspace import authoring
 from forms_app.workspace.condition_picker import picked_initial, picker_initial
 from forms_app.workspace.inputs import PointsRuleForm, ThresholdsForm, add_service_errors
+from forms_app.workspace.scoring_proof import threshold_what_if
 from scoring.conditions import condition_problem, describe
 from scoring.models import PointsRule
 
@@ -39,6 +40,11 @@ def _rule_rows(questions: list[Question], rules: list[PointsRule]) -> list[dict]
             }
         )
     return rows
+
+
+def _what_if_threshold(raw: str | None) -> int | None:
+    """The sales-ready threshold to try, from the query string; None (the saved one) if unusable."""
+    return int(raw) if raw and raw.isdigit() and 1 <= int(raw) <= 100 else None
 
 
 def _page(request, form, *, thresholds_form=None, rule_form=None, failed_rule=None, status=200):
@@ -76,6 +82,9 @@ def _page(request, form, *, thresholds_form=None, rule_form=None, failed_rule=No
             "rule_form": rule_form or PointsRuleForm(questions=questions, initial={"points": 10}),
             "leads": recent_leads(form),
             "tried": tried,
+            "what_if": threshold_what_if(
+                form=form, sales_ready=_what_if_threshold(request.GET.get("what_if"))
+            ),
         },
         status=status,
     )
