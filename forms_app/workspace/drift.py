@@ -23,6 +23,7 @@ from forms_app.sales.learning import outcomes_since_training, retrain_threshold
 from forms_app.sales.outbox import notifications_enqueue
 from forms_app.sales.reps import marketer_emails
 from forms_app.scoring_adapter import form_cold_start, training_enqueue
+from forms_app.workspace.exporting import csv_cell
 from scoring import metrics
 from scoring.drift import week_drift
 from scoring.features import FeatureSpec, feature_matrix
@@ -84,6 +85,9 @@ def _score_reference(version: ModelVersion) -> list[int]:
     counts = (version.drift_reference or {}).get("score_counts")
     if counts:
         return counts
+    if not version.reference:
+        # Scores are percentiles of the training leads: spread evenly by construction.
+        return [1] * metrics.SCORE_BINS
     reference = reference_array(version.reference)
     return metrics.score_bin_counts(percentile_score(reference, reference))
 
@@ -283,3 +287,28 @@ def open_drift_episodes(forms) -> dict[int, DriftEpisode]:
         episode.form_id: episode
         for episode in DriftEpisode.objects.filter(form__in=forms, ended_at=None)
     }
+
+
+def drift_csv_rows(drift: FormDrift):
+    """The drift view as CSV rows: the score bands, then every input's bins (shares 0-1)."""
+    yield ["section", "input", "bin", "reference_share", "this_week_share", "psi", "level"]
+    score_psi = drift.report["score_psi"]
+    for row in drift.score_table:
+        yield [
+            csv_cell(value)
+            for value in ("score", "Score", row["band"], row["before"], row["after"], score_psi, "")
+        ]
+    for feature in drift.report["features"]:
+        for part in feature["bins"]:
+            yield [
+                csv_cell(value)
+                for value in (
+                    "input",
+                    feature["label"],
+                    part["name"],
+                    part["before"],
+                    part["after"],
+                    feature["psi"],
+                    "data problem" if feature["problem"] else feature["level"],
+                )
+            ]

@@ -164,3 +164,63 @@ def test_a_data_problem_alerts_without_a_challenger(scored_demo_form, marketers)
 
     assert check.alerted and check.episode.level == "data_problem"
     assert not TrainingRun.objects.filter(form=scored_demo_form).exists()
+
+
+# --- the pages ------------------------------------------------------------------------------
+
+
+def test_the_models_page_shows_the_drift_in_words_a_chart_and_a_table(
+    client, marketer, scored_demo_form
+):
+    _week_of_leads(scored_demo_form, change=_eager_buyers)
+    client.force_login(marketer)
+
+    page = client.get(f"/app/forms/{scored_demo_form.slug}/models/").content.decode()
+
+    assert 'id="drift"' in page and 'data-level="shifted"' in page
+    assert "Scores this week against the leads v1 learned from" in page  # the SVG's title
+    assert "Show as a table" in page and "drift.csv" in page
+    assert "rose from" in page
+
+
+def test_the_drift_csv_has_the_score_bands_and_every_inputs_bins(
+    client, marketer, scored_demo_form
+):
+    _week_of_leads(scored_demo_form, change=_eager_buyers)
+    client.force_login(marketer)
+
+    response = client.get(f"/app/forms/{scored_demo_form.slug}/models/drift.csv")
+    lines = b"".join(response.streaming_content).decode().splitlines()
+
+    assert response["Content-Type"].startswith("text/csv")
+    assert lines[0] == "section,input,bin,reference_share,this_week_share,psi,level"
+    assert sum(line.startswith("score,") for line in lines) == 10
+    assert any(line.startswith("input,Budget,") for line in lines)
+
+
+def test_the_models_page_queries_do_not_grow_with_the_weeks_leads(
+    client, marketer, scored_demo_form, django_assert_max_num_queries
+):
+    client.force_login(marketer)
+    _week_of_leads(scored_demo_form, n=40)
+    with django_assert_max_num_queries(22) as few:
+        client.get(f"/app/forms/{scored_demo_form.slug}/models/")
+    _week_of_leads(scored_demo_form, n=400, seed=9)
+
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(f"/app/forms/{scored_demo_form.slug}/models/")
+
+    assert response.status_code == 200
+
+
+def test_the_forms_list_shows_an_open_episode_as_a_badge_at_no_extra_query(
+    client, marketer, scored_demo_form, django_assert_max_num_queries
+):
+    _week_of_leads(scored_demo_form, change=_tracking_broken)
+    form_drift_check(form=scored_demo_form)
+    client.force_login(marketer)
+
+    with django_assert_max_num_queries(6):
+        page = client.get("/app/forms/").content.decode()
+
+    assert 'data-testid="drift-badge"' in page and "Data problem" in page
