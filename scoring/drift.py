@@ -185,7 +185,8 @@ def feature_drift(spec: FeatureSpec, reference: dict, feed: dict[str, np.ndarray
     """Each input's PSI this week, what moved most, and whether it looks like broken data.
 
     Data problems first, then by PSI, largest first. Each row: ``{"feature", "label", "psi",
-    "level", "text", "problem" (None or a sentence), "bins": [{"name", "before", "after"}]}``.
+    "level", "text", "change", "problem" (None or a sentence), "bins": [{"name", "before",
+    "after"}]}``.
     """
     rows = []
     entries = reference.get("features") or {}
@@ -200,11 +201,12 @@ def feature_drift(spec: FeatureSpec, reference: dict, feed: dict[str, np.ndarray
             continue
         move = metrics.largest_move(before, after)
         name = _bin_name(feature, entry, move["bin"])
-        verb = "rose" if move["after"] > move["before"] else "fell"
-        text = (
-            f"{feature.label}: “{name}” {verb} from {_percent(move['before'])}"
-            f" to {_percent(move['after'])}"
-        )
+        before_text, after_text = _percent(move["before"]), _percent(move["after"])
+        if before_text == after_text:
+            change = f"about the same as before (“{name}” {after_text})"
+        else:
+            verb = "rose" if move["after"] > move["before"] else "fell"
+            change = f"“{name}” {verb} from {before_text} to {after_text}"
         problem = metrics.data_problem(before, after, missing_bin=entry["missing_bin"])
         problem_text = None
         if problem and problem["kind"] == "stopped":
@@ -225,7 +227,8 @@ def feature_drift(spec: FeatureSpec, reference: dict, feed: dict[str, np.ndarray
                 "label": feature.label,
                 "psi": round(value, 3),
                 "level": metrics.psi_level(value),
-                "text": text,
+                "text": f"{feature.label}: {change}",
+                "change": change,  # the text without the input's name, for a table by input
                 "problem": problem_text,
                 "bins": [
                     {
