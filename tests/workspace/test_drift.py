@@ -224,3 +224,24 @@ def test_the_forms_list_shows_an_open_episode_as_a_badge_at_no_extra_query(
         page = client.get("/app/forms/").content.decode()
 
     assert 'data-testid="drift-badge"' in page and "Data problem" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_hourly_task_checks_every_scored_form_and_schedules_its_next_run(
+    scored_demo_form, marketers
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from forms_app.tasks import periodic_tasks_ensure
+
+    _week_of_leads(scored_demo_form, change=_eager_buyers)
+    assert "check_drift" in periodic_tasks_ensure()
+
+    run_worker()
+
+    assert DriftEpisode.objects.get(form=scored_demo_form).level == "shifted"
+    assert [m.subject for m in mail.outbox] == [
+        f"{scored_demo_form.name}: leads have shifted from what model v1 knows"
+    ]
+    next_run = DBTaskResult.objects.get(task_path="forms_app.tasks.check_drift", status="READY")
+    assert timedelta(minutes=59) < next_run.run_after - timezone.now() <= timedelta(hours=1)
