@@ -44,7 +44,8 @@ def _models_context(request: HttpRequest, form: Form) -> dict:
     registry = form_registry(
         form=form, compare=request.GET.getlist("compare"), evidence=request.GET.get("evidence")
     )
-    drift = form_drift(form=form)
+    # Only a model can drift: a form the points system scores costs no query for it.
+    drift = form_drift(form=form) if registry.active else None
     return {
         "form": form,
         "tab": "models",
@@ -52,7 +53,7 @@ def _models_context(request: HttpRequest, form: Form) -> dict:
         **vars(registry),
         "drift": drift,
         "drift_chart": _drift_chart(drift),
-        "drift_episode": open_drift_episodes([form]).get(form.pk),
+        "drift_episode": open_drift_episodes([form]).get(form.pk) if drift else None,
         "import_runs": import_runs_of(form),
         "import_max_mb": settings.FORMSCORE_IMPORT_MAX_BYTES // (1024 * 1024),
     }
