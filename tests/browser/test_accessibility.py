@@ -113,6 +113,7 @@ NOT_PAGES = {
     "points_rule_edit",
     "points_rule_remove",
     "leads_export",
+    "drift_csv",  # the drift view's CSV download
     "preview_score",
     "privacy_export",
     "api_token_update",

@@ -224,6 +224,7 @@ def test_the_forms_list_shows_an_open_episode_as_a_badge_at_no_extra_query(
         page = client.get("/app/forms/").content.decode()
 
     assert 'data-testid="drift-badge"' in page and "Data problem" in page
+    assert "Data problem" in client.get("/app/models/").content.decode()
 
 
 @pytest.mark.django_db(transaction=True)
