@@ -167,8 +167,9 @@ def test_a_data_problem_alerts_without_a_challenger(scored_demo_form, marketers)
     payload = check.episode.notification.payload
     assert payload["subject"] == f"{scored_demo_form.name}: a data problem is moving the scores"
     assert payload["body"].startswith("Data problem, not drift: “UTM source” stopped arriving")
-    assert "No challenger: a model trained on broken data would learn the breakage." in (
-        payload["body"]
+    assert (
+        "No challenger: a model trained on broken data would learn the breakage."
+        in (payload["body"])
     )
 
 
