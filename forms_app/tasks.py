@@ -3,8 +3,8 @@
 Each task lives beside the work it does (delivery in forms_app/sales/outbox.py, training in
 forms_app/scoring_adapter.py); this module holds the ones that run on a schedule.
 
-The periodic tasks (outbox sweep, retrain check, retention) schedule their own next run when they
-finish; `periodic_tasks_ensure` starts the chain once (`manage.py demo` and
+The periodic tasks (outbox sweep, retrain check, drift check, retention) schedule their own next
+run when they finish; `periodic_tasks_ensure` starts the chain once (`manage.py demo` and
 `manage.py schedule_periodic` call it) and is a no-op while a run is already waiting.
 """
 
@@ -19,11 +19,15 @@ from django_tasks_db.models import DBTaskResult
 from forms_app.privacy import retention_apply_all
 from forms_app.sales.learning import forms_retrain_due
 from forms_app.sales.outbox import outbox_sweep
+from forms_app.workspace.drift import forms_drift_check
 
 logger = logging.getLogger(__name__)
 
 SWEEP_EVERY = timedelta(seconds=60)
 RETRAIN_CHECK_EVERY = timedelta(hours=1)
+# Each check reads at most a week of leads per form (bounded): hourly finds a broken integration
+# within the hour without costing much.
+DRIFT_CHECK_EVERY = timedelta(hours=1)
 # Retention periods are counted in days: a lead anonymised up to a day late is still on time.
 RETENTION_EVERY = timedelta(days=1)
 
@@ -46,6 +50,14 @@ def check_retrain_due() -> list[str]:
 
 
 @task
+def check_drift() -> list[str]:
+    try:
+        return [f"{check.form_slug}: {check.level}" for check in forms_drift_check()]
+    finally:
+        _schedule_next(check_drift, DRIFT_CHECK_EVERY)
+
+
+@task
 def apply_retention() -> dict[str, int]:
     try:
         return retention_apply_all()
@@ -56,6 +68,7 @@ def apply_retention() -> dict[str, int]:
 PERIODIC = (
     (sweep_outbox, SWEEP_EVERY),
     (check_retrain_due, RETRAIN_CHECK_EVERY),
+    (check_drift, DRIFT_CHECK_EVERY),
     (apply_retention, RETENTION_EVERY),
 )
 

@@ -9,7 +9,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from scoring.features import CATEGORICAL, FeatureSpec
+from scoring import metrics
+from scoring.features import (
+    CATEGORICAL,
+    MISSING,
+    T_ANSWERED,
+    T_CONSENT,
+    T_KEY_PAGE,
+    T_NUMBER_ANSWERED,
+    T_OPTION,
+    Feature,
+    FeatureSpec,
+)
 from scoring.metrics import psi
 
 SHIFTED_PSI = 0.25  # the usual rule of thumb: above it a distribution has shifted
@@ -92,4 +103,197 @@ def holdout_drift(
         "train_rate": round(train_rate, 4),
         "holdout_rate": round(holdout_rate, 4),
         "ranking": [round(v, 4) for v in ranking] if ranking is not None else None,
+    }
+
+
+# --- Drift in production: this week's leads against the version's reference ------------------
+# A version stores, per input, how its training leads were spread over fixed bins (categories,
+# or quantile bins of a number plus a "missing" bin); every week's leads are counted in the same
+# bins and compared by PSI (scoring.metrics). Versions trained before this have no such
+# reference: only their score distribution is compared until they are retrained.
+
+REFERENCE_FORMAT = 1
+MIN_WEEK_LEADS = 30  # fewer leads in a week say too little to call anything drift
+BINARY_TRANSFORMS = (T_OPTION, T_CONSENT, T_ANSWERED, T_NUMBER_ANSWERED, T_KEY_PAGE)
+BINARY_EDGES = [0.5]  # 0/1 inputs: "no" and "yes"
+
+
+def _feature_counts(feature: Feature, entry: dict, column: np.ndarray) -> list[int]:
+    if feature.kind == CATEGORICAL:
+        return np.bincount(column.astype(np.int64), minlength=len(entry["bins"])).tolist()
+    return metrics.numeric_bin_counts(column, entry["edges"])
+
+
+def drift_reference(spec: FeatureSpec, feed: dict[str, np.ndarray], scores=None) -> dict:
+    """What the training leads looked like, per input, in the bins every week is counted in.
+
+    ``feed`` is ``feature_matrix(spec, training leads)``; ``scores`` their 0-100 scores, whose
+    counts per band of ten are the score distribution's reference.
+    """
+    features = {}
+    for feature in spec.features:
+        column = feed[feature.name][:, 0]
+        if feature.kind == CATEGORICAL:
+            entry = {
+                "kind": CATEGORICAL,
+                "bins": list(feature.categories),
+                "missing_bin": list(feature.categories).index(MISSING),
+            }
+        else:
+            binary = feature.transform in BINARY_TRANSFORMS
+            edges = BINARY_EDGES if binary else metrics.numeric_bin_edges(column)
+            entry = {"kind": feature.kind, "edges": edges, "missing_bin": len(edges) + 1}
+        entry["counts"] = _feature_counts(feature, entry, column)
+        features[feature.name] = entry
+    return {
+        "format": REFERENCE_FORMAT,
+        "n": len(next(iter(feed.values()))) if feed else 0,
+        "score_counts": metrics.score_bin_counts(scores) if scores is not None else [],
+        "features": features,
+    }
+
+
+def _percent(share: float) -> str:
+    if 0 < share < 0.005:
+        return "<1%"
+    return f"{share * 100:.0f}%"
+
+
+def _number(value: float) -> str:
+    return f"{value:.0f}" if abs(value) >= 10 or value == int(value) else f"{value:.2g}"
+
+
+def _bin_name(feature: Feature, entry: dict, index: int) -> str:
+    """A bin in the words of the question: a choice's label, "under 40", "not answered"."""
+    if feature.kind == CATEGORICAL:
+        shown = feature.value_label(entry["bins"][index])
+    elif index == entry["missing_bin"]:
+        shown = feature.value_label(None)
+    elif entry["edges"] == BINARY_EDGES:
+        shown = feature.value_label(float(index))
+    else:
+        edges = entry["edges"]
+        if index == 0:
+            return f"under {_number(edges[0])}"
+        if index == len(edges):
+            return f"{_number(edges[-1])} or more"
+        return f"{_number(edges[index - 1])} to under {_number(edges[index])}"
+    return shown.removeprefix(f"{feature.label}: ")
+
+
+def feature_drift(spec: FeatureSpec, reference: dict, feed: dict[str, np.ndarray]) -> list[dict]:
+    """Each input's PSI this week, what moved most, and whether it looks like broken data.
+
+    Data problems first, then by PSI, largest first. Each row: ``{"feature", "label", "psi",
+    "level", "text", "change", "problem" (None or a sentence), "bins": [{"name", "before",
+    "after"}]}``.
+    """
+    rows = []
+    entries = reference.get("features") or {}
+    for feature in spec.features:
+        entry = entries.get(feature.name)
+        if entry is None or feature.name not in feed:
+            continue
+        before = entry["counts"]
+        after = _feature_counts(feature, entry, feed[feature.name][:, 0])
+        value = metrics.psi_of_shares(before, after)
+        if not np.isfinite(value):
+            continue
+        move = metrics.largest_move(before, after)
+        name = _bin_name(feature, entry, move["bin"])
+        before_text, after_text = _percent(move["before"]), _percent(move["after"])
+        if before_text == after_text:
+            change = f"about the same as before (“{name}” {after_text})"
+        else:
+            verb = "rose" if move["after"] > move["before"] else "fell"
+            change = f"“{name}” {verb} from {before_text} to {after_text}"
+        problem = metrics.data_problem(before, after, missing_bin=entry["missing_bin"])
+        problem_text = None
+        if problem and problem["kind"] == "stopped":
+            problem_text = (
+                f"“{feature.label}” stopped arriving (missing in {_percent(problem['after'])}"
+                f" of this week's leads, {_percent(problem['before'])} before)"
+            )
+        elif problem:
+            problem_text = (
+                f"“{feature.label}” is stuck on “{_bin_name(feature, entry, problem['bin'])}”"
+                f" (in {_percent(problem['after'])} of this week's leads,"
+                f" {_percent(problem['before'])} before)"
+            )
+        before_shares, after_shares = metrics.shares(before), metrics.shares(after)
+        rows.append(
+            {
+                "feature": feature.name,
+                "label": feature.label,
+                "psi": round(value, 3),
+                "level": metrics.psi_level(value),
+                "text": f"{feature.label}: {change}",
+                "change": change,  # the text without the input's name, for a table by input
+                "problem": problem_text,
+                "bins": [
+                    {
+                        "name": _bin_name(feature, entry, i),
+                        "before": round(float(before_shares[i]), 4),
+                        "after": round(float(after_shares[i]), 4),
+                    }
+                    for i in range(len(before))
+                    if before_shares[i] or after_shares[i]
+                ],
+            }
+        )
+    rows.sort(key=lambda row: (row["problem"] is None, -row["psi"]))
+    return rows
+
+
+def week_drift(
+    *,
+    spec: FeatureSpec | None,
+    reference: dict,
+    score_reference: list[int],
+    score_counts: list[int],
+    feed: dict[str, np.ndarray] | None,
+) -> dict:
+    """This week's verdict: the score distribution's PSI and each input's, in words.
+
+    ``level`` is "too_few" (under ``MIN_WEEK_LEADS`` scored leads), "data_problem" (an input
+    stopped arriving or is stuck: said instead of drift, since retraining on broken data would
+    learn the breakage), or the score PSI's level: "stable", "drifting" or "shifted".
+    """
+    n = int(sum(score_counts))
+    score_psi = metrics.psi_of_shares(score_reference, score_counts) if n else float("nan")
+    features = feature_drift(spec, reference, feed) if spec is not None and feed is not None else []
+    problems = [row["problem"] for row in features if row["problem"]]
+    if n < MIN_WEEK_LEADS:
+        level = "too_few"
+        text = (
+            f"{n} lead{'s' if n != 1 else ''} scored by this version in the last 7 days:"
+            f" drift is judged from {MIN_WEEK_LEADS}."
+        )
+    elif problems:
+        level = "data_problem"
+        text = (
+            "Data problem, not drift: "
+            + "; ".join(problems[:3])
+            + ". Scores move because an input broke, not because leads changed: fix the form"
+            " or the integration that fills it; retraining would learn the breakage."
+        )
+    else:
+        level = metrics.psi_level(score_psi)
+        moved = [row["text"] for row in features if row["level"] != "stable"][:3]
+        text = {
+            "stable": "This week's scores are spread like the ones the model learned from.",
+            "drifting": "This week's scores are drifting from the ones the model learned from.",
+            "shifted": "This week's scores have shifted away from the ones the model learned"
+            " from: its figures may no longer hold.",
+        }[level]
+        if moved and level != "stable":
+            text += " Moved most: " + "; ".join(moved) + "."
+    return {
+        "level": level,
+        "n": n,
+        "score_psi": round(score_psi, 3) if np.isfinite(score_psi) else None,
+        "score_level": metrics.psi_level(score_psi),
+        "text": text,
+        "features": features,
+        "has_feature_reference": bool(reference.get("features")),
     }

@@ -163,3 +163,108 @@ def share_split(counts: dict, total: float) -> dict:
     if not whole:
         return {}
     return {key: total * n / whole for key, n in counts.items()}
+
+
+# --- Drift in production --------------------------------------------------------------------
+# How this week's leads compare with the ones the active version learned from. Distributions are
+# given as counts (or shares) per bin, so the caller can count in the database; the bins of one
+# input are fixed at training (``scoring.drift.drift_reference``) and reused for every week.
+
+DRIFTING_PSI = 0.1  # below it: stable
+SHIFTED_PSI = 0.25  # above it: shifted; the alert level
+SCORE_BINS = 10  # score bands of ten points: 0-9, 10-19, ..., 90-100
+# A data problem: an input (nearly) always missing, or stuck on one value, in this week's leads
+# when it was not in the reference. A broken integration looks like this, not a changed market.
+STOPPED_SHARE = 0.9  # missing in at least this share of this week's leads ...
+STOPPED_BEFORE = 0.5  # ... when at most this share missed it before
+STUCK_SHARE = 0.99  # one value in at least this share of this week's leads ...
+STUCK_BEFORE = 0.8  # ... when the commonest value held at most this share before
+
+
+def shares(counts) -> np.ndarray:
+    """Counts per bin as shares of their total (all zero when there is nothing to count)."""
+    counts = np.asarray(counts, dtype=np.float64).ravel()
+    total = counts.sum()
+    return counts / total if total else np.zeros_like(counts)
+
+
+def psi_of_shares(expected, actual, eps: float = 1e-4) -> float:
+    """Population stability index of two distributions over the same bins (shares or counts).
+
+    Empty bins count as ``eps``, as in ``psi``. NaN when either side is empty.
+    """
+    expected = np.asarray(expected, dtype=np.float64).ravel()
+    actual = np.asarray(actual, dtype=np.float64).ravel()
+    if expected.shape != actual.shape:
+        raise ValueError(f"expected has {expected.size} bins but actual has {actual.size}")
+    if expected.sum() <= 0 or actual.sum() <= 0:
+        return math.nan
+    e = np.maximum(shares(expected), eps)
+    a = np.maximum(shares(actual), eps)
+    return float(np.sum((a - e) * np.log(a / e)))
+
+
+def psi_level(value: float | None) -> str:
+    """ "stable" (< 0.1), "drifting" (0.1-0.25) or "shifted" (> 0.25); "unknown" for NaN."""
+    if value is None or not math.isfinite(value):
+        return "unknown"
+    if value > SHIFTED_PSI:
+        return "shifted"
+    if value >= DRIFTING_PSI:
+        return "drifting"
+    return "stable"
+
+
+def score_bin_counts(scores) -> list[int]:
+    """How many 0-100 scores fall in each band of ten (100 counts in the top band)."""
+    scores = np.asarray(scores, dtype=np.float64).ravel()
+    scores = scores[np.isfinite(scores)]
+    bins = np.clip((scores // (100 / SCORE_BINS)).astype(np.int64), 0, SCORE_BINS - 1)
+    return np.bincount(bins, minlength=SCORE_BINS).tolist()
+
+
+def numeric_bin_edges(values, bins: int = 10) -> list[float]:
+    """Cut points of a numeric input: its quantiles, so each bin holds about 1/bins of it."""
+    values = np.asarray(values, dtype=np.float64).ravel()
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return []
+    return np.unique(np.quantile(values, np.linspace(0, 1, bins + 1)[1:-1])).tolist()
+
+
+def numeric_bin_counts(values, edges) -> list[int]:
+    """Counts per bin of ``edges`` (``len(edges) + 1`` bins) followed by the count of missing."""
+    values = np.asarray(values, dtype=np.float64).ravel()
+    missing = ~np.isfinite(values)
+    present = np.searchsorted(np.asarray(edges, dtype=np.float64), values[~missing], "right")
+    counts = np.bincount(present, minlength=len(edges) + 1).tolist()
+    return [*counts, int(missing.sum())]
+
+
+def data_problem(expected, actual, *, missing_bin: int | None) -> dict | None:
+    """Whether this week's distribution of an input looks like broken data rather than drift.
+
+    ``expected`` and ``actual`` are counts (or shares) over the same bins; ``missing_bin`` is
+    the index of the "missing" bin, if the input has one. Returns ``None`` or
+    ``{"kind": "stopped", "before": share, "after": share}`` (missing in nearly every lead when
+    it used to arrive) or ``{"kind": "stuck", "bin": index, "before": share, "after": share}``
+    (one value in nearly every lead when the reference varied).
+    """
+    e, a = shares(expected), shares(actual)
+    if not e.any() or not a.any():
+        return None
+    if missing_bin is not None:
+        before, after = float(e[missing_bin]), float(a[missing_bin])
+        if after >= STOPPED_SHARE and before <= STOPPED_BEFORE:
+            return {"kind": "stopped", "before": before, "after": after}
+    top = int(np.argmax(a))
+    if a[top] >= STUCK_SHARE and e.max() <= STUCK_BEFORE and top != missing_bin:
+        return {"kind": "stuck", "bin": top, "before": float(e[top]), "after": float(a[top])}
+    return None
+
+
+def largest_move(expected, actual) -> dict:
+    """The bin whose share moved most: ``{"bin", "before", "after"}`` (shares)."""
+    e, a = shares(expected), shares(actual)
+    index = int(np.argmax(np.abs(a - e)))
+    return {"bin": index, "before": float(e[index]), "after": float(a[index])}

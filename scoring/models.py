@@ -36,6 +36,7 @@ class ModelVersion(models.Model):
         "library_versions",
         "reference",
         "baseline",
+        "drift_reference",
         "window_start",
         "window_end",
         "n_leads",
@@ -64,6 +65,10 @@ class ModelVersion(models.Model):
     reference = models.JSONField(default=list)
     # The value each feature is replaced with when measuring its effect on a lead.
     baseline = models.JSONField(default=dict)
+    # How the training leads spread per input and by score (scoring.drift.drift_reference), for
+    # the weekly drift check. Not in sha256: it is never served, only compared against.
+    # Empty for versions trained before it existed: they get one at their next training.
+    drift_reference = models.JSONField(default=dict, blank=True)
     window_start = models.DateTimeField(null=True)
     window_end = models.DateTimeField(null=True)
     n_leads = models.PositiveIntegerField(default=0)

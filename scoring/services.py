@@ -432,6 +432,7 @@ def model_version_register(*, form_id: int, result, actor=None) -> ModelVersion:
             library_versions=result.library_versions,
             reference=result.reference,
             baseline=result.baseline,
+            drift_reference=result.drift_reference,
             window_start=result.window["start"],
             window_end=result.window["end"],
             n_leads=result.counts["n"],

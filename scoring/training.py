@@ -59,7 +59,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
 from scoring import metrics
-from scoring.drift import holdout_drift
+from scoring.drift import drift_reference, holdout_drift
 from scoring.evidence import holdout_evidence
 from scoring.features import (
     CATEGORICAL,
@@ -130,6 +130,8 @@ class TrainingResult:
     parity: float  # max |p_onnx - p_sklearn| on the holdout and its stressed copy
     baseline: dict  # feature name -> value used for occlusion (None = NaN)
     holdout_indices: list[int]  # positions in the ``leads`` given to train()
+    # Per input and for the score, how the training leads spread (scoring.drift.drift_reference)
+    drift_reference: dict = field(default_factory=dict)
     model: Any = field(default=None, repr=False)  # the fitted scikit-learn pipeline
 
     @property
@@ -795,6 +797,7 @@ def _train(
     result_metrics["drift"] = holdout_drift(
         spec, feed, n_train, y, ranking=_ranking_older_and_newest(spec, seed, frame, y, n_train)
     )
+    reference = reference_compress(p_all)
     result = TrainingResult(
         spec=spec,
         algorithm=algorithm,
@@ -802,7 +805,7 @@ def _train(
         onnx_bytes=onnx_bytes,
         metrics=result_metrics,
         candidates=candidates,
-        reference=reference_compress(p_all),
+        reference=reference,
         library_versions=library_versions(),
         window={"start": times[order[0]], "end": times[order[-1]]},
         counts={
@@ -815,6 +818,9 @@ def _train(
         parity=parity,
         baseline=baseline_values(spec, feed),
         holdout_indices=sorted(int(order[i]) for i in holdout_index),
+        drift_reference=drift_reference(
+            spec, feed, percentile_score(reference_array(reference), p_all)
+        ),
         model=final,
     )
     report("done", 1.0)

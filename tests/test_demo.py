@@ -69,3 +69,17 @@ def test_the_demo_routes_sales_ready_leads_round_robin_and_only_posts_locally(de
     lead = scored_lead(demo_form, score=93, tier="sales_ready")
     assert routing_preview(form=demo_form, lead=lead).assigned_by == hot
     assert User.objects.get(username="sales2").rep_profile.booking_url.startswith("https://")
+
+
+def test_the_demo_plants_a_shift_the_drift_view_shows_out_of_the_box(db, capsys):
+    from forms_app.models import DriftEpisode
+    from forms_app.workspace.drift import form_drift
+
+    call_command("demo", "--password", "demo-pass-123", "--leads", "3000")
+
+    assert "Drift this week: shifted." in capsys.readouterr().out
+    form = Form.objects.get(slug="demo")
+    drift = form_drift(form=form)
+    assert drift.level == "shifted" and drift.report["score_psi"] > 0.25
+    assert drift.report["features"][0]["text"].startswith("UTM source: “linkedin” rose from")
+    assert DriftEpisode.objects.get(form=form, ended_at=None).level == "shifted"

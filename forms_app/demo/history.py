@@ -14,6 +14,11 @@ answers the way B2B buyers behave, including non-linear effects a points system 
 * BASE is chosen so that about 10 % of leads convert.
 Leads older than three weeks have an outcome (qualified or won if they converted, else lost or
 unqualified); newer ones are still new or contacted.
+
+A planted shift, so the drift view tells a story out of the box: two weeks ago a LinkedIn
+campaign started. Most recent leads come from it (Google falls from about a third of the leads to
+a tenth), and it brings small companies that are just researching, so this week's scores sit well
+below the ones the model learned from. Those leads have no outcome yet: the model never saw them.
 """
 
 import json
@@ -329,6 +334,21 @@ def demo_form_create() -> Form:
     return form
 
 
+CAMPAIGN_DAYS = 14  # the planted shift: the LinkedIn campaign of the last two weeks
+CAMPAIGN_SHARE = 0.7  # of the leads since, it brought this share
+
+
+def campaign_lead(rng: random.Random, answers: dict[str, Any], capture: dict[str, Any]) -> None:
+    """Turn a recent lead into one of the LinkedIn campaign's: small, early, from paid social."""
+    capture.update(
+        utm_source="linkedin", utm_medium="paid_social", utm_campaign="linkedin-launch", referrer=""
+    )
+    if rng.random() < 0.8:
+        answers["company_size"] = rng.choice(["1_10", "11_50"])
+    if rng.random() < 0.65:
+        answers["timeline"] = "just_researching"
+
+
 def demo_history_create(form: Form, *, count: int = 3000, seed: int = 7) -> int:
     """Seeded historical leads spread over the last 12 months; returns how many were added."""
     if form.leads.filter(source=Lead.Source.DEMO).exists():
@@ -336,11 +356,17 @@ def demo_history_create(form: Form, *, count: int = 3000, seed: int = 7) -> int:
     rng = random.Random(seed)
     # Contact times draw from their own generator, so the leads and outcomes stay the same.
     contact_rng = random.Random(seed + 1)
+    # The campaign too: the older history stays exactly what it was before the shift was planted.
+    campaign_rng = random.Random(seed + 2)
     now = timezone.now()
     leads = []
     for _ in range(count):
         created_at = now - timedelta(seconds=rng.uniform(3600, 365 * 86400))
         answers, capture, probability = demo_lead(rng, created_at)
+        recent = now - created_at < timedelta(days=CAMPAIGN_DAYS)
+        if recent and campaign_rng.random() < CAMPAIGN_SHARE:
+            campaign_lead(campaign_rng, answers, capture)
+            probability = conversion_probability(answers, capture)
         status, amount, changed = Lead.Status.NEW, None, None
         if now - created_at > timedelta(days=21):
             changed = created_at + timedelta(days=rng.uniform(2, 20))

@@ -1,5 +1,6 @@
 from forms_app.models.analytics import FormStepStat, SpamRefusal
 from forms_app.models.contacts import Contact, ContactRole, lead_contact
+from forms_app.models.drift import DriftEpisode
 from forms_app.models.forms import Form, FormLogo, Question
 from forms_app.models.imports import ImportRun
 from forms_app.models.leads import Lead
@@ -21,6 +22,7 @@ __all__ = [
     "AccountEvent",
     "Contact",
     "ContactRole",
+    "DriftEpisode",
     "Form",
     "FormLogo",
     "FormStepStat",

@@ -126,6 +126,7 @@ urlpatterns: list = [
 
 urlpatterns += [
     path("forms/<slug:slug>/models/", models_page.form_models, name="models"),
+    path("forms/<slug:slug>/models/drift.csv", models_page.form_drift_csv, name="drift_csv"),
     path("forms/<slug:slug>/models/train/", models_page.training_start, name="training_start"),
     path(
         "forms/<slug:slug>/models/runs/<int:pk>/",

@@ -5,10 +5,13 @@ trains in the background with
 visible progress, compares versions side by side with the points system, activates and rolls back.
 """
 
+import csv
+
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from forms_app.models import Form, Question
@@ -16,6 +19,8 @@ from forms_app.models.text import control_characters_stripped
 from forms_app.permissions import workspace_required
 from forms_app.scoring_adapter import training_enqueue
 from forms_app.workspace.authoring import question_arrival_answer
+from forms_app.workspace.charts import distribution_chart
+from forms_app.workspace.drift import drift_csv_rows, form_drift, open_drift_episodes
 from forms_app.workspace.form_stats import forms_with_stats, stats_of
 from forms_app.workspace.import_runs import import_runs_of
 from forms_app.workspace.registry import ARTEFACT_FIELDS, form_registry
@@ -39,14 +44,57 @@ def _models_context(request: HttpRequest, form: Form) -> dict:
     registry = form_registry(
         form=form, compare=request.GET.getlist("compare"), evidence=request.GET.get("evidence")
     )
+    # Only a model can drift: a form the points system scores costs no query for it.
+    drift = form_drift(form=form) if registry.active else None
     return {
         "form": form,
         "tab": "models",
         "nav": "forms",
         **vars(registry),
+        "drift": drift,
+        "drift_chart": _drift_chart(drift),
+        "drift_episode": open_drift_episodes([form]).get(form.pk) if drift else None,
         "import_runs": import_runs_of(form),
         "import_max_mb": settings.FORMSCORE_IMPORT_MAX_BYTES // (1024 * 1024),
     }
+
+
+def _drift_chart(drift):
+    if drift is None or not sum(drift.score_counts):
+        return None
+    psi = drift.report["score_psi"]
+    return distribution_chart(
+        rows=drift.score_table,
+        version=f"v{drift.version.number}",
+        psi_text=f"PSI {psi:.2f}" if psi is not None else "PSI unknown",
+    )
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@require_safe
+@workspace_required
+def form_drift_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    """This week's drift as CSV: the score bands and every input's bins, reference and week."""
+    form = get_object_or_404(Form, slug=slug)
+    drift = form_drift(form=form)
+    if drift is None:
+        return HttpResponse(
+            "No model scores this form: drift is measured against an active model.",
+            status=404,
+            content_type="text/plain",
+        )
+    writer = csv.writer(_Echo())
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in drift_csv_rows(drift)),
+        content_type="text/csv; charset=utf-8",
+    )
+    filename = f"formscore-{form.slug}-drift-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @require_safe

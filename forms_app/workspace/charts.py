@@ -298,3 +298,62 @@ def drivers_chart(*, drivers: list[dict], version: str) -> Chart:
         plot=plot,
         marks=marks,
     )
+
+
+def distribution_chart(*, rows: list[dict], version: str, psi_text: str) -> Chart:
+    """Share of leads per score band: the version's training leads beside this week's.
+
+    ``rows``: ``{"band", "before", "after", "n"}`` per band of ten points, lowest first.
+    """
+    left, right, top, bottom = 48, LIFT_WIDTH - 12, 30, LIFT_HEIGHT - 40
+    y_max, y_values = _ticks(max([r["before"] for r in rows] + [r["after"] for r in rows]) or 0.1)
+
+    def y_at(share: float) -> float:
+        return round(bottom - (bottom - top) * share / y_max, 2)
+
+    slot = (right - left) / max(1, len(rows))
+    bar_width = round(slot * 0.36, 2)
+    marks = []
+    for index, row in enumerate(rows):
+        start = left + slot * index + (slot - 2 * bar_width) / 2
+        for series, share in (("reference", row["before"]), ("week", row["after"])):
+            x = round(start + (bar_width if series == "week" else 0), 2)
+            y = y_at(share)
+            marks.append(
+                {
+                    "series": series,
+                    "x": x,
+                    "y": y,
+                    "width": bar_width,
+                    "height": round(bottom - y, 2),
+                    "center": round(left + slot * index + slot / 2, 2),
+                    "label": row["band"],
+                    "value": rate_text(share),
+                }
+            )
+    return Chart(
+        width=LIFT_WIDTH,
+        height=LIFT_HEIGHT,
+        title=f"Scores this week against the leads {version} learned from",
+        desc=(
+            f"Share of leads in each band of ten score points ({psi_text}). By band, lowest"
+            " first, training leads against this week's: "
+            + "; ".join(
+                f"{r['band']}: {rate_text(r['before'])} against {rate_text(r['after'])}"
+                for r in rows
+            )
+            + "."
+        ),
+        table=[
+            {
+                "label": r["band"],
+                "before": rate_text(r["before"]),
+                "after": rate_text(r["after"]),
+                "n": r["n"],
+            }
+            for r in rows
+        ],
+        plot={"left": left, "right": right, "top": top, "bottom": bottom},
+        y_ticks=[Tick(at=y_at(v), label=rate_text(v)) for v in y_values],
+        marks=marks,
+    )

@@ -44,7 +44,7 @@ CAPTURE_COLUMNS = (
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value: Any) -> str:
+def csv_cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -78,7 +78,7 @@ def leads_csv_rows(*, form: Form, since: datetime | None = None) -> Iterator[lis
         *(f"{q.label} [removed]" if q.archived else q.label for q in questions),
         "top_factors",
     ]
-    yield [_cell(name) for name in header]  # labels are the marketer's text: formulas too
+    yield [csv_cell(name) for name in header]  # labels are the marketer's text: formulas too
     currency = WorkspaceSettings.current().currency
     leads = (
         Lead.objects.filter(form=form, is_partial=False)
@@ -117,4 +117,4 @@ def leads_csv_rows(*, form: Form, since: datetime | None = None) -> Iterator[lis
             ),
             _factors(lead.factors),
         ]
-        yield [_cell(value) for value in row]
+        yield [csv_cell(value) for value in row]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 
-from forms_app.models import Form, Question
+from forms_app.models import DriftEpisode, Form, Question
 from forms_app.workspace.lead_counts import (
     DEFAULT_PERIOD_DAYS,
     LeadNumbers,
@@ -37,7 +37,9 @@ class FormStats:
 
 
 def forms_with_stats() -> list[Form]:
-    """Every form with its lead numbers and active model version, in three queries in all."""
+    """Every form with its lead numbers, active model version and the level of its open drift
+    episode (``drift_level``, None when none is open), in three queries in all."""
+    open_episode = DriftEpisode.objects.filter(form=OuterRef("pk"), ended_at=None)
     forms = list(
         Form.objects.annotate(
             question_count=Coalesce(
@@ -48,16 +50,19 @@ def forms_with_stats() -> list[Form]:
                     .values("n")
                 ),
                 0,
-            )
+            ),
+            # In the same query: a list of many forms costs no more for showing their drift.
+            drift_level=Subquery(open_episode.values("level")[:1]),
+            drift_text=Subquery(open_episode.values("text")[:1]),
         )
         .prefetch_related(
             Prefetch(
                 "model_versions",
                 queryset=ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).defer(
-                    "onnx", "reference", "baseline", "feature_spec", "candidates"
+                    "onnx", "reference", "baseline", "feature_spec", "candidates", "drift_reference"
                 ),
                 to_attr="active_versions",
-            )
+            ),
         )
         .order_by("-status", "name")
     )

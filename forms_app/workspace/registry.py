@@ -21,7 +21,14 @@ from scoring.services import LiveQuality
 COMPARE_MAX = 4
 EVENTS_SHOWN = 30
 # What a page of versions never needs: the artefact itself.
-ARTEFACT_FIELDS = ("onnx", "reference", "baseline", "feature_spec", "candidates")
+ARTEFACT_FIELDS = (
+    "onnx",
+    "reference",
+    "baseline",
+    "feature_spec",
+    "candidates",
+    "drift_reference",
+)
 
 
 @dataclass(frozen=True)

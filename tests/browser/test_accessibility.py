@@ -115,6 +115,7 @@ NOT_PAGES = {
     "points_rule_remove",
     "leads_export",
     "performance_csv",
+    "drift_csv",  # the drift view's CSV download
     "preview_score",
     "privacy_export",
     "api_token_update",

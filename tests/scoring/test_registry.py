@@ -197,7 +197,10 @@ def test_the_migration_rehashes_versions_that_held_their_onnx_hash_and_only_thos
     onnx_only = hashlib.sha256(demo_training.onnx_bytes).hexdigest()
     try:
         migrate_scoring_to("0002_training_run")
-        assert ModelVersion.objects.get(pk=version.pk).sha256 == onnx_only
+        # Only the hash: columns added by later migrations are not there at 0002.
+        assert ModelVersion.objects.values_list("sha256", flat=True).get(pk=version.pk) == (
+            onnx_only
+        )
 
         migrate_scoring_to("0003_model_version_artefact_sha256")
     finally:

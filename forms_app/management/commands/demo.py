@@ -8,6 +8,7 @@ from forms_app.demo.history import demo_form_create, demo_history_create
 from forms_app.demo.sales import demo_sales_setup
 from forms_app.scoring_adapter import form_model_train, leads_rescore
 from forms_app.tasks import periodic_tasks_ensure
+from forms_app.workspace.drift import form_drift_check
 from scoring.features import SPEC_FORMAT
 from scoring.training import TrainingError
 
@@ -75,6 +76,10 @@ class Command(BaseCommand):
         scored = leads_rescore(form=form, scope="unscored")
         if scored:
             self.stdout.write(f"Scored {scored} demo leads with the active model.")
+        # The demo history plants a shift in its last two weeks: the drift view shows it now,
+        # not only after the hourly check.
+        drift = form_drift_check(form=form)
+        self.stdout.write(f"Drift this week: {drift.level.replace('_', ' ')}.")
         rules = demo_sales_setup(form=form, webhook_url=webhook_url)
         self.stdout.write(f"Routing: {'; '.join(rule.name for rule in rules)}.")
         if webhook_url:
