@@ -17,9 +17,9 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from forms_app.privacy import retention_apply_all
+from forms_app.sales.drift import forms_drift_check
 from forms_app.sales.learning import forms_retrain_due
 from forms_app.sales.outbox import outbox_sweep
-from forms_app.workspace.drift import forms_drift_check
 
 logger = logging.getLogger(__name__)
 

@@ -73,7 +73,7 @@ def test_the_demo_routes_sales_ready_leads_round_robin_and_only_posts_locally(de
 
 def test_the_demo_plants_a_shift_the_drift_view_shows_out_of_the_box(db, capsys):
     from forms_app.models import DriftEpisode
-    from forms_app.workspace.drift import form_drift
+    from forms_app.sales.drift import form_drift
 
     call_command("demo", "--password", "demo-pass-123", "--leads", "3000")
 

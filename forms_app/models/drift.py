@@ -10,7 +10,7 @@ class DriftEpisode(models.Model):
     The episode's level only rises while it is open (drifting, then shifted or a data problem);
     the marketers are told once, when it first reaches the alert level, so a week hovering
     around the level does not e-mail them every hour. Written only by
-    forms_app.workspace.drift.form_drift_check.
+    forms_app.sales.drift.form_drift_check.
     """
 
     class Level(models.TextChoices):

@@ -17,10 +17,11 @@ from django.views.decorators.http import require_POST, require_safe
 from forms_app.models import Form, Question
 from forms_app.models.text import control_characters_stripped
 from forms_app.permissions import workspace_required
+from forms_app.sales.drift import drift_csv_rows, form_drift, open_drift_episodes
 from forms_app.scoring_adapter import training_enqueue
 from forms_app.workspace.authoring import question_arrival_answer
 from forms_app.workspace.charts import distribution_chart
-from forms_app.workspace.drift import drift_csv_rows, form_drift, open_drift_episodes
+from forms_app.workspace.exporting import csv_cell
 from forms_app.workspace.form_stats import forms_with_stats, stats_of
 from forms_app.workspace.import_runs import import_runs_of
 from forms_app.workspace.registry import ARTEFACT_FIELDS, form_registry
@@ -89,7 +90,7 @@ def form_drift_csv(request: HttpRequest, slug: str) -> HttpResponse:
         )
     writer = csv.writer(_Echo())
     response = StreamingHttpResponse(
-        (writer.writerow(row) for row in drift_csv_rows(drift)),
+        (writer.writerow([csv_cell(value) for value in row]) for row in drift_csv_rows(drift)),
         content_type="text/csv; charset=utf-8",
     )
     filename = f"formscore-{form.slug}-drift-{timezone.localdate():%Y-%m-%d}.csv"

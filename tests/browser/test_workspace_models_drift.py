@@ -7,8 +7,8 @@ import pytest
 from playwright.sync_api import expect
 
 from forms_app.demo.history import demo_history_create
+from forms_app.sales.drift import form_drift_check
 from forms_app.scoring_adapter import leads_rescore
-from forms_app.workspace.drift import form_drift_check
 from tests.helpers.accessibility import axe_violations
 from tests.helpers.browser import log_in
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from forms_app.workspace.drift import forms_drift_check
+from forms_app.sales.drift import forms_drift_check
 
 
 class Command(BaseCommand):

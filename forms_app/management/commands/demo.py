@@ -6,9 +6,9 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from forms_app.demo.history import demo_form_create, demo_history_create
 from forms_app.demo.sales import demo_sales_setup
+from forms_app.sales.drift import form_drift_check
 from forms_app.scoring_adapter import form_model_train, leads_rescore
 from forms_app.tasks import periodic_tasks_ensure
-from forms_app.workspace.drift import form_drift_check
 from scoring.features import SPEC_FORMAT
 from scoring.training import TrainingError
 

@@ -23,7 +23,6 @@ from forms_app.sales.learning import outcomes_since_training, retrain_threshold
 from forms_app.sales.outbox import notifications_enqueue
 from forms_app.sales.reps import marketer_emails
 from forms_app.scoring_adapter import form_cold_start, training_enqueue
-from forms_app.workspace.exporting import csv_cell
 from scoring import metrics
 from scoring.drift import week_drift
 from scoring.features import FeatureSpec, feature_matrix
@@ -294,21 +293,15 @@ def drift_csv_rows(drift: FormDrift):
     yield ["section", "input", "bin", "reference_share", "this_week_share", "psi", "level"]
     score_psi = drift.report["score_psi"]
     for row in drift.score_table:
-        yield [
-            csv_cell(value)
-            for value in ("score", "Score", row["band"], row["before"], row["after"], score_psi, "")
-        ]
+        yield ["score", "Score", row["band"], row["before"], row["after"], score_psi, ""]
     for feature in drift.report["features"]:
         for part in feature["bins"]:
             yield [
-                csv_cell(value)
-                for value in (
-                    "input",
-                    feature["label"],
-                    part["name"],
-                    part["before"],
-                    part["after"],
-                    feature["psi"],
-                    "data problem" if feature["problem"] else feature["level"],
-                )
+                "input",
+                feature["label"],
+                part["name"],
+                part["before"],
+                part["after"],
+                feature["psi"],
+                "data problem" if feature["problem"] else feature["level"],
             ]

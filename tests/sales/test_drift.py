@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from forms_app.demo.history import demo_lead
 from forms_app.models import DriftEpisode, Lead, Notification
+from forms_app.sales.drift import form_drift, form_drift_check
 from forms_app.scoring_adapter import leads_rescore
-from forms_app.workspace.drift import form_drift, form_drift_check
 from scoring.models import ModelVersion, TrainingRun
 from tests.helpers.worker import run_worker
 
