@@ -1,7 +1,7 @@
-"""Do the proof pages stay fast on a big form? A form with 100,000 leads (the demo's, copied back
-in time as bench/load_data.py does), its model live for a year; each page's render time against a
-plain list page over the same leads (the inbox's first page), measured in the same run so the
-machine's speed cancels out. Target: every page within 3x the list.
+"""Do the proof pages (performance, what-if, drift) stay fast on a big form? A form with 100,000
+leads (the demo's, copied back in time as bench/load_data.py does), its model live for a year;
+each page's render time against a plain list page over the same leads (the inbox's first page),
+measured in the same run so the machine's speed cancels out. Target: every page within 3x the list.
 
     python -m bench.pages [--leads 100000] [--runs 7] [--out bench/results]
 
@@ -30,6 +30,8 @@ PAGES = [
     ("Thresholds with a what-if", "/app/forms/demo/scoring/?what_if=65"),
     ("Dual track CSV", "/app/forms/demo/performance/dual-track.csv"),
     ("Per-rep outcomes CSV", "/app/forms/demo/performance/reps.csv?days=365"),
+    ("Models, with this week's drift", "/app/forms/demo/models/"),
+    ("Drift CSV", "/app/forms/demo/models/drift.csv"),
 ]
 
 
