@@ -9,6 +9,7 @@ from forms_app.models.revision import SettingsRevision
 from forms_app.models.sales import (
     LeadEvent,
     Notification,
+    RepOpenLeads,
     RepProfile,
     RoutingRule,
     Team,
@@ -33,6 +34,7 @@ __all__ = [
     "Notification",
     "PrivacyAction",
     "Question",
+    "RepOpenLeads",
     "RepProfile",
     "RoutingRule",
     "SettingsRevision",

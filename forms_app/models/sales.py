@@ -35,6 +35,23 @@ class RepProfile(models.Model):
         return self.display_name
 
 
+class RepOpenLeads(models.Model):
+    """How many open leads (new or contacted) each user has assigned, for routing's capacity check.
+
+    Kept by database triggers on the lead table (migration 0018), not by Python: every way a lead
+    is inserted, reassigned, moved between statuses or deleted (the ORM, `update()`, imports'
+    plain SQL, cascades) keeps it exact, inside the same transaction. Routing reads one row per
+    rep instead of counting the rep's leads on every submit. `rep_id` is a user's id without a
+    foreign key: a deleted user's row only stops being read.
+    """
+
+    rep_id = models.IntegerField(primary_key=True)
+    open_leads = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"user {self.rep_id}: {self.open_leads} open"
+
+
 class Team(models.Model):
     name = models.CharField(max_length=120, unique=True)
     members = models.ManyToManyField(

@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from forms_app.models import Form, Lead, LeadEvent, RoutingRule, Team
+from forms_app.models import Form, Lead, LeadEvent, RepOpenLeads, RoutingRule, Team
 from forms_app.sales.contacts import contact_owner_claim, contact_owner_routed_to
 from forms_app.sales.notifications import notifications_for_rule
 from forms_app.sales.reps import user_display_name
@@ -113,30 +113,23 @@ def routing_setup_load(form_id: int) -> RoutingSetup:
     return RoutingSetup(rules=rules, members=members)
 
 
-def _open_counts(reps: list) -> dict[int, int]:
-    """Open leads per rep, each counted only up to the rep's capacity, in one query.
+# A team's cursor and its reps' open leads are read on every routed lead: plain SQL, since
+# compiling these tiny statements through the ORM costs more than running them.
+_TEAM = Team._meta.db_table
+_LOAD = RepOpenLeads._meta.db_table
 
-    Each rep's part reads at most `capacity` entries of the (assigned_to, status) index, so the
-    cost stays the same however many leads a rep has closed. Django cannot slice the members of
-    a compound query on SQLite, hence the SQL.
-    """
+
+def _open_counts(reps: list) -> dict[int, int]:
+    """Open leads per rep, in one primary-key query: the database keeps the counts (see
+    `RepOpenLeads`), so the cost is the same however many leads the reps hold."""
     if not reps:
         return {}
-    table = connection.ops.quote_name(Lead._meta.db_table)
-    statuses = ", ".join(["%s"] * len(OPEN_STATUSES))
-    parts, params = [], []
-    for n, rep in enumerate(reps):
-        parts.append(
-            f"SELECT * FROM (SELECT assigned_to_id FROM {table} WHERE assigned_to_id = %s"
-            f" AND status IN ({statuses}) LIMIT %s) AS rep{n}"
-        )
-        params += [rep.pk, *OPEN_STATUSES, rep.rep_profile.capacity]
-    sql = (
-        f"SELECT assigned_to_id, COUNT(*) FROM ({' UNION ALL '.join(parts)}) AS open_leads"
-        " GROUP BY assigned_to_id"
-    )
+    ids = ", ".join(["%s"] * len(reps))
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(
+            f"SELECT rep_id, open_leads FROM {_LOAD} WHERE rep_id IN ({ids})",
+            [rep.pk for rep in reps],
+        )
         return dict(cursor.fetchall())
 
 
@@ -156,11 +149,6 @@ def _team_pick(rule: RoutingRule, setup: RoutingSetup, *, lock: bool):
     if lock:
         _team_cursor_move(team_id, chosen.pk)
     return chosen
-
-
-# A team's cursor is read and moved on every routed lead: plain SQL, since compiling these two
-# tiny statements through the ORM costs more than running them.
-_TEAM = Team._meta.db_table
 
 
 def _team_cursor(team_id: int, *, lock: bool) -> int | None:
