@@ -14,10 +14,12 @@ changes with every lead is always read: a team's round-robin cursor and reps' op
 """
 
 from collections import OrderedDict
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
+from django.core.signals import request_finished, request_started
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.shortcuts import get_object_or_404
 
@@ -48,6 +50,26 @@ class FormRuntime:
 
 _cache: OrderedDict[tuple[int, datetime], FormRuntime] = OrderedDict()
 _published: OrderedDict[str, tuple[int, Form]] = OrderedDict()
+# Within a request the revision is read once: the form page and the submit's runtime both check
+# it. Outside a request (None) every call reads it.
+_request_revision: ContextVar[dict | None] = ContextVar("request_revision", default=None)
+
+
+def _revision() -> int:
+    seen = _request_revision.get()
+    if seen is None:
+        return SettingsRevision.current()
+    if "value" not in seen:
+        seen["value"] = SettingsRevision.current()
+    return seen["value"]
+
+
+def _request_began(**kwargs) -> None:
+    _request_revision.set({})
+
+
+def _request_ended(**kwargs) -> None:
+    _request_revision.set(None)
 
 
 def published_form(slug: str) -> Form:
@@ -56,7 +78,7 @@ def published_form(slug: str) -> Form:
     Every form page and submit starts here: reading the row costs more than checking the
     revision. The instance is shared by the process's requests, so nothing may change it.
     """
-    revision = SettingsRevision.current()
+    revision = _revision()
     cached = _published.get(slug)
     if cached is not None and cached[0] == revision:
         _published.move_to_end(slug)
@@ -70,7 +92,7 @@ def published_form(slug: str) -> Form:
 
 def form_runtime(form: Form) -> FormRuntime:
     """The form's cached runtime, loaded again when the settings revision has changed."""
-    revision = SettingsRevision.current()
+    revision = _revision()
     # created_at guards against a reused primary key (SQLite reuses ids after a delete).
     key = (form.pk, form.created_at)
     cached = _cache.get(key)
@@ -120,3 +142,5 @@ def settings_watch() -> None:
     m2m_changed.connect(
         _settings_changed, sender=Team.members.through, dispatch_uid="fs-rev-team-members"
     )
+    request_started.connect(_request_began, dispatch_uid="fs-rev-request-started")
+    request_finished.connect(_request_ended, dispatch_uid="fs-rev-request-finished")

@@ -113,32 +113,44 @@ def routing_setup_load(form_id: int) -> RoutingSetup:
     return RoutingSetup(rules=rules, members=members)
 
 
-# A team's cursor and its reps' open leads are read on every routed lead: plain SQL, since
-# compiling these tiny statements through the ORM costs more than running them.
+# A team's cursor and its reps' open leads are read and moved on every routed lead: plain SQL,
+# since compiling these tiny statements through the ORM costs more than running them.
 _TEAM = Team._meta.db_table
 _LOAD = RepOpenLeads._meta.db_table
 
 
-def _open_counts(reps: list) -> dict[int, int]:
-    """Open leads per rep, in one primary-key query: the database keeps the counts (see
-    `RepOpenLeads`), so the cost is the same however many leads the reps hold."""
-    if not reps:
-        return {}
-    ids = ", ".join(["%s"] * len(reps))
+def _team_state(team_id: int, members: list, *, lock: bool) -> tuple[int | None, dict[int, int]]:
+    """The team's round-robin cursor (its last assigned rep) and its members' open leads, in one
+    primary-key query: the database keeps the counts (see `RepOpenLeads`), so the cost is the
+    same however many leads the reps hold.
+
+    Race: two leads arriving together must not both read the same cursor and pick the same rep
+    (or pile onto the least-loaded one); locking the team's row makes the second one wait until
+    the first commits (SQLite's write transactions are serial already).
+    """
+    ids = ", ".join(["%s"] * len(members))
+    lock_clause = ""
+    if lock and connection.features.has_select_for_update:
+        lock_clause = " FOR UPDATE OF t" if connection.features.has_select_for_update_of else ""
+        lock_clause = lock_clause or " FOR UPDATE"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT rep_id, open_leads FROM {_LOAD} WHERE rep_id IN ({ids})",
-            [rep.pk for rep in reps],
+            f"SELECT t.last_assigned_id, r.rep_id, r.open_leads FROM {_TEAM} t"
+            f" LEFT JOIN {_LOAD} r ON r.rep_id IN ({ids}) WHERE t.id = %s{lock_clause}",
+            [*(member.pk for member in members), team_id],
         )
-        return dict(cursor.fetchall())
+        rows = cursor.fetchall()
+    after = rows[0][0] if rows else None
+    return after, {rep_id: count for _, rep_id, count in rows if rep_id is not None}
 
 
 def _team_pick(rule: RoutingRule, setup: RoutingSetup, *, lock: bool):
     """The next rep of the rule's team with room for a lead: round-robin or least-loaded."""
     team_id = rule.team_id
-    after = _team_cursor(team_id, lock=True) if lock else rule.team.last_assigned_id
     members = setup.members.get(team_id, [])
-    counts = _open_counts(members)
+    if not members:
+        return None
+    after, counts = _team_state(team_id, members, lock=lock)
     available = [m for m in members if counts.get(m.pk, 0) < m.rep_profile.capacity]
     if not available:
         return None
@@ -149,19 +161,6 @@ def _team_pick(rule: RoutingRule, setup: RoutingSetup, *, lock: bool):
     if lock:
         _team_cursor_move(team_id, chosen.pk)
     return chosen
-
-
-def _team_cursor(team_id: int, *, lock: bool) -> int | None:
-    """The team's last assigned rep. Race: two leads arriving together must not both read the
-    same cursor and pick the same rep (or pile onto the least-loaded one); the row lock makes
-    the second one wait (SQLite's write transactions are serial already)."""
-    lock_clause = " FOR UPDATE" if lock and connection.features.has_select_for_update else ""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT last_assigned_id FROM {_TEAM} WHERE id = %s{lock_clause}", [team_id]
-        )
-        row = cursor.fetchone()
-    return row[0] if row else None
 
 
 def _team_cursor_move(team_id: int, user_id: int) -> None:
