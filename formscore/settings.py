@@ -113,7 +113,9 @@ def _databases() -> dict:
         ) from exc
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN, so two
-        # concurrent submits queue instead of failing with "database is locked" mid-transaction.
+        # concurrent submits queue instead of failing with "database is locked" mid-transaction,
+        # and formscore.sqlite waits for that lock in short steps (see there).
+        config["ENGINE"] = "formscore.sqlite"
         config["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,

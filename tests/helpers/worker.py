@@ -39,7 +39,7 @@ def run_worker(queues: str = "*") -> None:
 def database_url() -> str:
     """The test database, for a worker in another process."""
     db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
+    if connection.vendor == "sqlite":
         return f"sqlite:///{db['NAME']}"
     return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 

@@ -23,7 +23,7 @@ from forms_app.sales.outbox import SIGNATURE_HEADER, outbox_sweep
 from forms_app.sales.signatures import legacy_signature_verify as signature_verify
 from tests.helpers.rules import notify_rule
 from tests.helpers.submit import submit
-from tests.helpers.worker import run_worker
+from tests.helpers.worker import database_url, run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -269,13 +269,6 @@ def test_the_sweep_re_enqueues_a_row_whose_task_was_lost(contact_form, team, rec
     assert len(receiver.acknowledged) == 1
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 def test_a_worker_killed_mid_delivery_delivers_exactly_once_after_the_sweep(
     contact_form, team, receiver
 ):
@@ -287,7 +280,7 @@ def test_a_worker_killed_mid_delivery_delivers_exactly_once_after_the_sweep(
         cwd=root,
         env={
             **os.environ,
-            "DATABASE_URL": _database_url(),
+            "DATABASE_URL": database_url(),
             "FORMSCORE_TASKS": "database",
             "FORMSCORE_OUTGOING_ALLOW_PRIVATE": "true",  # the receiver is on 127.0.0.1
         },
