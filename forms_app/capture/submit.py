@@ -12,6 +12,7 @@ from django.utils import timezone
 from forms_app.capture.closing import COUNTED_SOURCES, form_response_take
 from forms_app.capture.form_runtime import FormRuntime, form_runtime
 from forms_app.models import Form, Lead
+from forms_app.models.inserts import rows_insert
 from forms_app.sales.contacts import contact_for_answers, contact_store
 from forms_app.sales.routing import lead_assign, lead_route, lead_routing_record
 from forms_app.scoring_adapter import score_answers, score_fields
@@ -72,7 +73,7 @@ def lead_capture(
             routing = lead_assign(lead=lead, setup=runtime.routing)
             if person is not None and person.pk is None:  # a new person, owned by their rep
                 lead.contact = contact_store(person, owner=lead.assigned_to)
-            lead.save(force_insert=True)
+            rows_insert([lead])  # the ORM's save, without compiling its INSERT each time
             if not partial and source in COUNTED_SOURCES:
                 form_response_take(form=form)
             lead_routing_record(lead=lead, decision=routing)

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from forms_app.models import Lead, Notification, RoutingRule, lead_contact
+from forms_app.models.inserts import rows_insert
 from forms_app.sales.outbox import notifications_enqueue_with_rows
 from forms_app.sales.reps import user_display_name
 
@@ -157,7 +158,7 @@ def notifications_for_rule(*, lead: Lead, rule: RoutingRule, assignee) -> list[N
         )
     for row in rows:
         row.lead, row.rule, row.next_attempt_at = lead, rule, now
-    created = Notification.objects.bulk_create(rows)
-    if created:
-        notifications_enqueue_with_rows(ids=[row.pk for row in created])
-    return created
+    rows_insert(rows)
+    if rows:
+        notifications_enqueue_with_rows(ids=[row.pk for row in rows])
+    return rows

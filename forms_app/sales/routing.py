@@ -17,6 +17,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from forms_app.models import Form, Lead, LeadEvent, RepOpenLeads, RoutingRule, Team
+from forms_app.models.inserts import rows_insert
 from forms_app.sales.contacts import contact_owner_claim, contact_owner_routed_to
 from forms_app.sales.notifications import notifications_for_rule
 from forms_app.sales.reps import user_display_name
@@ -346,13 +347,14 @@ def _record(lead: Lead, decision: RoutingDecision) -> None:
         message = f"Routing failed ({decision.failure}); assign this lead by hand"
     elif decision.assignee is not None:
         contact_owner_claim(lead=lead, assignee=decision.assignee)
-        LeadEvent.objects.create(
+        event = LeadEvent(
             lead=lead,
             kind=LeadEvent.Kind.ROUTED,
             message=f"Routed by rule “{decision.assigned_by.name}” to "
             f"{user_display_name(decision.assignee)}"
             + (", who owns this contact" if decision.kept_owner else ""),
         )
+        rows_insert([event])
         message = ""
     elif not decision.matched:
         message = "No routing rule matched"
