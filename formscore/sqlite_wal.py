@@ -2,8 +2,8 @@
 
 SQLite copies its write-ahead log back into the database file (a checkpoint, with an fsync) inside
 whichever commit crosses `wal_autocheckpoint` pages, 1,000 by default: under load about one
-submit in sixty waited 20 ms for it, which was most of the submit path's p99 (`make bench-load`;
-without it a full submit's p99 fell from 31 to 13 ms in one process). Web processes raise that
+submit in sixty waited 20 ms for it, which was most of the submit path's p99 (in one process a
+full submit's p99 fell from 31 to 17 ms with the thread below). Web processes raise that
 threshold to a safety net, reached only if the thread stops, and checkpoint every second from a
 thread instead: a PASSIVE checkpoint takes no lock that a writer waits for.
 
